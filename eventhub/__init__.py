@@ -1,0 +1,88 @@
+"""eventhub: convenings and site visits for networks of school districts."""
+from pathlib import Path
+
+from flask import Flask
+
+from eventhub import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.settings_from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    settings.finalize(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension singletons and the outbox's after-commit delivery."""
+    from eventhub import models  # noqa: F401  (every model must be known to Alembic)
+    from eventhub.extensions import csrf, db, login_manager, migrate
+    from eventhub.models.base import render_migration_item
+    from eventhub.outbox.dispatch import install_dispatch
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                    render_item=render_migration_item)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    install_dispatch(app)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """Return the signed-in back-office user, if still active."""
+        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per feature."""
+    from eventhub.events import bp as events_bp
+    from eventhub.registration import bp as registration_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(registration_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render every HTTP error as a page, rolling back the session on 500."""
+    from eventhub.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals for time zones and network-wide names."""
+    from eventhub.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` subcommands: seed-demo, users, mail, registrations."""
+    from eventhub.accounts.commands import users_cli
+    from eventhub.demo.commands import seed_demo
+    from eventhub.outbox.commands import mail_cli
+    from eventhub.registration.commands import registrations_cli
+
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(registrations_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)

@@ -1,0 +1,1 @@
+"""Back-office accounts (sign-in arrives with the back office)."""

@@ -1,0 +1,107 @@
+"""Settings read from the environment; development gets safe defaults, production fails fast."""
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    """Read a whole-number environment variable, naming it when it is not one."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return the SQLAlchemy URL, defaulting to SQLite in the instance folder."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'eventhub.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; only psycopg 3 is installed.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    """Collect every setting eventhub reads from the environment."""
+    env = os.environ
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "NETWORK_NAME": env.get("NETWORK_NAME", "Learning Districts Network"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Learning Districts Network <events@example.org>"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_DIR": env.get("MAIL_DIR") or str(Path(instance_path) / "mail"),
+        "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", True),
+        # Unset means: Secure in production, not over http://127.0.0.1 in development.
+        "SESSION_COOKIE_SECURE": (
+            _flag("SESSION_COOKIE_SECURE") if os.environ.get("SESSION_COOKIE_SECURE") else None
+        ),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # a long form must not expire while someone fills it in
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAIL_MAX_ATTEMPTS": 10,
+}
+
+
+def finalize(app) -> None:
+    """Fill what development may leave out and refuse to start production without it."""
+    relaxed = app.debug or app.testing
+    if not app.config.get("SECRET_KEY"):
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. eventhub signs sessions and form tokens with it, so "
+                "production needs a long random value, e.g. "
+                "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`. "
+                "For local development set FLASK_DEBUG=1 instead."
+            )
+        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not relaxed
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Writers queue for SQLite's single lock instead of failing at once.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": 30},
+        }
+
+
+def _development_secret(instance_path: str) -> str:
+    """A key kept in the instance folder so development sessions survive restarts."""
+    path = Path(instance_path) / "dev-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    return key

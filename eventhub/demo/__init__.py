@@ -1,0 +1,1 @@
+"""Demo data: a fictional member network and its convenings, loaded by `flask seed-demo`."""

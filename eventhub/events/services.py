@@ -1,0 +1,94 @@
+"""Reading events for the public: what is upcoming, the agenda by day, the registration window."""
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from eventhub.extensions import db
+from eventhub.models import AgendaItem, Event, EventStatus
+from eventhub.templating import moment
+
+
+class WindowState(enum.StrEnum):
+    """Whether registration is possible right now."""
+
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    """The state of an event's registration window and how to say it."""
+
+    state: WindowState
+    message: str
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a registration would be accepted now."""
+        return self.state is WindowState.OPEN
+
+
+def registration_window(event: Event, now: datetime) -> RegistrationWindow:
+    """Tell whether registration is open at `now`, and when it opens or that it closed."""
+    tz = event.timezone
+    if event.status is EventStatus.CANCELLED:
+        return RegistrationWindow(WindowState.UNAVAILABLE, "This event has been cancelled.")
+    if event.status is not EventStatus.PUBLISHED:
+        return RegistrationWindow(WindowState.UNAVAILABLE, "Registration is not available for this event.")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationWindow(
+            WindowState.NOT_YET_OPEN,
+            f"Registration opens {moment(event.registration_opens_at, tz)}.",
+        )
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return RegistrationWindow(
+            WindowState.CLOSED,
+            f"Registration closed {moment(event.registration_closes_at, tz)}.",
+        )
+    if now.astimezone(event.zone).date() > event.ends_on:
+        return RegistrationWindow(WindowState.CLOSED, "This event has ended.")
+    if event.registration_closes_at:
+        return RegistrationWindow(
+            WindowState.OPEN, f"Registration is open until {moment(event.registration_closes_at, tz)}."
+        )
+    return RegistrationWindow(WindowState.OPEN, "Registration is open.")
+
+
+def public_event(slug: str) -> Event | None:
+    """The event behind a public URL; drafts are not public."""
+    return db.session.scalar(
+        sa.select(Event)
+        .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+        .options(selectinload(Event.hosts))
+    )
+
+
+def listed_events(today: date) -> tuple[list[Event], list[Event]]:
+    """Published and cancelled events split into upcoming (soonest first) and past (latest first)."""
+    events = db.session.scalars(
+        sa.select(Event)
+        .where(Event.status != EventStatus.DRAFT)
+        .options(selectinload(Event.hosts))
+        .order_by(Event.starts_on)
+    ).all()
+    upcoming = [e for e in events if e.ends_on >= today]
+    past = [e for e in reversed(events) if e.ends_on < today]
+    return upcoming, past
+
+
+def agenda_by_day(event: Event) -> list[tuple[date, list[AgendaItem]]]:
+    """The agenda grouped by calendar day in the event's zone, in time order."""
+    zone = event.zone
+    items = db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.event_id == event.id).order_by(AgendaItem.starts_at, AgendaItem.id)
+    ).all()
+    return [
+        (day, list(group))
+        for day, group in groupby(items, key=lambda item: item.starts_at.astimezone(zone).date())
+    ]

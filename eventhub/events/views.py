@@ -1,0 +1,27 @@
+"""Public pages: `/` and `/events/<slug>`."""
+from flask import abort, render_template
+
+from eventhub.events import bp
+from eventhub.events.services import agenda_by_day, listed_events, public_event, registration_window
+from eventhub.models import utcnow
+from eventhub.registration.services import seat_summary
+
+
+@bp.get("/")
+def index():
+    """Upcoming events first, then past ones."""
+    upcoming, past = listed_events(utcnow().date())
+    return render_template("events/index.html", upcoming=upcoming, past=past)
+
+
+@bp.get("/events/<slug>")
+def detail(slug: str):
+    """The event: hosts, venue, dates, registration state and the agenda by day."""
+    event = public_event(slug) or abort(404, "There is no event at this address.")
+    return render_template(
+        "events/detail.html",
+        event=event,
+        agenda=agenda_by_day(event),
+        window=registration_window(event, utcnow()),
+        seats=seat_summary(event),
+    )

@@ -1,0 +1,77 @@
+"""The network's member districts and their schools."""
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.extensions import db
+from eventhub.models.base import str_enum
+
+
+class Locale(enum.StrEnum):
+    """NCES-style locale of a district."""
+
+    CITY = "city"
+    SUBURB = "suburb"
+    TOWN = "town"
+    RURAL = "rural"
+
+
+class District(db.Model):
+    """A school district; members of the network host and attend events."""
+
+    __tablename__ = "districts"
+    __table_args__ = (
+        sa.UniqueConstraint("name", "state"),
+        sa.CheckConstraint("frl_percent BETWEEN 0 AND 100", name="frl_percent_range"),
+        sa.CheckConstraint("enrollment >= 0", name="enrollment_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    state: Mapped[str] = mapped_column(sa.String(2))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    enrollment: Mapped[int] = mapped_column(default=0)
+    locale: Mapped[Locale] = mapped_column(str_enum(Locale))
+    # Share of students eligible for free or reduced-price lunch, in percent.
+    frl_percent: Mapped[int] = mapped_column(default=0)
+    grade_span: Mapped[str] = mapped_column(sa.String(10), default="PK-12")
+    is_member: Mapped[bool] = mapped_column(default=True)
+
+    schools: Mapped[list["School"]] = relationship(
+        back_populates="district", order_by="School.name", cascade="all, delete-orphan"
+    )
+
+    @property
+    def label(self) -> str:
+        """Name and state, as people write it: "Kettle Moraine School District, WI"."""
+        return f"{self.name}, {self.state}"
+
+    def __repr__(self) -> str:
+        return f"<District {self.id} {self.label}>"
+
+
+class School(db.Model):
+    """A school of a district; site visits happen at schools."""
+
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    grade_span: Mapped[str | None] = mapped_column(sa.String(10))
+    street: Mapped[str] = mapped_column(sa.String(200), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    state: Mapped[str] = mapped_column(sa.String(2), default="")
+    postal_code: Mapped[str] = mapped_column(sa.String(10), default="")
+
+    district: Mapped[District] = relationship(back_populates="schools")
+
+    @property
+    def address(self) -> str:
+        """The postal address on one line."""
+        locality = " ".join(p for p in (self.state, self.postal_code) if p)
+        return ", ".join(p for p in (self.street, self.city, locality) if p)
+
+    def __repr__(self) -> str:
+        return f"<School {self.id} {self.name}>"

@@ -1,0 +1,114 @@
+"""Events (convenings) with their host districts and agenda."""
+import enum
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.extensions import db
+from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.directory import District
+
+
+class EventStatus(enum.StrEnum):
+    """Whether the public can see an event."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class AgendaKind(enum.StrEnum):
+    """What sort of slot an agenda item is."""
+
+    PLENARY = "plenary"
+    BREAKOUT = "breakout"
+    MEAL = "meal"
+    TRAVEL = "travel"
+    VISIT_BLOCK = "visit_block"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """Human wording of the kind."""
+        return {"visit_block": "School visits"}.get(self.value, self.value.capitalize())
+
+
+event_hosts = sa.Table(
+    "event_hosts",
+    db.metadata,
+    sa.Column("event_id", sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.ForeignKey("districts.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    """A convening: two or three days at a host district, with an agenda and registrations."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    # IANA zone of the host; every time on the event is shown in it.
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None means no limit; beyond it registrations join the waiting list.
+    capacity: Mapped[int | None]
+    status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus), default=EventStatus.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    hosts: Mapped[list[District]] = relationship(secondary=event_hosts, order_by=District.name)
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="event", order_by="(AgendaItem.starts_at, AgendaItem.id)", cascade="all, delete-orphan"
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The event's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def host_names(self) -> str:
+        """Host districts joined for a sentence."""
+        names = [d.name for d in self.hosts]
+        if len(names) <= 1:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class AgendaItem(db.Model):
+    """One slot of an event's programme."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(sa.String(120), default="")
+    kind: Mapped[AgendaKind] = mapped_column(str_enum(AgendaKind), default=AgendaKind.OTHER)
+    topic: Mapped[str | None] = mapped_column(sa.String(120))
+
+    event: Mapped[Event] = relationship(back_populates="agenda_items")
+
+    def __repr__(self) -> str:
+        return f"<AgendaItem {self.id} {self.title!r}>"

@@ -1,0 +1,153 @@
+"""Registrations of attendees for an event, and the private links that open them."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.extensions import db
+from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.directory import District
+from eventhub.models.events import Event
+
+
+class RegistrationStatus(enum.StrEnum):
+    """Where a registration stands."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class AttendeeRole(enum.StrEnum):
+    """The fixed list of roles the network reports on."""
+
+    SUPERINTENDENT = "superintendent"
+    CABINET = "cabinet"
+    CTO = "cto"
+    PRINCIPAL = "principal"
+    COACH = "coach"
+    TEACHER = "teacher"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """Human wording of the role."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    AttendeeRole.SUPERINTENDENT: "Superintendent",
+    AttendeeRole.CABINET: "Cabinet member",
+    AttendeeRole.CTO: "Chief technology officer",
+    AttendeeRole.PRINCIPAL: "Principal",
+    AttendeeRole.COACH: "Coach",
+    AttendeeRole.TEACHER: "Teacher",
+    AttendeeRole.OTHER: "Other",
+}
+
+DIETARY_OPTIONS = {
+    "vegetarian": "Vegetarian",
+    "vegan": "Vegan",
+    "gluten_free": "Gluten-free",
+    "dairy_free": "Dairy-free",
+    "halal": "Halal",
+    "kosher": "Kosher",
+}
+
+ACCESSIBILITY_OPTIONS = {
+    "wheelchair_vehicle": "Wheelchair-accessible vehicle",
+    "limited_walking": "Limited walking",
+    "interpreter_captions": "Interpreter or captions",
+    "large_print": "Large print",
+    "service_animal": "Service animal",
+}
+
+
+class Registration(db.Model):
+    """One person's place at an event: confirmed, waiting, or cancelled."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One registration per email per event, enforced by the database.
+        sa.UniqueConstraint("event_id", "email"),
+        sa.Index("ix_registrations_event_status_queue", "event_id", "status", "waitlisted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    # Stored lower-cased, as normalised by email-validator.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    legal_first_name: Mapped[str] = mapped_column(sa.String(100))
+    legal_last_name: Mapped[str] = mapped_column(sa.String(100))
+    preferred_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    mobile: Mapped[str] = mapped_column(sa.String(30), default="")
+    role: Mapped[AttendeeRole] = mapped_column(str_enum(AttendeeRole))
+    title: Mapped[str] = mapped_column(sa.String(150), default="")
+    district_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="SET NULL"), index=True
+    )
+    # Filled when the attendee's organisation is not a member district.
+    other_organization: Mapped[str] = mapped_column(sa.String(200), default="")
+    dietary: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    allergies: Mapped[str] = mapped_column(sa.String(500), default="")
+    accessibility: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    accessibility_notes: Mapped[str] = mapped_column(sa.String(500), default="")
+    photo_consent: Mapped[bool] = mapped_column(default=False)
+    emergency_contact_name: Mapped[str] = mapped_column(sa.String(150), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The colleague who registered this person as part of a district team.
+    team_lead_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Queue order of the waiting list: the earliest waits at the head.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    district: Mapped[District | None] = relationship()
+    team_lead: Mapped["Registration | None"] = relationship(remote_side=[id], back_populates="team_members")
+    team_members: Mapped[list["Registration"]] = relationship(
+        back_populates="team_lead", order_by="Registration.legal_last_name"
+    )
+    links: Mapped[list["PrivateLink"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Preferred first name if given, with the legal last name."""
+        return f"{self.preferred_name or self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def legal_name(self) -> str:
+        """The name as on a government ID."""
+        return f"{self.legal_first_name} {self.legal_last_name}"
+
+    @property
+    def organization(self) -> str:
+        """The member district, or what the attendee typed instead."""
+        return self.district.label if self.district else self.other_organization
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.email} {self.status}>"
+
+
+class PrivateLink(db.Model):
+    """A secret link to one registration; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "private_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="links")

@@ -1,0 +1,1 @@
+"""Email outbox: messages are queued with the change that causes them and delivered after commit."""

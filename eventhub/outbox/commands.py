@@ -1,0 +1,33 @@
+"""`flask mail ...`: deliver or inspect the outbox from the terminal or cron."""
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage, OutboxStatus
+from eventhub.outbox.delivery import deliver_pending
+
+mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
+
+
+@mail_cli.command("deliver")
+def deliver_command() -> None:
+    """Send every pending message (safe to run from cron, and twice at once)."""
+    report = deliver_pending(db.engine, current_app.config)
+    click.echo(report.summary)
+    for message_id, error in report.failed.items():
+        click.echo(f"  message {message_id}: {error}", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
+@mail_cli.command("status")
+def status_command() -> None:
+    """Count messages by delivery state."""
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    ).all()
+    counts = {status: count for status, count in rows}
+    for status in OutboxStatus:
+        click.echo(f"{status.value:>8}: {counts.get(status, 0)}")

@@ -1,0 +1,60 @@
+"""Compose emails from txt + html templates and queue them in the outbox."""
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from flask import current_app, render_template
+
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage, Registration, utcnow
+
+# Session.info key under which queued messages wait for the after-commit dispatch.
+QUEUED_KEY = "eventhub.outbox.queued"
+
+
+def compose_email(*, to_address: str, to_name: str, subject: str, template: str, context: dict) -> EmailMessage:
+    """Build a text + HTML message from templates/email/<template>.txt and .html."""
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = Address(display_name=to_name, addr_spec=to_address) if to_name else to_address
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=_sender_domain())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def queue_email(
+    *,
+    kind: str,
+    to_address: str,
+    to_name: str = "",
+    subject: str,
+    template: str,
+    context: dict,
+    registration: Registration | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox in the current transaction; it is sent once that commits."""
+    message = compose_email(
+        to_address=to_address, to_name=to_name, subject=subject, template=template, context=context
+    )
+    entry = OutboxMessage(
+        kind=kind,
+        to_address=to_address,
+        subject=subject,
+        raw=message.as_string(),
+        registration=registration,
+    )
+    db.session.add(entry)
+    db.session.info.setdefault(QUEUED_KEY, []).append(entry)
+    return entry
+
+
+def _sender_domain() -> str:
+    """The domain of MAIL_FROM, so Message-IDs look like the sender's own."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    return address.rpartition("@")[2] or "localhost"

@@ -1,0 +1,202 @@
+"""Registration and details forms: field validation only."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AttendeeRole
+from eventhub.registration.services import AttendeeDetails
+
+OTHER_DISTRICT = "other"
+MAX_COLLEAGUES = 20
+PHONE = Regexp(r"^\+?[0-9 ().\-]{7,25}$", message="Enter a phone number with digits, e.g. 555-201-3344.")
+ROLE_CHOICES = [("", "Choose a role")] + [(role.value, role.label) for role in AttendeeRole]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def email_field(label: str, required: bool = True) -> EmailField:
+    """An email input checked by email-validator (syntax only: the network is closed to DNS)."""
+    first = InputRequired(message="Enter an email address.") if required else Optional()
+    return EmailField(
+        label,
+        validators=[
+            first,
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email(message="Enter a valid email address, like name@district.org.", check_deliverability=False),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+def name_field(label: str, required: bool = True, max_length: int = 100) -> StringField:
+    """A single-line text input with a length limit and a clear message."""
+    first = InputRequired(message=f"Enter your {label.lower()}.") if required else Optional()
+    return StringField(
+        label,
+        validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters.")],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
+class ColleagueForm(Form):
+    """A colleague registered by a team lead; they complete the rest from their own link."""
+
+    legal_first_name = name_field("Legal first name", required=False)
+    legal_last_name = name_field("Legal last name", required=False)
+    email = email_field("Email", required=False)
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[Optional()])
+    title = name_field("Title", required=False, max_length=150)
+
+    REQUIRED = {"legal_first_name": "Enter their legal first name.",
+                "legal_last_name": "Enter their legal last name.",
+                "email": "Enter their email address.",
+                "role": "Choose their role."}
+
+    def is_blank(self) -> bool:
+        """A row left empty is ignored rather than refused."""
+        return not any((self[name].data or "").strip() for name in ("legal_first_name", "legal_last_name", "email", "title"))
+
+
+class AttendeeForm(FlaskForm):
+    """The attendee's own details, shared by registration and the private page."""
+
+    legal_first_name = name_field("Legal first name")
+    legal_last_name = name_field("Legal last name")
+    preferred_name = name_field("Preferred name", required=False)
+    email = email_field("Email")
+    mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose your role.")])
+    title = name_field("Title", required=False, max_length=150)
+    district = SelectField("District", choices=[], validators=[InputRequired(message="Choose your district.")])
+    other_organization = name_field("Organization", required=False, max_length=200)
+    dietary = MultiCheckboxField("Dietary needs", choices=list(DIETARY_OPTIONS.items()))
+    allergies = TextAreaField(
+        "Allergies and other dietary needs",
+        validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
+    )
+    accessibility = MultiCheckboxField("Accessibility needs", choices=list(ACCESSIBILITY_OPTIONS.items()))
+    accessibility_notes = TextAreaField(
+        "Anything else we should arrange",
+        validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
+    )
+    photo_consent = RadioField(
+        "May we photograph you at the event?",
+        choices=[("yes", "Yes, photos of me may be taken and shared by the network"),
+                 ("no", "No, please do not photograph me")],
+        validators=[InputRequired(message="Tell us whether you consent to be photographed.")],
+    )
+    emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150)
+    emergency_contact_phone = TelField("Emergency contact phone", validators=[Optional(), Length(max=30), PHONE])
+
+    def set_districts(self, districts) -> None:
+        """Offer the network's member districts, then "other"."""
+        self.district.choices = (
+            [("", "Choose your district")]
+            + [(str(d.id), d.label) for d in districts]
+            + [(OTHER_DISTRICT, "Other organization (not listed)")]
+        )
+
+    def validate_other_organization(self, field) -> None:
+        """Someone outside the member districts must say where they are from."""
+        if self.district.data == OTHER_DISTRICT and not field.data:
+            raise ValidationError("Enter the name of your organization.")
+
+    def attendee_details(self) -> AttendeeDetails:
+        """The validated data as the service expects it."""
+        district = self.district.data
+        return AttendeeDetails(
+            email=self.email.data,
+            legal_first_name=self.legal_first_name.data,
+            legal_last_name=self.legal_last_name.data,
+            preferred_name=self.preferred_name.data or "",
+            mobile=(self.mobile.data or "").strip(),
+            role=AttendeeRole(self.role.data),
+            title=self.title.data or "",
+            district_id=None if district == OTHER_DISTRICT else int(district),
+            other_organization=self.other_organization.data if district == OTHER_DISTRICT else "",
+            dietary=list(self.dietary.data or []),
+            allergies=(self.allergies.data or "").strip(),
+            accessibility=list(self.accessibility.data or []),
+            accessibility_notes=(self.accessibility_notes.data or "").strip(),
+            photo_consent=self.photo_consent.data == "yes",
+            emergency_contact_name=self.emergency_contact_name.data or "",
+            emergency_contact_phone=(self.emergency_contact_phone.data or "").strip(),
+        )
+
+    def fill_from(self, registration) -> None:
+        """Pre-fill the form from a stored registration (GET of the edit page)."""
+        for name in ("legal_first_name", "legal_last_name", "preferred_name", "email", "mobile", "title",
+                     "other_organization", "allergies", "accessibility_notes", "emergency_contact_name",
+                     "emergency_contact_phone"):
+            self[name].data = getattr(registration, name)
+        self.role.data = registration.role.value
+        self.district.data = str(registration.district_id) if registration.district_id else OTHER_DISTRICT
+        self.dietary.data = list(registration.dietary or [])
+        self.accessibility.data = list(registration.accessibility or [])
+        self.photo_consent.data = "yes" if registration.photo_consent else "no"
+
+
+class RegistrationForm(AttendeeForm):
+    """Registration: the attendee's details plus any colleagues they register as a team."""
+
+    colleagues = FieldList(FormField(ColleagueForm), min_entries=0, max_entries=MAX_COLLEAGUES)
+    add_colleague = SubmitField("Add a colleague")
+    submit = SubmitField("Register")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check each colleague row that was filled in, and that no email appears twice."""
+        valid = super().validate(extra_validators)
+        seen = {(self.email.data or "").lower()}
+        for entry in self.colleagues:
+            row = entry.form
+            if row.is_blank():
+                continue
+            for name, message in ColleagueForm.REQUIRED.items():
+                if not (row[name].data or "").strip() and not row[name].errors:
+                    row[name].errors.append(message)
+                    valid = False
+            email = (row.email.data or "").lower()
+            if email and email in seen and not row.email.errors:
+                row.email.errors.append("This email is already used above; each person needs their own.")
+                valid = False
+            seen.add(email)
+        return valid
+
+    def colleague_details(self) -> list[AttendeeDetails]:
+        """Filled colleague rows as attendee details, in the lead's district."""
+        lead = self.attendee_details()
+        return [
+            AttendeeDetails(
+                email=row.email.data,
+                legal_first_name=row.legal_first_name.data,
+                legal_last_name=row.legal_last_name.data,
+                role=AttendeeRole(row.role.data),
+                title=row.title.data or "",
+                district_id=lead.district_id,
+                other_organization=lead.other_organization,
+            )
+            for row in (entry.form for entry in self.colleagues)
+            if not row.is_blank()
+        ]
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form for confirmations (cancel, register again): CSRF token only."""

@@ -1,0 +1,384 @@
+"""Registering for an event: seats, the waiting list, private links and the emails they cause.
+
+Functions here flush but never commit; the caller (a view or a command) commits.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from eventhub.events.services import registration_window
+from eventhub.extensions import db
+from eventhub.models import (
+    AttendeeRole,
+    Event,
+    PrivateLink,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
+from eventhub.outbox.services import queue_email
+from eventhub.templating import date_range, zone_label
+from eventhub.urls import external_url
+
+
+class RegistrationError(Exception):
+    """A rule refused the request; the message is meant for the attendee."""
+
+
+class RegistrationClosed(RegistrationError):
+    """Registration is not open for this event."""
+
+
+class EmailTaken(RegistrationError):
+    """Another registration for the event already uses this email."""
+
+
+class EventEnded(RegistrationError):
+    """The event is over; the registration can no longer change."""
+
+
+@dataclass
+class AttendeeDetails:
+    """What a person tells us about themselves (the form's data, without HTTP)."""
+
+    email: str
+    legal_first_name: str
+    legal_last_name: str
+    role: AttendeeRole
+    preferred_name: str = ""
+    mobile: str = ""
+    title: str = ""
+    district_id: int | None = None
+    other_organization: str = ""
+    dietary: list[str] = field(default_factory=list)
+    allergies: str = ""
+    accessibility: list[str] = field(default_factory=list)
+    accessibility_notes: str = ""
+    photo_consent: bool = False
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+
+    def __post_init__(self) -> None:
+        """Emails compare case-insensitively, so they are kept lower-cased."""
+        self.email = self.email.strip().lower()
+
+    def apply_to(self, registration: Registration) -> None:
+        """Copy every detail onto a registration."""
+        for name in self.__dataclass_fields__:
+            setattr(registration, name, getattr(self, name))
+
+
+@dataclass
+class RegistrationOutcome:
+    """What a registration request did, as much as the person submitting it may know."""
+
+    # None when the lead's email was already registered: they get the neutral message.
+    lead: Registration | None
+    colleagues: list[Registration] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeatSummary:
+    """Seats taken and left at an event; `capacity` None means unlimited."""
+
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def left(self) -> int | None:
+        """Seats still free, or None when there is no limit."""
+        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
+
+    @property
+    def full(self) -> bool:
+        """Whether the next registration would join the waiting list."""
+        return self.capacity is not None and (self.confirmed >= self.capacity or self.waitlisted > 0)
+
+
+# --- seats and the waiting list -------------------------------------------------------
+
+
+def lock_event_seats(event: Event) -> None:
+    """Serialise seat decisions for one event until the transaction ends.
+
+    Every count of free seats must happen after this call, so two people
+    cannot both take the last seat.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now,
+        # so the count that follows and the insert happen as one serialised step.
+        db.session.execute(sa.text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
+    else:
+        db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def seat_summary(event: Event) -> SeatSummary:
+    """Count confirmed and waiting registrations."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    counts = {status: count for status, count in rows}
+    return SeatSummary(
+        capacity=event.capacity,
+        confirmed=counts.get(RegistrationStatus.CONFIRMED, 0),
+        waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
+    )
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the head of the waiting list; None when not waiting."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            sa.or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                sa.and_(
+                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def _take_seat_or_wait(registration: Registration, event: Event, now: datetime) -> None:
+    """Confirm if a seat is free and nobody is waiting for it, else join the waiting list."""
+    seats = seat_summary(event)
+    if seats.full:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlisted_at = now
+    else:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+    registration.cancelled_at = None
+
+
+def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
+    """Give free seats to the head of the waiting list, in order, and email each of them."""
+    now = now or utcnow()
+    lock_event_seats(event)
+    seats = seat_summary(event)
+    if not seats.waitlisted:
+        return []
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlisted_at, Registration.id)
+    )
+    if seats.capacity is not None:
+        if seats.left == 0:
+            return []
+        query = query.limit(seats.left)
+    promoted = list(db.session.scalars(query))
+    for registration in promoted:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        _send(registration, "registration_promoted", f"A seat opened up: you're confirmed for {event.title}")
+    db.session.flush()
+    return promoted
+
+
+# --- registering ---------------------------------------------------------------------------
+
+
+def register(
+    event: Event,
+    lead: AttendeeDetails,
+    colleagues: list[AttendeeDetails] | None = None,
+    *,
+    now: datetime | None = None,
+) -> RegistrationOutcome:
+    """Register a person, and the colleagues they bring as a district team.
+
+    Each person gets their own registration and private link. An email that is
+    already registered creates nothing: its owner is emailed a link instead, and
+    the outcome does not say so, so nobody can probe who is registered.
+    """
+    now = now or utcnow()
+    window = registration_window(event, now)
+    if not window.is_open:
+        raise RegistrationClosed(window.message)
+    lock_event_seats(event)
+    lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
+    outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
+    for details in colleagues or []:
+        colleague, is_new = _register_person(event, details, now, team_lead=lead_registration)
+        if is_new:
+            outcome.colleagues.append(colleague)
+    db.session.flush()
+    return outcome
+
+
+def _register_person(
+    event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None
+) -> tuple[Registration, bool]:
+    """Create one registration, or email the existing one its link; True when created."""
+    existing = find_registration(event, details.email)
+    if existing is not None:
+        _send(existing, "registration_link", f"Your private link for {event.title}")
+        return existing, False
+    registration = Registration()
+    details.apply_to(registration)
+    # Decide the seat before attaching the new row, so the count cannot autoflush it half-made.
+    _take_seat_or_wait(registration, event, now)
+    registration.event = event
+    registration.team_lead = team_lead
+    db.session.add(registration)
+    db.session.flush()
+    template = (
+        "registration_confirmed"
+        if registration.status is RegistrationStatus.CONFIRMED
+        else "registration_waitlisted"
+    )
+    subject = (
+        f"You're registered for {event.title}"
+        if registration.status is RegistrationStatus.CONFIRMED
+        else f"You're on the waiting list for {event.title}"
+    )
+    _send(registration, template, subject)
+    return registration, True
+
+
+def find_registration(event: Event, email: str) -> Registration | None:
+    """The registration of this email at this event, whatever its status."""
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.email == email.lower())
+    )
+
+
+# --- changes from the private page ---------------------------------------------------------
+
+
+def update_details(registration: Registration, details: AttendeeDetails, *, now: datetime | None = None) -> None:
+    """Change what the attendee told us; a new email must not belong to another registration."""
+    now = now or utcnow()
+    _refuse_after_event(registration.event, now)
+    new_email = details.email.lower()
+    if new_email != registration.email and find_registration(registration.event, new_email):
+        raise EmailTaken("Another registration for this event already uses that email address.")
+    email_changed = new_email != registration.email
+    details.apply_to(registration)
+    registration.email = new_email
+    db.session.flush()
+    if email_changed:
+        _send(registration, "registration_link", f"Your private link for {registration.event.title}")
+
+
+def cancel_registration(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
+    """Cancel; a freed seat goes to the head of the waiting list. Returns who was promoted."""
+    now = now or utcnow()
+    event = registration.event
+    _refuse_after_event(event, now)
+    if registration.status is RegistrationStatus.CANCELLED:
+        return []
+    lock_event_seats(event)
+    held_seat = registration.status is RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    db.session.flush()
+    _send(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled")
+    return promote_from_waitlist(event, now) if held_seat else []
+
+
+def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
+    """Register again after cancelling: a free seat, or the end of the waiting list."""
+    now = now or utcnow()
+    event = registration.event
+    window = registration_window(event, now)
+    if not window.is_open:
+        raise RegistrationClosed(window.message)
+    if registration.status is not RegistrationStatus.CANCELLED:
+        return
+    lock_event_seats(event)
+    _take_seat_or_wait(registration, event, now)
+    db.session.flush()
+    if registration.status is RegistrationStatus.CONFIRMED:
+        _send(registration, "registration_confirmed", f"You're registered for {event.title}")
+    else:
+        _send(registration, "registration_waitlisted", f"You're on the waiting list for {event.title}")
+
+
+def _refuse_after_event(event: Event, now: datetime) -> None:
+    """Past events are a record; nothing about them changes from the private page."""
+    if now.astimezone(event.zone).date() > event.ends_on:
+        raise EventEnded("This event is over, so the registration can no longer be changed.")
+
+
+# --- private links ---------------------------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    """SHA-256 of a token; the token itself is never stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_private_link(registration: Registration) -> str:
+    """Create a new secret link (256 random bits) and return its token, which only the email carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PrivateLink(registration=registration, token_hash=_hash_token(token)))
+    return token
+
+
+def registration_for_token(token: str) -> Registration | None:
+    """The registration a private link opens, unless the link was revoked or never existed."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(Registration)
+        .join(PrivateLink)
+        .where(PrivateLink.token_hash == _hash_token(token), PrivateLink.revoked_at.is_(None))
+    )
+
+
+def revoke_private_links(registration: Registration, *, now: datetime | None = None) -> int:
+    """Make every link to this registration stop working (a forwarded email, a lost phone)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(PrivateLink)
+        .where(PrivateLink.registration_id == registration.id, PrivateLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount
+
+
+def send_new_link(registration: Registration) -> None:
+    """Email a fresh private link (after revoking, or when asked)."""
+    _send(registration, "registration_link", f"Your private link for {registration.event.title}")
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+def _send(registration: Registration, template: str, subject: str) -> None:
+    """Queue one of the registration emails, with a fresh private link in it."""
+    event = registration.event
+    token = issue_private_link(registration)
+    context = {
+        "registration": registration,
+        "event": event,
+        "team_lead": registration.team_lead,
+        "private_url": external_url("registration.private_page", token=token),
+        "event_url": external_url("events.detail", slug=event.slug),
+        "dates": date_range(event.starts_on, event.ends_on),
+        "zone": zone_label(event.timezone),
+        "position": waitlist_position(registration),
+    }
+    queue_email(
+        kind=template,
+        to_address=registration.email,
+        to_name=registration.display_name,
+        subject=subject,
+        template=f"registration/{template}",
+        context=context,
+        registration=registration,
+    )

@@ -1,0 +1,215 @@
+"""Registration pages: the form, its confirmation, and the private page `/r/<token>`."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+
+from eventhub.events.services import public_event, registration_window
+from eventhub.extensions import db
+from eventhub.models import District, Registration, RegistrationStatus, utcnow
+from eventhub.registration import bp
+from eventhub.registration.forms import AttendeeForm, ConfirmForm, RegistrationForm
+from eventhub.registration.services import (
+    EmailTaken,
+    RegistrationError,
+    cancel_registration,
+    register,
+    registration_for_token,
+    rejoin,
+    seat_summary,
+    update_details,
+    waitlist_position,
+)
+
+DONE_KEY = "registration_done"
+
+
+def _event_or_404(slug: str):
+    """The public event behind the URL, or a 404 page."""
+    return public_event(slug) or abort(404, "There is no event at this address.")
+
+
+def _registration_or_404(token: str) -> Registration:
+    """The registration a private link opens; unknown and revoked links are a 404."""
+    registration = registration_for_token(token)
+    if registration is None:
+        abort(404, "This private link is not valid. It may have been replaced by a newer one: "
+                   "check your most recent email from us, or register again to be sent a new link.")
+    return registration
+
+
+def _member_districts():
+    """Member districts in alphabetical order for the district menu."""
+    return db.session.scalars(
+        sa.select(District).where(District.is_member.is_(True)).order_by(District.name)
+    ).all()
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"], endpoint="register")
+def register_form(slug: str):
+    """Show the form; on POST register the person and their team."""
+    event = _event_or_404(slug)
+    window = registration_window(event, utcnow())
+    if not window.is_open:
+        # A POST here must not look like a success; the page explains why.
+        status = 403 if request.method == "POST" else 200
+        return render_template("registration/closed.html", event=event, message=window.message), status
+
+    form = RegistrationForm()
+    form.set_districts(_member_districts())
+    if request.method == "POST" and _edit_colleague_rows(form):
+        return _render_form(event, form, 200)
+    if not form.validate_on_submit():
+        return _render_form(event, form, 422 if request.method == "POST" else 200)
+    colleagues = form.colleague_details()
+    try:
+        outcome = register(event, form.attendee_details(), colleagues)
+    except RegistrationError as error:
+        db.session.rollback()
+        return render_template("registration/closed.html", event=event, message=str(error)), 403
+    db.session.commit()
+    session[DONE_KEY] = {
+        "event_id": event.id,
+        "registration_id": outcome.lead.id if outcome.lead else None,
+        "email": form.email.data,
+        "colleagues": [f"{c.legal_first_name} {c.legal_last_name}" for c in colleagues],
+    }
+    return redirect(url_for("registration.done", slug=event.slug))
+
+
+def _render_form(event, form: RegistrationForm, status: int):
+    """The registration form page."""
+    return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event)), status
+
+
+def _edit_colleague_rows(form: RegistrationForm) -> bool:
+    """Handle the "Add a colleague" and "Remove" buttons (no JavaScript needed); True if pressed."""
+    if form.add_colleague.data:
+        if len(form.colleagues) < form.colleagues.max_entries:
+            form.colleagues.append_entry()
+        else:
+            flash(f"A team registration can include at most {form.colleagues.max_entries} colleagues.", "error")
+        return True
+    remove = request.form.get("remove_colleague")
+    if remove is not None:
+        keep = [entry.data for index, entry in enumerate(form.colleagues) if str(index) != remove]
+        while len(form.colleagues):
+            form.colleagues.pop_entry()
+        for data in keep:
+            form.colleagues.append_entry(data)
+        return True
+    return False
+
+
+@bp.get("/events/<slug>/register/done")
+def done(slug: str):
+    """After registering: confirmed, waiting (with position), or the neutral message."""
+    event = _event_or_404(slug)
+    outcome = session.get(DONE_KEY)
+    if not outcome or outcome.get("event_id") != event.id:
+        return redirect(url_for("events.detail", slug=event.slug))
+    registration = db.session.get(Registration, outcome["registration_id"]) if outcome["registration_id"] else None
+    return render_template(
+        "registration/done.html",
+        event=event,
+        registration=registration,
+        position=waitlist_position(registration) if registration else None,
+        email=outcome["email"],
+        colleagues=outcome["colleagues"],
+    )
+
+
+@bp.get("/r/<token>")
+def private_page(token: str):
+    """The attendee's own page: their registration, team, and what they can change."""
+    registration = _registration_or_404(token)
+    event = registration.event
+    return render_template(
+        "registration/private.html",
+        token=token,
+        registration=registration,
+        event=event,
+        position=waitlist_position(registration),
+        window=registration_window(event, utcnow()),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """Change one's details."""
+    registration = _registration_or_404(token)
+    if registration.status is RegistrationStatus.CANCELLED:
+        flash("This registration is cancelled. Register again before changing your details.", "error")
+        return redirect(url_for("registration.private_page", token=token))
+    form = AttendeeForm()
+    form.set_districts(_member_districts())
+    if request.method == "GET":
+        form.fill_from(registration)
+    elif form.validate_on_submit():
+        try:
+            update_details(registration, form.attendee_details())
+        except EmailTaken as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        except RegistrationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("registration.private_page", token=token))
+        else:
+            db.session.commit()
+            flash("Your details are saved.", "success")
+            return redirect(url_for("registration.private_page", token=token))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/edit.html", token=token, registration=registration,
+                           event=registration.event, form=form), status
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask for confirmation, then cancel the registration."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            cancel_registration(registration)
+        except RegistrationError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Your registration is cancelled. We have emailed you a confirmation.", "success")
+        return redirect(url_for("registration.private_page", token=token))
+    if registration.status is RegistrationStatus.CANCELLED:
+        return redirect(url_for("registration.private_page", token=token))
+    return render_template("registration/cancel.html", token=token, registration=registration,
+                           event=registration.event, form=form)
+
+
+@bp.post("/r/<token>/rejoin")
+def rejoin_event(token: str):
+    """Register again after cancelling."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, "This form could not be accepted. Reload the page and try again.")
+    try:
+        rejoin(registration)
+    except RegistrationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("registration.private_page", token=token))
+    db.session.commit()
+    if registration.status is RegistrationStatus.CONFIRMED:
+        flash("You are registered again.", "success")
+    else:
+        flash("The event is full, so you are on the waiting list.", "success")
+    return redirect(url_for("registration.private_page", token=token))
+
+
+@bp.after_request
+def keep_private_pages_private(response):
+    """Private links must not leak through Referer headers, caches or search engines."""
+    if request.path.startswith("/r/"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,100 @@
+"""Template filters that show times in an event's zone and name that zone."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS
+
+# Names people in US districts use for their zones; anything else shows its IANA name.
+ZONE_NAMES = {
+    "America/New_York": "Eastern Time",
+    "America/Detroit": "Eastern Time",
+    "America/Indiana/Indianapolis": "Eastern Time",
+    "America/Chicago": "Central Time",
+    "America/Denver": "Mountain Time",
+    "America/Boise": "Mountain Time",
+    "America/Phoenix": "Mountain Time (Arizona, no daylight saving)",
+    "America/Los_Angeles": "Pacific Time",
+    "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii Time",
+}
+
+
+def zone_label(timezone: str) -> str:
+    """"Central Time (America/Chicago)": the zone as people say it, and exactly."""
+    friendly = ZONE_NAMES.get(timezone)
+    return f"{friendly} ({timezone})" if friendly else timezone
+
+
+def local(value: datetime, timezone: str) -> datetime:
+    """The moment as wall-clock time in the given zone."""
+    return value.astimezone(ZoneInfo(timezone))
+
+
+def clock(value: datetime, timezone: str | None = None) -> str:
+    """"9:05 AM" in the given zone (or as is)."""
+    if timezone:
+        value = local(value, timezone)
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+def long_date(value: date | datetime, timezone: str | None = None) -> str:
+    """"Tuesday, April 6, 2027"."""
+    if isinstance(value, datetime) and timezone:
+        value = local(value, timezone)
+    return f"{value:%A, %B} {value.day}, {value.year}"
+
+
+def date_range(start: date, end: date) -> str:
+    """"April 6–8, 2027", "March 30 – April 1, 2027" or one day alone."""
+    if start == end:
+        return f"{start:%B} {start.day}, {start.year}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B} {start.day}–{end.day}, {end.year}"
+    if start.year == end.year:
+        return f"{start:%B} {start.day} – {end:%B} {end.day}, {end.year}"
+    return f"{start:%B} {start.day}, {start.year} – {end:%B} {end.day}, {end.year}"
+
+
+def moment(value: datetime, timezone: str) -> str:
+    """"Tuesday, April 6, 2027 at 9:00 AM CDT" in the given zone."""
+    value = local(value, timezone)
+    return f"{long_date(value)} at {clock(value)} {value.tzname()}"
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals used by the templates."""
+    app.add_template_filter(zone_label)
+    app.add_template_filter(clock)
+    app.add_template_filter(long_date)
+    app.add_template_filter(date_range)
+    app.add_template_filter(moment)
+    app.add_template_global(form_errors)
+    app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
+    app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
+
+    @app.context_processor
+    def network():
+        """The network's name on every page and email."""
+        return {"network_name": app.config["NETWORK_NAME"]}
+
+
+def form_errors(form) -> list[tuple[str, str, str]]:
+    """Every error of a form, nested rows included, as (field id, label, message) for the summary."""
+    found = []
+
+    def walk(fields, prefix: str) -> None:
+        for field in fields:
+            if field.type == "FieldList":
+                for index, entry in enumerate(field.entries, start=1):
+                    walk(entry.form, f"{prefix}Colleague {index}: ")
+            elif field.type == "FormField":
+                walk(field.form, prefix)
+            elif field.errors:
+                for message in field.errors:
+                    found.append((field.id, prefix + str(field.label.text), message))
+
+    walk(form, "")
+    return found

@@ -1,0 +1,271 @@
+"""Fixtures: an app per test on SQLite or DATABASE_URL, factories, the mail folder, an SMTP server."""
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub import create_app
+from eventhub.extensions import db
+from eventhub.models import AgendaItem, AgendaKind, District, Event, EventStatus, Locale, School
+from eventhub.registration.services import AttendeeDetails, register
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_report_header(config):
+    """Say which database the suite runs on."""
+    return f"database: {_database_url_for_display()}"
+
+
+def _database_url_for_display() -> str:
+    url = os.environ.get("DATABASE_URL")
+    return sa.engine.make_url(url).render_as_string(hide_password=True) if url else "SQLite (temporary file)"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """DATABASE_URL when set (the suite empties that database!), else a temporary SQLite file."""
+    from eventhub.config import database_url as normalise
+
+    raw = os.environ.get("DATABASE_URL")
+    url = normalise(raw, "") if raw else f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    """Delete every row, children first, so each test starts from nothing."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build apps on the test database; keyword settings override the defaults."""
+    made = []
+
+    def factory(**overrides):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "MAIL_SERVER": None,
+            "BASE_URL": "http://eventhub.test",
+            "SERVER_NAME": None,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The application, inside an app context, on an empty database."""
+    app = make_app()
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's `flask` commands."""
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_district(app):
+    """Create a member district (with one school)."""
+    counter = iter(range(1, 10_000))
+
+    def factory(**kw) -> District:
+        n = next(counter)
+        values = dict(
+            name=f"Test District {n}", state="IL", timezone="America/Chicago", enrollment=5000,
+            locale=Locale.SUBURB, frl_percent=40, grade_span="PK-12",
+        )
+        values.update(kw)
+        district = District(**values)
+        district.schools.append(School(name=f"School {n}", street="1 Main St", city="Springfield",
+                                       state=district.state, postal_code="62701"))
+        db.session.add(district)
+        db.session.commit()
+        return district
+
+    return factory
+
+
+@pytest.fixture
+def make_event(app, make_district):
+    """Create a published event whose registration is open now; keywords override."""
+    counter = iter(range(1, 10_000))
+
+    def factory(**kw) -> Event:
+        n = next(counter)
+        starts = date.today() + timedelta(days=60)
+        now = datetime.now(UTC)
+        values = dict(
+            slug=f"test-event-{n}", title=f"Test Convening {n}", timezone="America/Chicago",
+            starts_on=starts, ends_on=starts + timedelta(days=2), venue_name="Civic Center",
+            venue_address="100 Lake St, Springfield, IL", status=EventStatus.PUBLISHED,
+            registration_opens_at=now - timedelta(days=1), registration_closes_at=now + timedelta(days=30),
+            capacity=None,
+        )
+        hosts = kw.pop("hosts", None)
+        values.update(kw)
+        event = Event(**values)
+        event.hosts = hosts if hosts is not None else [make_district()]
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return factory
+
+
+@pytest.fixture
+def make_agenda_item(app):
+    """Add an agenda item given in the event's local wall-clock time."""
+    from zoneinfo import ZoneInfo
+
+    def factory(event: Event, day: date, start: str, end: str, **kw) -> AgendaItem:
+        zone = ZoneInfo(event.timezone)
+
+        def at(clock: str) -> datetime:
+            hour, minute = map(int, clock.split(":"))
+            return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+        item = AgendaItem(event=event, starts_at=at(start), ends_at=at(end),
+                          title=kw.pop("title", "Session"), kind=kw.pop("kind", AgendaKind.PLENARY), **kw)
+        db.session.add(item)
+        db.session.commit()
+        return item
+
+    return factory
+
+
+def attendee(email: str = "ana@example.org", **kw) -> AttendeeDetails:
+    """Attendee details with sensible defaults."""
+    from eventhub.models import AttendeeRole
+
+    values = dict(email=email, legal_first_name="Ana", legal_last_name="García", role=AttendeeRole.PRINCIPAL)
+    values.update(kw)
+    return AttendeeDetails(**values)
+
+
+@pytest.fixture
+def make_registration(app):
+    """Register someone through the service and commit, as the view would."""
+
+    def factory(event: Event, email: str = "ana@example.org", **kw):
+        outcome = register(event, attendee(email, **kw))
+        db.session.commit()
+        return outcome.lead
+
+    return factory
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """The .eml files the file transport wrote, parsed."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        """Every message written so far, oldest first."""
+        if not self.directory.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(self.directory.glob("*.eml"))
+        ]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        """Messages addressed to one person."""
+        return [m for m in self.messages() if address.lower() in m["To"].lower()]
+
+
+def body_text(message: email.message.EmailMessage) -> str:
+    """The text/plain part of a message."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def private_link(message: email.message.EmailMessage) -> str:
+    """The path of the private link carried by a message (e.g. /r/abc...)."""
+    match = re.search(r"https?://[^/\s]+(/r/[A-Za-z0-9_\-]+)", body_text(message))
+    assert match, "the email carries no private link"
+    return match.group(1)
+
+
+@pytest.fixture
+def mailbox(app) -> Mailbox:
+    """The mail folder of the app under test."""
+    return Mailbox(Path(app.config["MAIL_DIR"]))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on localhost that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.received = []
+            self.lock = threading.Lock()
+
+        async def handle_DATA(self, server, session, envelope):
+            with self.lock:
+                self.received.append(envelope)
+            return "250 Message accepted for delivery"
+
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()

@@ -1,0 +1,76 @@
+"""Public event pages: the list, the event with its agenda by local day, the registration window."""
+from datetime import UTC, date, datetime, timedelta
+
+from eventhub.events.services import WindowState, agenda_by_day, registration_window
+from eventhub.models import AgendaKind, EventStatus
+
+
+def test_index_lists_upcoming_events_and_hides_drafts(client, make_event):
+    make_event(title="Spring Convening")
+    make_event(title="Secret Draft", status=EventStatus.DRAFT)
+    past_start = date.today() - timedelta(days=40)
+    make_event(title="Last Fall", starts_on=past_start, ends_on=past_start + timedelta(days=1))
+    page = client.get("/").get_data(as_text=True)
+    assert "Spring Convening" in page
+    assert "Secret Draft" not in page
+    assert page.index("Spring Convening") < page.index("Past events") < page.index("Last Fall")
+
+
+def test_event_page_shows_hosts_venue_dates_and_the_named_zone(client, make_event, make_district):
+    host = make_district(name="Cedar Ridge Unified School District", state="CA", timezone="America/Los_Angeles")
+    event = make_event(title="Spring Convening", hosts=[host], timezone="America/Los_Angeles",
+                       starts_on=date(2031, 4, 8), ends_on=date(2031, 4, 10), venue_name="Harbor Hall")
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Cedar Ridge Unified School District" in page
+    assert "Harbor Hall" in page
+    assert "April 8–10, 2031" in page
+    assert "Pacific Time (America/Los_Angeles)" in page
+
+
+def test_agenda_is_grouped_by_day_in_the_event_zone(client, make_event, make_agenda_item):
+    event = make_event(timezone="America/Chicago", starts_on=date(2031, 4, 8), ends_on=date(2031, 4, 9))
+    # 19:30 Chicago on the 8th is already the 9th in UTC: it must stay on the 8th.
+    make_agenda_item(event, date(2031, 4, 8), "19:30", "21:00", title="Evening reception", kind=AgendaKind.MEAL)
+    make_agenda_item(event, date(2031, 4, 8), "09:00", "10:15", title="Opening plenary")
+    make_agenda_item(event, date(2031, 4, 9), "08:00", "12:00", title="School visits", kind=AgendaKind.VISIT_BLOCK)
+    days = agenda_by_day(event)
+    assert [(day, [i.title for i in items]) for day, items in days] == [
+        (date(2031, 4, 8), ["Opening plenary", "Evening reception"]),
+        (date(2031, 4, 9), ["School visits"]),
+    ]
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Tuesday, April 8, 2031" in page and "Wednesday, April 9, 2031" in page
+    assert "9:00 AM" in page and "7:30 PM" in page
+    assert page.index("Evening reception") < page.index("Wednesday, April 9, 2031")
+    assert "All times are Central Time (America/Chicago)" in page
+
+
+def test_drafts_and_unknown_events_are_not_found(client, make_event):
+    draft = make_event(status=EventStatus.DRAFT)
+    assert client.get(f"/events/{draft.slug}").status_code == 404
+    response = client.get("/events/no-such-event")
+    assert response.status_code == 404
+    assert "There is no event at this address" in response.get_data(as_text=True)
+
+
+def test_registration_window_states(make_event):
+    opens = datetime(2031, 3, 1, 15, 0, tzinfo=UTC)
+    closes = datetime(2031, 3, 20, 4, 59, tzinfo=UTC)
+    event = make_event(registration_opens_at=opens, registration_closes_at=closes,
+                       starts_on=date(2031, 4, 8), ends_on=date(2031, 4, 10))
+    before = registration_window(event, opens - timedelta(seconds=1))
+    assert before.state is WindowState.NOT_YET_OPEN
+    assert before.message == "Registration opens Saturday, March 1, 2031 at 9:00 AM CST."
+    assert registration_window(event, opens).is_open
+    after = registration_window(event, closes)
+    assert after.state is WindowState.CLOSED
+    assert after.message == "Registration closed Wednesday, March 19, 2031 at 11:59 PM CDT."
+    event.status = EventStatus.CANCELLED
+    assert registration_window(event, opens + timedelta(days=1)).state is WindowState.UNAVAILABLE
+
+
+def test_event_page_says_when_registration_opens(client, make_event):
+    event = make_event(registration_opens_at=datetime.now(UTC) + timedelta(days=3))
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Registration opens" in page
+    assert f"/events/{event.slug}/register\"" not in page
