@@ -13,7 +13,8 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AttendeeRole
@@ -22,7 +23,7 @@ from eventhub.registration.services import AttendeeDetails
 OTHER_DISTRICT = "other"
 MAX_COLLEAGUES = 20
 PHONE = Regexp(r"^\+?[0-9 ().\-]{7,25}$", message="Enter a phone number with digits, e.g. 555-201-3344.")
-ROLE_CHOICES = [("", "Choose a role")] + [(role.value, role.label) for role in AttendeeRole]
+ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value, role.label) for role in AttendeeRole]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -87,20 +88,20 @@ class AttendeeForm(FlaskForm):
     title = name_field("Title", required=False, max_length=150)
     district = SelectField("District", choices=[], validators=[InputRequired(message="Choose your district.")])
     other_organization = name_field("Organization", required=False, max_length=200)
-    dietary = MultiCheckboxField("Dietary needs", choices=list(DIETARY_OPTIONS.items()))
+    dietary = MultiCheckboxField("Dietary needs", choices=[SelectChoice(k, v) for k, v in DIETARY_OPTIONS.items()])
     allergies = TextAreaField(
         "Allergies and other dietary needs",
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
     )
-    accessibility = MultiCheckboxField("Accessibility needs", choices=list(ACCESSIBILITY_OPTIONS.items()))
+    accessibility = MultiCheckboxField("Accessibility needs", choices=[SelectChoice(k, v) for k, v in ACCESSIBILITY_OPTIONS.items()])
     accessibility_notes = TextAreaField(
         "Anything else we should arrange",
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
     )
     photo_consent = RadioField(
         "May we photograph you at the event?",
-        choices=[("yes", "Yes, photos of me may be taken and shared by the network"),
-                 ("no", "No, please do not photograph me")],
+        choices=[SelectChoice("yes", "Yes, photos of me may be taken and shared by the network"),
+                 SelectChoice("no", "No, please do not photograph me")],
         validators=[InputRequired(message="Tell us whether you consent to be photographed.")],
     )
     emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150)
@@ -109,15 +110,18 @@ class AttendeeForm(FlaskForm):
     def set_districts(self, districts) -> None:
         """Offer the network's member districts, then "other"."""
         self.district.choices = (
-            [("", "Choose your district")]
-            + [(str(d.id), d.label) for d in districts]
-            + [(OTHER_DISTRICT, "Other organization (not listed)")]
+            [SelectChoice("", "Choose your district")]
+            + [SelectChoice(str(d.id), d.label) for d in districts]
+            + [SelectChoice(OTHER_DISTRICT, "Other organization (not listed)")]
         )
 
-    def validate_other_organization(self, field) -> None:
-        """Someone outside the member districts must say where they are from."""
-        if self.district.data == OTHER_DISTRICT and not field.data:
-            raise ValidationError("Enter the name of your organization.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: someone outside the member districts must say where they are from."""
+        valid = super().validate(extra_validators)
+        if self.district.data == OTHER_DISTRICT and not self.other_organization.data:
+            self.other_organization.errors.append("Enter the name of your organization.")
+            valid = False
+        return valid
 
     def attendee_details(self) -> AttendeeDetails:
         """The validated data as the service expects it."""

@@ -1,0 +1,282 @@
+"""The registration form, its confirmation, and the private page, through the client."""
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import private_link
+from eventhub.extensions import db
+from eventhub.models import Registration, RegistrationStatus
+
+
+def form_data(district_id, **overrides):
+    """A complete, valid registration form submission."""
+    data = {
+        "legal_first_name": "José",
+        "legal_last_name": "O'Brien",
+        "preferred_name": "Pepe",
+        "email": "jose@example.org",
+        "mobile": "+1 (312) 555-0199",
+        "role": "cto",
+        "title": "Chief Technology Officer",
+        "district": str(district_id),
+        "dietary": ["vegetarian"],
+        "allergies": "Peanuts (severe)",
+        "accessibility": ["limited_walking"],
+        "photo_consent": "no",
+        "emergency_contact_name": "María O'Brien",
+        "emergency_contact_phone": "312-555-0100",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def event(make_event):
+    """An open event with a host district."""
+    return make_event(capacity=50)
+
+
+def test_the_form_ties_every_input_to_a_label_and_marks_required_fields(client, event):
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    ids = set(re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', page))
+    ids -= {"csrf_token", "add_colleague", "submit"}
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    assert ids and ids <= labelled, f"inputs without a label: {ids - labelled}"
+    assert page.count("(required)") >= 6
+    assert 'novalidate' in page
+
+
+def test_registering_redirects_to_a_confirmation_and_stores_every_answer(client, event, mailbox):
+    district = event.hosts[0]
+    response = client.post(f"/events/{event.slug}/register", data=form_data(district.id))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You're registered" in page
+    assert "jose@example.org" in page
+    registration = db.session.scalar(sa.select(Registration))
+    assert (registration.legal_first_name, registration.legal_last_name) == ("José", "O'Brien")
+    assert registration.district_id == district.id
+    assert registration.dietary == ["vegetarian"] and registration.accessibility == ["limited_walking"]
+    assert registration.photo_consent is False
+    assert registration.emergency_contact_name == "María O'Brien"
+    assert len(mailbox.to("jose@example.org")) == 1
+
+
+def test_the_other_organization_must_be_named(client, event):
+    response = client.post(f"/events/{event.slug}/register", data=form_data("other", other_organization=""))
+    assert response.status_code == 422
+    assert "Enter the name of your organization." in response.get_data(as_text=True)
+    ok = client.post(f"/events/{event.slug}/register",
+                     data=form_data("other", other_organization="State Education Agency"))
+    assert ok.status_code == 302
+    assert db.session.scalar(sa.select(Registration.other_organization)) == "State Education Agency"
+
+
+@pytest.mark.parametrize("bad_email", ["jose", "jose@", "jose@example", "jose @example.org", "a@b@c.org"])
+def test_an_invalid_email_is_a_clear_form_error(client, event, bad_email):
+    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email=bad_email))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<a href="#email">Email: Enter a valid email address' in page
+    assert 'aria-invalid="true"' in page
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_overlong_input_is_a_clear_form_error_not_a_500(client, event):
+    response = client.post(f"/events/{event.slug}/register", data=form_data(
+        event.hosts[0].id, legal_first_name="x" * 101, allergies="y" * 501,
+        email="a" * 64 + "@" + "b" * 200 + ".org"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Legal first name: Use at most 100 characters." in page
+    assert "Allergies and other dietary needs: Use at most 500 characters." in page
+    assert "Email: An email address has at most 254 characters." in page
+
+
+def test_unknown_choices_are_refused(client, event):
+    response = client.post(f"/events/{event.slug}/register",
+                           data=form_data("999999", role="emperor", dietary=["raw-meat"]))
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_a_post_without_csrf_token_is_refused(make_app, make_event):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        event = make_event()
+        response = app.test_client().post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id))
+        assert response.status_code == 400
+        assert "security token" in response.get_data(as_text=True)
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_with_csrf_enabled_the_real_form_round_trip_works(make_app, make_event):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        event = make_event()
+        client = app.test_client()
+        page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post(f"/events/{event.slug}/register",
+                               data=form_data(event.hosts[0].id, csrf_token=token))
+        assert response.status_code == 302
+
+
+def test_outside_the_window_the_page_says_when_and_a_post_is_refused(client, make_event):
+    soon = make_event(registration_opens_at=datetime.now(UTC) + timedelta(days=2))
+    page = client.get(f"/events/{soon.slug}/register").get_data(as_text=True)
+    assert "Registration opens" in page
+    response = client.post(f"/events/{soon.slug}/register", data=form_data(soon.hosts[0].id))
+    assert response.status_code == 403
+    closed = make_event(registration_opens_at=datetime.now(UTC) - timedelta(days=9),
+                        registration_closes_at=datetime.now(UTC) - timedelta(days=1))
+    assert "Registration closed" in client.get(f"/events/{closed.slug}/register").get_data(as_text=True)
+    assert client.post(f"/events/{closed.slug}/register", data=form_data(closed.hosts[0].id)).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_a_full_event_tells_the_newcomer_their_place_on_the_waiting_list(client, make_event, make_registration):
+    event = make_event(capacity=1)
+    make_registration(event, "first@example.org")
+    event_page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "The event is full" in event_page
+    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "You're on the waiting list" in page
+    assert "number <strong>1</strong> on the waiting list" in page
+
+
+def test_a_duplicate_email_gets_the_neutral_message_and_creates_nothing(client, event, make_registration, mailbox):
+    make_registration(event, "jose@example.org")
+    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "If you are registered for this event, we have emailed your private link" in page
+    assert "You're registered" not in page
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+    assert mailbox.to("jose@example.org")[-1]["Subject"].startswith("Your private link")
+
+
+def test_a_team_lead_adds_and_removes_colleague_rows_without_javascript(client, event):
+    url = f"/events/{event.slug}/register"
+    data = form_data(event.hosts[0].id, add_colleague="Add a colleague")
+    page = client.post(url, data=data).get_data(as_text=True)
+    assert 'id="colleagues-0-email"' in page and "Colleague 1" in page
+    data = form_data(event.hosts[0].id, **{"colleagues-0-legal_first_name": "Ann", "colleagues-0-email": "ann@x.org",
+                                           "colleagues-1-legal_first_name": "Bo", "remove_colleague": "0"})
+    page = client.post(url, data=data).get_data(as_text=True)
+    assert 'value="Bo"' in page and 'value="Ann"' not in page
+    assert 'id="colleagues-1-email"' not in page
+
+
+def test_a_team_registration_registers_each_colleague(client, event, mailbox):
+    data = form_data(event.hosts[0].id, **{
+        "colleagues-0-legal_first_name": "Ann", "colleagues-0-legal_last_name": "Lee",
+        "colleagues-0-email": "ann@example.org", "colleagues-0-role": "teacher",
+        "colleagues-1-legal_first_name": "", "colleagues-1-legal_last_name": "",  # a blank row is ignored
+    })
+    page = client.post(f"/events/{event.slug}/register", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "We have emailed each colleague their own private link" in page and "Ann Lee" in page
+    ann = db.session.scalar(sa.select(Registration).where(Registration.email == "ann@example.org"))
+    assert ann.team_lead.email == "jose@example.org"
+    assert ann.district_id == event.hosts[0].id
+    assert len(mailbox.to("ann@example.org")) == 1
+
+
+def test_a_half_filled_colleague_row_and_a_repeated_email_are_errors(client, event):
+    data = form_data(event.hosts[0].id, **{
+        "colleagues-0-legal_first_name": "Ann", "colleagues-0-email": "jose@example.org",
+    })
+    response = client.post(f"/events/{event.slug}/register", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Colleague 1: Legal last name: Enter their legal last name." in page
+    assert "Colleague 1: Email: This email is already used above" in page
+    assert "Colleague 1: Role: Choose their role." in page
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43, "x" * 500, "%00", "%E2%98%83"])
+def test_bad_private_links_are_404(client, token):
+    for path in (f"/r/{token}", f"/r/{token}/edit", f"/r/{token}/cancel"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "This private link is not valid" in response.get_data(as_text=True)
+    assert client.post(f"/r/{token}/rejoin").status_code == 404
+
+
+def test_a_revoked_link_is_404(client, event, mailbox):
+    link = registered_link(client, event, mailbox)
+    from eventhub.registration.services import revoke_private_links
+
+    revoke_private_links(db.session.scalar(sa.select(Registration)))
+    db.session.commit()
+    assert client.get(link).status_code == 404
+
+
+def registered_link(client, event, mailbox, **overrides) -> str:
+    """Register through the form and return the private link from the email."""
+    client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, **overrides))
+    return private_link(mailbox.messages()[-1])
+
+
+def test_the_private_page_shows_the_registration_and_keeps_the_link_private(client, event, mailbox):
+    link = registered_link(client, event, mailbox)
+    response = client.get(link)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "José O&#39;Brien" in page and "Peanuts (severe)" in page and "Limited walking" in page
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_the_attendee_edits_their_details(client, event, mailbox):
+    link = registered_link(client, event, mailbox)
+    page = client.get(f"{link}/edit").get_data(as_text=True)
+    assert 'value="José"' in page
+    assert re.search(r'<input checked id="dietary-0" name="dietary" type="checkbox" value="vegetarian">', page)
+    assert re.search(r'<input checked id="photo_consent-1"[^>]*value="no">', page)
+    response = client.post(f"{link}/edit", data=form_data(event.hosts[0].id, mobile="312 555 0111",
+                                                         dietary=["vegan"], photo_consent="yes"))
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.mobile == "312 555 0111"
+    assert registration.dietary == ["vegan"] and registration.photo_consent is True
+    assert "Your details are saved." in client.get(link).get_data(as_text=True)
+
+
+def test_editing_to_a_taken_email_is_a_form_error(client, event, mailbox, make_registration):
+    make_registration(event, "taken@example.org")
+    link = registered_link(client, event, mailbox)
+    response = client.post(f"{link}/edit", data=form_data(event.hosts[0].id, email="taken@example.org"))
+    assert response.status_code == 422
+    assert "Another registration for this event already uses that email address." in response.get_data(as_text=True)
+
+
+def test_cancelling_asks_for_confirmation_then_frees_the_seat(client, make_event, mailbox, make_registration):
+    event = make_event(capacity=1)
+    link = registered_link(client, event, mailbox)
+    waiting = make_registration(event, "waiting@example.org")
+    page = client.get(f"{link}/cancel").get_data(as_text=True)
+    assert "Cancel your registration?" in page
+    assert db.session.get(Registration, 1).status is RegistrationStatus.CONFIRMED
+    response = client.post(f"{link}/cancel", follow_redirects=True)
+    assert "Your registration is cancelled" in response.get_data(as_text=True)
+    db.session.refresh(waiting)
+    assert waiting.status is RegistrationStatus.CONFIRMED
+    assert mailbox.to("waiting@example.org")[-1]["Subject"].startswith("A seat opened up")
+
+
+def test_after_cancelling_the_attendee_can_register_again(client, event, mailbox):
+    link = registered_link(client, event, mailbox)
+    client.post(f"{link}/cancel")
+    page = client.get(link).get_data(as_text=True)
+    assert "Register again" in page
+    client.post(f"{link}/rejoin")
+    assert db.session.scalar(sa.select(Registration.status)) is RegistrationStatus.CONFIRMED
+
+
+def test_the_confirmation_page_without_a_registration_goes_back_to_the_event(client, event):
+    response = client.get(f"/events/{event.slug}/register/done")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/events/{event.slug}")
