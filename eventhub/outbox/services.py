@@ -1,4 +1,5 @@
 """Compose emails from txt + html templates and queue them in the outbox."""
+import email.policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -46,7 +47,8 @@ def queue_email(
         kind=kind,
         to_address=to_address,
         subject=subject,
-        raw=message.as_string(),
+        # CRLF line ends, as SMTP requires; .eml readers accept them too.
+        raw=message.as_string(policy=email.policy.SMTP),
         registration=registration,
     )
     db.session.add(entry)

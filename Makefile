@@ -1,0 +1,45 @@
+# Two commands: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test install install-dev check clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "eventhub needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; \
+		  echo "Run: make PYTHON=python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, migrate, load demo data into an empty database, serve with emails written to instance/mail/
+run: $(VENV)/.installed
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask seed-demo --if-empty
+	FLASK_DEBUG=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## test: install test dependencies and run every test (a run that collects no test fails)
+test: $(VENV)/.installed-dev
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests; failing."; exit 1; fi; exit $$status
+
+## check: the migrations, applied to an empty database, match the models
+check: $(VENV)/.installed
+	@d=$$(mktemp -d); export FLASK_DEBUG=1 DATABASE_URL=sqlite:///$$d/check.sqlite3; \
+	$(BIN)/flask db upgrade && $(BIN)/flask db check; status=$$?; rm -rf $$d; exit $$status
+
+clean:
+	rm -rf $(VENV) .pytest_cache

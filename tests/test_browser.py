@@ -1,0 +1,124 @@
+"""In a real Chromium: open the event, register, follow the emailed private link, cancel."""
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the tests skip with a reason below
+    expect = None
+
+from conftest import ON_CI, Mailbox, free_port, private_link
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def _chromium_or_skip() -> str:
+    """Path of Debian's chromium; without it these tests skip (and fail on CI, which installs it)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        reason = ("Browser tests need Chromium and Playwright: `sudo apt-get install chromium` "
+                  "(or set CHROMIUM=/path/to/chrome) and `make test` installs Playwright.")
+        if ON_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def live_app(make_app, tmp_path):
+    """The app served on a free localhost port in a background thread."""
+    port = free_port()
+    app = make_app(WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}")
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.base_url = f"http://127.0.0.1:{port}"
+    with app.app_context():
+        yield app
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(live_app):
+    """A Chromium page (Playwright) that fails the test on any JavaScript error."""
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_app.base_url)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+        assert errors == []
+
+
+def test_register_then_cancel_from_the_emailed_link(page, live_app, make_event, make_agenda_item):
+    event = make_event(title="Spring Convening", capacity=100)
+    make_agenda_item(event, event.starts_on, "09:00", "10:30", title="Opening plenary")
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+
+    page.goto(f"/events/{event.slug}")
+    expect(page.get_by_role("heading", name="Spring Convening")).to_be_visible()
+    expect(page.get_by_text("Opening plenary")).to_be_visible()
+    page.get_by_role("link", name="Register").click()
+
+    page.get_by_label("Legal first name").fill("José")
+    page.get_by_label("Legal last name").fill("O'Brien")
+    page.get_by_label("Email").fill("jose@example.org")
+    page.get_by_label("Role").select_option(label="Chief technology officer")
+    page.get_by_label("District", exact=False).first.select_option(index=1)
+    page.get_by_label("Vegetarian").check()
+    page.get_by_label("No, please do not photograph me").check()
+    page.get_by_role("button", name="Register").click()
+
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    messages = mailbox.to("jose@example.org")
+    assert len(messages) == 1
+    page.goto(private_link(messages[0]))
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_text("José O'Brien")).to_be_visible()
+
+    page.get_by_role("link", name="Cancel my registration").click()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
+    expect(page.get_by_text("Your registration is cancelled").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    assert mailbox.to("jose@example.org")[-1]["Subject"].endswith("is cancelled")
+
+
+def test_the_form_works_by_keyboard_and_links_errors_to_fields(page, live_app, make_event):
+    event = make_event()
+    page.goto(f"/events/{event.slug}/register")
+    # Tab from the top of the page to the Register button, then press Enter with nothing filled in.
+    register_button = page.get_by_role("button", name="Register")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if register_button.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        pytest.fail("the Register button cannot be reached with the Tab key")
+    page.keyboard.press("Enter")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text(re.compile(r"There are \d+ problems"))
+    summary.get_by_role("link", name=re.compile("Legal first name")).click()
+    expect(page.locator("#legal_first_name")).to_be_focused()

@@ -1,0 +1,122 @@
+"""The email outbox: message shape, delivery to files and over SMTP, retries, exactly once."""
+import email
+import email.policy
+import threading
+
+import sqlalchemy as sa
+
+from conftest import free_port
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage, OutboxStatus, Registration
+from eventhub.outbox.delivery import deliver_pending
+from eventhub.outbox.services import queue_email
+
+
+def outbox():
+    """Every outbox row, oldest first."""
+    db.session.expire_all()
+    return db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_messages_have_a_text_and_an_html_part_and_proper_headers(make_event, make_registration, mailbox):
+    make_registration(make_event(title="Spring Convening"), "ana@example.org", legal_first_name="Ana")
+    [message] = mailbox.messages()
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["To"] == "Ana García <ana@example.org>"
+    assert message["Message-ID"].endswith("@example.org>")
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Spring Convening" in html and "/r/" in html
+
+
+def test_user_text_is_escaped_in_the_html_part(make_event, make_registration, mailbox):
+    make_registration(make_event(), legal_first_name="<script>alert(1)</script>")
+    html = mailbox.messages()[0].get_body(preferencelist=("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_over_smtp_each_message_is_delivered_once(make_app, make_event, make_registration, smtp_server):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        make_registration(make_event(), "ana@example.org")
+        [envelope] = smtp_server.handler.received
+        assert envelope.rcpt_tos == ["ana@example.org"]
+        assert envelope.mail_from == "events@example.org"
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert parsed["Subject"].startswith("You're registered")
+        assert [m.status for m in outbox()] == [OutboxStatus.SENT]
+        assert deliver_pending(db.engine, app.config).sent == []
+        assert len(smtp_server.handler.received) == 1
+
+
+def test_a_registration_survives_a_mail_server_that_is_down(make_app, make_event, make_registration, smtp_server):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    with app.app_context():
+        event = make_event()
+        registration = make_registration(event, "ana@example.org")
+        assert db.session.get(Registration, registration.id) is not None
+        [pending] = outbox()
+        assert pending.status is OutboxStatus.PENDING
+        assert pending.attempts == 1 and "could not connect" in pending.last_error
+
+        # The server is back: `flask mail deliver` sends what waited, and only once.
+        app.config["MAIL_PORT"] = smtp_server.port
+        result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        assert result.exit_code == 0, result.output
+        assert "1 sent, 0 failed" in result.output
+        assert app.test_cli_runner().invoke(args=["mail", "deliver"]).output.startswith("0 sent")
+        assert len(smtp_server.handler.received) == 1
+        assert [m.status for m in outbox()] == [OutboxStatus.SENT]
+
+
+def test_mail_deliver_reports_failures_with_a_nonzero_exit(make_app, make_event, make_registration):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with app.app_context():
+        make_registration(make_event())
+        result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        assert result.exit_code == 1
+        assert "0 sent, 1 failed" in result.output
+
+
+def test_a_message_that_keeps_failing_is_marked_failed(make_app, make_event, make_registration):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
+    with app.app_context():
+        make_registration(make_event())
+        deliver_pending(db.engine, app.config)
+        [message] = outbox()
+        assert message.status is OutboxStatus.FAILED and message.attempts == 2
+
+
+def test_a_rolled_back_change_sends_nothing(app, make_event, mailbox):
+    event = make_event()
+    queue_email(kind="test", to_address="x@example.org", subject="Hi", template="registration/registration_link",
+                context={"registration": None, "event": event, "team_lead": None, "private_url": "u",
+                         "event_url": "u", "dates": "d", "zone": "z", "position": None})
+    db.session.rollback()
+    db.session.commit()
+    assert outbox() == [] and mailbox.messages() == []
+
+
+def test_two_deliverers_at_once_send_each_message_once(make_app, make_event, make_registration, smtp_server):
+    app = make_app(MAIL_SEND_ON_COMMIT=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        event = make_event()
+        for n in range(20):
+            make_registration(event, f"person{n}@example.org")
+        assert {m.status for m in outbox()} == {OutboxStatus.PENDING}
+        reports = []
+        start = threading.Barrier(2)
+
+        def run():
+            with app.app_context():
+                start.wait()
+                reports.append(deliver_pending(db.engine, app.config))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sum(len(r.sent) for r in reports) == 20
+        recipients = [rcpt for envelope in smtp_server.handler.received for rcpt in envelope.rcpt_tos]
+        assert sorted(recipients) == sorted(f"person{n}@example.org" for n in range(20))
