@@ -1,0 +1,63 @@
+"""A registration rush against a live server: never more confirmed than seats, never a 5xx."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPRedirectHandler, Request, build_opener
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from conftest import free_port
+from eventhub.extensions import db
+from eventhub.models import Registration, RegistrationStatus
+
+SEATS = 10
+PEOPLE = 60
+
+
+class NoRedirect(HTTPRedirectHandler):
+    """Report the 302 after a registration instead of following it."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def live_url(make_app):
+    """The app served by a threaded server, as in production, on a free port."""
+    port = free_port()
+    app = make_app(MAIL_SEND_ON_COMMIT=False)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with app.app_context():
+        yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_a_rush_on_the_last_seats_never_oversells(live_url, make_event):
+    event = make_event(capacity=SEATS)
+    district_id = event.hosts[0].id
+    opener = build_opener(NoRedirect)
+    start = threading.Barrier(PEOPLE)
+
+    def register(n: int) -> int:
+        body = urlencode({"legal_first_name": "P", "legal_last_name": str(n), "email": f"p{n}@example.org",
+                          "role": "teacher", "district": district_id, "photo_consent": "no"}).encode()
+        start.wait()
+        try:
+            return opener.open(Request(f"{live_url}/events/{event.slug}/register", data=body), timeout=60).status
+        except HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=PEOPLE) as pool:
+        statuses = list(pool.map(register, range(PEOPLE)))
+
+    assert statuses == [302] * PEOPLE
+    db.session.expire_all()
+    counts = dict(db.session.execute(
+        sa.select(Registration.status, sa.func.count()).group_by(Registration.status)).all())
+    assert counts == {RegistrationStatus.CONFIRMED: SEATS, RegistrationStatus.WAITLISTED: PEOPLE - SEATS}
