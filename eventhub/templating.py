@@ -94,7 +94,8 @@ def form_errors(form) -> list[tuple[str, str, str]]:
                 walk(field.form, prefix)
             elif field.errors:
                 for message in field.errors:
-                    found.append((field.id, prefix + str(field.label.text), message))
+                    label = str(field.label.text).rstrip("?")
+                    found.append((field.id, prefix + label, message))
 
     walk(form, "")
     return found

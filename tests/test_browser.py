@@ -120,5 +120,6 @@ def test_the_form_works_by_keyboard_and_links_errors_to_fields(page, live_app, m
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text(re.compile(r"There are \d+ problems"))
+    expect(summary).to_be_focused()
     summary.get_by_role("link", name=re.compile("Legal first name")).click()
     expect(page.locator("#legal_first_name")).to_be_focused()
