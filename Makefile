@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in emails and command output point at the server `make run` starts.
+BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := app
 
 .PHONY: run test install install-dev check clean
@@ -26,10 +28,12 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: install, migrate, load demo data into an empty database, serve with emails written to instance/mail/
+run: export FLASK_DEBUG := 1
+run: export BASE_URL := $(BASE_URL)
 run: $(VENV)/.installed
-	FLASK_DEBUG=1 $(BIN)/flask db upgrade
-	FLASK_DEBUG=1 $(BIN)/flask seed-demo --if-empty
-	FLASK_DEBUG=1 $(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install test dependencies and run every test (a run that collects no test fails)
 test: $(VENV)/.installed-dev
