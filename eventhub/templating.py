@@ -88,6 +88,8 @@ def form_errors(form) -> list[tuple[str, str, str]]:
     def walk(fields, prefix: str) -> None:
         for field in fields:
             if field.type == "FieldList":
+                for message in (e for e in field.errors if isinstance(e, str)):
+                    found.append((field.id, str(field.label.text), message))
                 for index, entry in enumerate(field.entries, start=1):
                     walk(entry.form, f"{prefix}Colleague {index}: ")
             elif field.type == "FormField":

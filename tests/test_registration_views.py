@@ -280,3 +280,33 @@ def test_the_confirmation_page_without_a_registration_goes_back_to_the_event(cli
     response = client.get(f"/events/{event.slug}/register/done")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/events/{event.slug}")
+
+
+def test_too_many_colleagues_is_an_error_not_a_silent_cut(client, event):
+    data = form_data(event.hosts[0].id)
+    for i in range(21):
+        data.update({f"colleagues-{i}-legal_first_name": "C", f"colleagues-{i}-legal_last_name": str(i),
+                     f"colleagues-{i}-email": f"c{i}@example.org", f"colleagues-{i}-role": "teacher"})
+    response = client.post(f"/events/{event.slug}/register", data=data)
+    assert response.status_code == 422
+    assert "at most 20 colleagues" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_control_characters_are_removed_before_saving(client, event):
+    response = client.post(f"/events/{event.slug}/register",
+                           data=form_data(event.hosts[0].id, legal_first_name="Jo\x00sé\x07", allergies="nuts\nshellfish"))
+    assert response.status_code == 302
+    registration = db.session.scalar(sa.select(Registration))
+    assert registration.legal_first_name == "José"
+    assert registration.allergies == "nuts\nshellfish"
+
+
+def test_emails_are_stored_in_ascii_form_and_non_ascii_mailboxes_are_refused(client, event, mailbox):
+    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email="josé@example.org"))
+    assert response.status_code == 422
+    assert "Enter a valid email address" in response.get_data(as_text=True)
+    ok = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email="Jose@Exämple.org"))
+    assert ok.status_code == 302
+    assert db.session.scalar(sa.select(Registration.email)) == "jose@xn--exmple-cua.org"
+    assert len(mailbox.to("jose@xn--exmple-cua.org")) == 1

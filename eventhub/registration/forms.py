@@ -1,4 +1,7 @@
 """Registration and details forms: field validation only."""
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -14,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AttendeeRole
@@ -33,17 +36,35 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def clean_text(value):
+    """Trim, and drop control characters (a NUL would break PostgreSQL), keeping line breaks and tabs."""
+    if not isinstance(value, str):
+        return value
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+
+
+class ValidEmail:
+    """Check an address with email-validator (syntax only: the network is closed to DNS) and normalise it.
+
+    Addresses are kept in their ASCII form (IDN domains as punycode), because that is what
+    every mail server accepts; a non-ASCII name before the @ is refused for the same reason.
+    """
+
+    def __call__(self, form, field) -> None:
+        try:
+            result = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError as error:
+            raise ValidationError(f"Enter a valid email address, like name@district.org. ({error})") from None
+        field.data = result.ascii_email.lower()
+
+
 def email_field(label: str, required: bool = True) -> EmailField:
-    """An email input checked by email-validator (syntax only: the network is closed to DNS)."""
+    """An email input, required or not, at most 254 characters, normalised when valid."""
     first = InputRequired(message="Enter an email address.") if required else Optional()
     return EmailField(
         label,
-        validators=[
-            first,
-            Length(max=254, message="An email address has at most 254 characters."),
-            Email(message="Enter a valid email address, like name@district.org.", check_deliverability=False),
-        ],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[first, Length(max=254, message="An email address has at most 254 characters."), ValidEmail()],
+        filters=[clean_text],
     )
 
 
@@ -53,7 +74,7 @@ def name_field(label: str, required: bool = True, max_length: int = 100) -> Stri
     return StringField(
         label,
         validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters.")],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[clean_text],
     )
 
 
@@ -83,7 +104,7 @@ class AttendeeForm(FlaskForm):
     legal_last_name = name_field("Legal last name")
     preferred_name = name_field("Preferred name", required=False)
     email = email_field("Email")
-    mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE])
+    mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE], filters=[clean_text])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose your role.")])
     title = name_field("Title", required=False, max_length=150)
     district = SelectField("District", choices=[], validators=[InputRequired(message="Choose your district.")])
@@ -92,11 +113,13 @@ class AttendeeForm(FlaskForm):
     allergies = TextAreaField(
         "Allergies and other dietary needs",
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
+        filters=[clean_text],
     )
     accessibility = MultiCheckboxField("Accessibility needs", choices=[SelectChoice(k, v) for k, v in ACCESSIBILITY_OPTIONS.items()])
     accessibility_notes = TextAreaField(
         "Anything else we should arrange",
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
+        filters=[clean_text],
     )
     photo_consent = RadioField(
         "May we photograph you at the event?",
@@ -105,7 +128,8 @@ class AttendeeForm(FlaskForm):
         validators=[InputRequired(message="Tell us whether you consent to be photographed.")],
     )
     emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150)
-    emergency_contact_phone = TelField("Emergency contact phone", validators=[Optional(), Length(max=30), PHONE])
+    emergency_contact_phone = TelField("Emergency contact phone", validators=[Optional(), Length(max=30), PHONE],
+                                       filters=[clean_text])
 
     def set_districts(self, districts) -> None:
         """Offer the network's member districts, then "other"."""
@@ -161,13 +185,20 @@ class AttendeeForm(FlaskForm):
 class RegistrationForm(AttendeeForm):
     """Registration: the attendee's details plus any colleagues they register as a team."""
 
-    colleagues = FieldList(FormField(ColleagueForm), min_entries=0, max_entries=MAX_COLLEAGUES)
+    # No max_entries here: WTForms would silently drop the extra rows; validate() refuses them instead.
+    colleagues = FieldList(FormField(ColleagueForm), label="Your district team", min_entries=0)
     add_colleague = SubmitField("Add a colleague")
     submit = SubmitField("Register")
 
     def validate(self, extra_validators=None) -> bool:
         """Check each colleague row that was filled in, and that no email appears twice."""
         valid = super().validate(extra_validators)
+        if len(self.colleagues) > MAX_COLLEAGUES:
+            self.colleagues.errors.append(
+                f"A team registration can include at most {MAX_COLLEAGUES} colleagues; "
+                "register the others in a second form."
+            )
+            return False
         seen = {(self.email.data or "").lower()}
         for entry in self.colleagues:
             row = entry.form

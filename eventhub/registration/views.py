@@ -6,7 +6,7 @@ from eventhub.events.services import public_event, registration_window
 from eventhub.extensions import db
 from eventhub.models import District, Registration, RegistrationStatus, utcnow
 from eventhub.registration import bp
-from eventhub.registration.forms import AttendeeForm, ConfirmForm, RegistrationForm
+from eventhub.registration.forms import MAX_COLLEAGUES, AttendeeForm, ConfirmForm, RegistrationForm
 from eventhub.registration.services import (
     EmailTaken,
     RegistrationError,
@@ -83,10 +83,10 @@ def _render_form(event, form: RegistrationForm, status: int):
 def _edit_colleague_rows(form: RegistrationForm) -> bool:
     """Handle the "Add a colleague" and "Remove" buttons (no JavaScript needed); True if pressed."""
     if form.add_colleague.data:
-        if len(form.colleagues) < form.colleagues.max_entries:
+        if len(form.colleagues) < MAX_COLLEAGUES:
             form.colleagues.append_entry()
         else:
-            flash(f"A team registration can include at most {form.colleagues.max_entries} colleagues.", "error")
+            flash(f"A team registration can include at most {MAX_COLLEAGUES} colleagues.", "error")
         return True
     remove = request.form.get("remove_colleague")
     if remove is not None:
