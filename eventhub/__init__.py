@@ -53,7 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per feature."""
+    """Mount one blueprint per feature, with the URL converters they use."""
+    from eventhub.urls import SlugConverter
+
+    app.url_map.converters["slug"] = SlugConverter
     from eventhub.events import bp as events_bp
     from eventhub.registration import bp as registration_bp
 

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import BaseConverter
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -11,3 +12,9 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+class SlugConverter(BaseConverter):
+    """An event's URL name; anything else (a NUL byte, 5 KB of text) is a 404 before any query."""
+
+    regex = r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}"

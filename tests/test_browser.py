@@ -123,3 +123,24 @@ def test_the_form_works_by_keyboard_and_links_errors_to_fields(page, live_app, m
     expect(summary).to_be_focused()
     summary.get_by_role("link", name=re.compile("Legal first name")).click()
     expect(page.locator("#legal_first_name")).to_be_focused()
+
+
+def test_enter_in_a_text_box_registers_rather_than_adding_a_colleague(page, live_app, make_event):
+    event = make_event()
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+    page.goto(f"/events/{event.slug}/register")
+    page.get_by_role("button", name="Add a colleague").click()
+    page.get_by_label("Legal first name").first.fill("Ana")
+    page.get_by_label("Legal last name").first.fill("García")
+    page.get_by_label("Role").first.select_option(label="Principal")
+    page.get_by_label("District").first.select_option(index=1)
+    page.get_by_label("Yes, photos of me may be taken").check()
+    page.locator("#colleagues-0-legal_first_name").fill("Ben")
+    page.locator("#colleagues-0-legal_last_name").fill("Okafor")
+    page.locator("#colleagues-0-role").select_option(label="Teacher")
+    page.locator("#colleagues-0-email").fill("ben@example.org")
+    page.locator("#email").fill("ana@example.org")
+    page.locator("#email").press("Enter")
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_text("Ben Okafor")).to_be_visible()
+    assert len(mailbox.to("ben@example.org")) == 1

@@ -74,3 +74,18 @@ def test_event_page_says_when_registration_opens(client, make_event):
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Registration opens" in page
     assert f"/events/{event.slug}/register\"" not in page
+
+
+def test_an_event_stays_upcoming_until_its_last_day_ends_in_its_own_zone(make_event):
+    from eventhub.events.services import listed_events
+
+    event = make_event(timezone="America/Los_Angeles", starts_on=date(2031, 4, 8), ends_on=date(2031, 4, 10))
+    evening_of_last_day = datetime(2031, 4, 11, 0, 30, tzinfo=UTC)  # 17:30 on the 10th in Los Angeles
+    assert listed_events(evening_of_last_day) == ([event], [])
+    assert listed_events(datetime(2031, 4, 11, 7, 30, tzinfo=UTC)) == ([], [event])
+
+
+def test_odd_event_addresses_are_404_on_every_database(client):
+    for path in ("/events/%00", "/events/ev%00/register", "/events/ev%00/register/done", "/events/" + "a" * 81):
+        assert client.get(path).status_code == 404
+    assert client.post("/events/ev%00/register", data={}).status_code == 404

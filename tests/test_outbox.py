@@ -92,6 +92,7 @@ def test_a_rolled_back_change_sends_nothing(app, make_event, mailbox):
     queue_email(kind="test", to_address="x@example.org", subject="Hi", template="registration/registration_link",
                 context={"registration": None, "event": event, "team_lead": None, "private_url": "u",
                          "event_url": "u", "dates": "d", "zone": "z", "position": None})
+    db.session.flush()  # the message has an id now, as it would mid-request
     db.session.rollback()
     db.session.commit()
     assert outbox() == [] and mailbox.messages() == []
@@ -120,3 +121,61 @@ def test_two_deliverers_at_once_send_each_message_once(make_app, make_event, mak
         assert sum(len(r.sent) for r in reports) == 20
         recipients = [rcpt for envelope in smtp_server.handler.received for rcpt in envelope.rcpt_tos]
         assert sorted(recipients) == sorted(f"person{n}@example.org" for n in range(20))
+
+
+class ScriptedTransport:
+    """A transport whose steps run a callback, to stage what another deliverer does meanwhile."""
+
+    def __init__(self, on_open=None, on_send=None):
+        self.on_open, self.on_send, self.sent = on_open, on_send, []
+
+    def open(self):
+        if self.on_open:
+            self.on_open()
+
+    def close(self):
+        pass
+
+    def send(self, message):
+        self.sent.append(message.id)
+        if self.on_send:
+            on_send, self.on_send = self.on_send, None
+            on_send()
+
+
+def test_a_long_batch_never_looks_like_a_dead_deliverer(app, make_event, make_registration, monkeypatch):
+    from datetime import timedelta
+
+    from eventhub.models import utcnow
+    from eventhub.outbox import delivery
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    make_registration(make_event())
+    late_run = ScriptedTransport()
+    # While the first run (started 20 minutes ago) sends, a second run starts and must leave it alone.
+    first_run = ScriptedTransport(on_send=lambda: delivery.deliver_pending(db.engine, app.config))
+    transports = iter([first_run, late_run])
+    monkeypatch.setattr(delivery, "transport_for", lambda config: next(transports))
+    delivery.deliver_pending(db.engine, app.config, now=utcnow() - timedelta(minutes=20))
+    assert first_run.sent == [1] and late_run.sent == []
+    assert [m.status for m in outbox()] == [OutboxStatus.SENT]
+
+
+def test_a_failed_connection_does_not_reopen_what_another_deliverer_sent(app, make_event, make_registration,
+                                                                         monkeypatch):
+    from eventhub.outbox import delivery
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    make_registration(make_event())
+
+    def another_deliverer_sends_then_our_server_is_down():
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(OutboxMessage).values(status=OutboxStatus.SENT))
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(delivery, "transport_for",
+                        lambda config: ScriptedTransport(on_open=another_deliverer_sends_then_our_server_is_down))
+    report = delivery.deliver_pending(db.engine, app.config)
+    assert report.failed == {}
+    [message] = outbox()
+    assert (message.status, message.attempts) == (OutboxStatus.SENT, 0)

@@ -69,16 +69,19 @@ def public_event(slug: str) -> Event | None:
     )
 
 
-def listed_events(today: date) -> tuple[list[Event], list[Event]]:
-    """Published and cancelled events split into upcoming (soonest first) and past (latest first)."""
+def listed_events(now: datetime) -> tuple[list[Event], list[Event]]:
+    """Published and cancelled events split into upcoming (soonest first) and past (latest first).
+
+    An event is upcoming until its last day is over in its own time zone.
+    """
     events = db.session.scalars(
         sa.select(Event)
         .where(Event.status != EventStatus.DRAFT)
         .options(selectinload(Event.hosts))
         .order_by(Event.starts_on)
     ).all()
-    upcoming = [e for e in events if e.ends_on >= today]
-    past = [e for e in reversed(events) if e.ends_on < today]
+    upcoming = [e for e in events if e.ends_on >= now.astimezone(e.zone).date()]
+    past = [e for e in reversed(events) if e not in upcoming]
     return upcoming, past
 
 

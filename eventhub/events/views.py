@@ -1,4 +1,4 @@
-"""Public pages: `/` and `/events/<slug>`."""
+"""Public pages: `/` and `/events/<slug:slug>`."""
 from flask import abort, render_template
 
 from eventhub.events import bp
@@ -10,11 +10,11 @@ from eventhub.registration.services import seat_summary
 @bp.get("/")
 def index():
     """Upcoming events first, then past ones."""
-    upcoming, past = listed_events(utcnow().date())
+    upcoming, past = listed_events(utcnow())
     return render_template("events/index.html", upcoming=upcoming, past=past)
 
 
-@bp.get("/events/<slug>")
+@bp.get("/events/<slug:slug>")
 def detail(slug: str):
     """The event: hosts, venue, dates, registration state and the agenda by day."""
     event = public_event(slug) or abort(404, "There is no event at this address.")

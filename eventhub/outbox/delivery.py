@@ -112,19 +112,20 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
             transport.open()
         except (smtplib.SMTPException, OSError) as exc:
             for message_id in candidates:
-                _record_failure(session, message_id, f"could not connect: {exc}", config)
-                report.failed[message_id] = str(exc)
+                # Only messages still pending: another deliverer may have sent some meanwhile.
+                if _record_failure(session, message_id, f"could not connect: {exc}", config, OutboxStatus.PENDING):
+                    report.failed[message_id] = str(exc)
             return report
         try:
             for message_id in candidates:
-                if not _claim(session, message_id, now):
+                if not _claim(session, message_id):
                     continue
                 message = session.get(OutboxMessage, message_id)
                 try:
                     transport.send(message)
                 except (smtplib.SMTPException, OSError) as exc:
                     session.rollback()
-                    _record_failure(session, message_id, str(exc), config)
+                    _record_failure(session, message_id, str(exc), config, OutboxStatus.SENDING)
                     report.failed[message_id] = str(exc)
                     continue
                 message.status = OutboxStatus.SENT
@@ -138,26 +139,33 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
     return report
 
 
-def _claim(session: Session, message_id: int, now: datetime) -> bool:
+def _claim(session: Session, message_id: int) -> bool:
     """Move one message from pending to sending; False if someone else got it first."""
+    # Stamped now, not when the run began, so a long batch never looks like a dead deliverer.
     result = session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now)
+        .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
     )
     session.commit()
     return result.rowcount == 1
 
 
-def _record_failure(session: Session, message_id: int, error: str, config) -> None:
-    """Put the message back as pending (or failed after the last attempt) with the error."""
-    message = session.get(OutboxMessage, message_id)
-    message.attempts += 1
-    message.last_error = error[:2000]
-    message.claimed_at = None
-    exhausted = message.attempts >= config["MAIL_MAX_ATTEMPTS"]
-    message.status = OutboxStatus.FAILED if exhausted else OutboxStatus.PENDING
+def _record_failure(session: Session, message_id: int, error: str, config, expected: OutboxStatus) -> bool:
+    """Count a failed attempt: back to pending, or failed after the last one. Only if still `expected`."""
+    exhausted = OutboxMessage.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]
+    result = session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == expected)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error[:2000],
+            claimed_at=None,
+            status=sa.case((exhausted, OutboxStatus.FAILED.value), else_=OutboxStatus.PENDING.value),
+        )
+    )
     session.commit()
+    return result.rowcount == 1
 
 
 def _release_stale_claims(session: Session, now: datetime) -> None:

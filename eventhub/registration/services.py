@@ -5,15 +5,18 @@ Functions here flush but never commit; the caller (a view or a command) commits.
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from eventhub.events.services import registration_window
 from eventhub.extensions import db
 from eventhub.models import (
     AttendeeRole,
     Event,
+    OutboxMessage,
     PrivateLink,
     Registration,
     RegistrationStatus,
@@ -22,6 +25,12 @@ from eventhub.models import (
 from eventhub.outbox.services import queue_email
 from eventhub.templating import date_range, zone_label
 from eventhub.urls import external_url
+
+
+# Someone who registers twice in this span gets one reminder email, not one per submission.
+LINK_REMINDER_INTERVAL = timedelta(minutes=10)
+# How long a link confirming a new email address works.
+EMAIL_CHANGE_VALID_FOR = timedelta(days=3)
 
 
 class RegistrationError(Exception):
@@ -34,6 +43,10 @@ class RegistrationClosed(RegistrationError):
 
 class EmailTaken(RegistrationError):
     """Another registration for the event already uses this email."""
+
+
+class EmailChangeInvalid(RegistrationError):
+    """An email-change link is forged, expired or out of date."""
 
 
 class EventEnded(RegistrationError):
@@ -211,8 +224,11 @@ def register(
     lock_event_seats(event)
     lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
     outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
+    # Whoever typed an email that was already registered is not known to own that registration:
+    # their colleagues are registered, but not tied to (nor told the name of) its owner.
+    team_lead = lead_registration if lead_is_new else None
     for details in colleagues or []:
-        colleague, is_new = _register_person(event, details, now, team_lead=lead_registration)
+        colleague, is_new = _register_person(event, details, now, team_lead=team_lead)
         if is_new:
             outcome.colleagues.append(colleague)
     db.session.flush()
@@ -225,7 +241,7 @@ def _register_person(
     """Create one registration, or email the existing one its link; True when created."""
     existing = find_registration(event, details.email)
     if existing is not None:
-        _send(existing, "registration_link", f"Your private link for {event.title}")
+        send_link_reminder(existing, now)
         return existing, False
     registration = Registration()
     details.apply_to(registration)
@@ -259,19 +275,68 @@ def find_registration(event: Event, email: str) -> Registration | None:
 # --- changes from the private page ---------------------------------------------------------
 
 
-def update_details(registration: Registration, details: AttendeeDetails, *, now: datetime | None = None) -> None:
-    """Change what the attendee told us; a new email must not belong to another registration."""
+def update_details(registration: Registration, details: AttendeeDetails, *, now: datetime | None = None) -> bool:
+    """Save what the attendee told us. A new email is only proposed: True when a confirmation went out.
+
+    The new address must be confirmed from a link sent to it, and the answer is the same
+    whether or not it is free, so the edit page cannot be used to probe who is registered.
+    """
     now = now or utcnow()
     _refuse_after_event(registration.event, now)
     new_email = details.email.lower()
-    if new_email != registration.email and find_registration(registration.event, new_email):
-        raise EmailTaken("Another registration for this event already uses that email address.")
-    email_changed = new_email != registration.email
+    details.email = registration.email
     details.apply_to(registration)
-    registration.email = new_email
     db.session.flush()
-    if email_changed:
-        _send(registration, "registration_link", f"Your private link for {registration.event.title}")
+    if new_email == registration.email:
+        return False
+    request_email_change(registration, new_email)
+    return True
+
+
+def request_email_change(registration: Registration, new_email: str) -> None:
+    """Email the new address a link that moves the registration to it (or says it cannot)."""
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "event_url": external_url("events.detail", slug=event.slug),
+        "dates": date_range(event.starts_on, event.ends_on),
+        "new_email": new_email,
+    }
+    if find_registration(event, new_email) is not None:
+        template, subject = "email_change_taken", f"This address is already registered for {event.title}"
+    else:
+        payload = {"registration": registration.id, "from": registration.email, "to": new_email}
+        context["confirm_url"] = external_url("registration.confirm_email", signed=_email_change_signer().dumps(payload))
+        template, subject = "email_change_confirm", f"Confirm your new email address for {event.title}"
+    queue_email(kind=template, to_address=new_email, to_name=registration.display_name, subject=subject,
+                template=f"registration/{template}", context=context, registration=registration)
+
+
+def confirm_email_change(signed: str, *, now: datetime | None = None) -> tuple[Registration, str]:
+    """Apply a confirmed email change and return the registration with a new private link for it."""
+    try:
+        payload = _email_change_signer().loads(signed, max_age=int(EMAIL_CHANGE_VALID_FOR.total_seconds()))
+    except BadSignature:
+        raise EmailChangeInvalid(
+            "This confirmation link is not valid or has expired. Change your email again from your private page."
+        ) from None
+    registration = db.session.get(Registration, payload["registration"])
+    if registration is None or registration.email not in (payload["from"], payload["to"]):
+        raise EmailChangeInvalid("This confirmation link no longer applies: the registration has changed since.")
+    if registration.email != payload["to"]:
+        _refuse_after_event(registration.event, now or utcnow())
+        if find_registration(registration.event, payload["to"]) is not None:
+            raise EmailTaken("This address is already used by another registration for this event.")
+        registration.email = payload["to"]
+        db.session.flush()
+        send_new_link(registration)  # so the new inbox holds the link for later
+    return registration, issue_private_link(registration)
+
+
+def _email_change_signer() -> URLSafeTimedSerializer:
+    """Signs email-change links with the app's secret key."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="eventhub.email-change")
 
 
 def cancel_registration(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
@@ -279,15 +344,19 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     now = now or utcnow()
     event = registration.event
     _refuse_after_event(event, now)
+    lock_event_seats(event)
+    # Another request may have changed this registration before we got the lock.
+    db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         return []
-    lock_event_seats(event)
     held_seat = registration.status is RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     db.session.flush()
-    _send(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled")
-    return promote_from_waitlist(event, now) if held_seat else []
+    promoted = promote_from_waitlist(event, now) if held_seat else []
+    _send(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled",
+          held_seat=held_seat, seat_passed_on=bool(promoted))
+    return promoted
 
 
 def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
@@ -297,9 +366,11 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
     window = registration_window(event, now)
     if not window.is_open:
         raise RegistrationClosed(window.message)
+    lock_event_seats(event)
+    # A second click may have rejoined already; decide on the status as it is now.
+    db.session.refresh(registration)
     if registration.status is not RegistrationStatus.CANCELLED:
         return
-    lock_event_seats(event)
     _take_seat_or_wait(registration, event, now)
     db.session.flush()
     if registration.status is RegistrationStatus.CONFIRMED:
@@ -356,10 +427,25 @@ def send_new_link(registration: Registration) -> None:
     _send(registration, "registration_link", f"Your private link for {registration.event.title}")
 
 
+def send_link_reminder(registration: Registration, now: datetime) -> bool:
+    """Email the link again, unless one went out very recently: repeated submissions must not flood an inbox."""
+    recent = db.session.scalar(
+        sa.select(OutboxMessage.id).where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.kind == "registration_link",
+            OutboxMessage.created_at > now - LINK_REMINDER_INTERVAL,
+        ).limit(1)
+    )
+    if recent is not None:
+        return False
+    send_new_link(registration)
+    return True
+
+
 # --- email ---------------------------------------------------------------------------------
 
 
-def _send(registration: Registration, template: str, subject: str) -> None:
+def _send(registration: Registration, template: str, subject: str, **extra) -> None:
     """Queue one of the registration emails, with a fresh private link in it."""
     event = registration.event
     token = issue_private_link(registration)
@@ -372,6 +458,7 @@ def _send(registration: Registration, template: str, subject: str) -> None:
         "dates": date_range(event.starts_on, event.ends_on),
         "zone": zone_label(event.timezone),
         "position": waitlist_position(registration),
+        **extra,
     }
     queue_email(
         kind=template,

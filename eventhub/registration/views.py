@@ -8,9 +8,9 @@ from eventhub.models import District, Registration, RegistrationStatus, utcnow
 from eventhub.registration import bp
 from eventhub.registration.forms import MAX_COLLEAGUES, AttendeeForm, ConfirmForm, RegistrationForm
 from eventhub.registration.services import (
-    EmailTaken,
     RegistrationError,
     cancel_registration,
+    confirm_email_change,
     register,
     registration_for_token,
     rejoin,
@@ -43,7 +43,7 @@ def _member_districts():
     ).all()
 
 
-@bp.route("/events/<slug>/register", methods=["GET", "POST"], endpoint="register")
+@bp.route("/events/<slug:slug>/register", methods=["GET", "POST"], endpoint="register")
 def register_form(slug: str):
     """Show the form; on POST register the person and their team."""
     event = _event_or_404(slug)
@@ -99,7 +99,7 @@ def _edit_colleague_rows(form: RegistrationForm) -> bool:
     return False
 
 
-@bp.get("/events/<slug>/register/done")
+@bp.get("/events/<slug:slug>/register/done")
 def done(slug: str):
     """After registering: confirmed, waiting (with position), or the neutral message."""
     event = _event_or_404(slug)
@@ -145,22 +145,38 @@ def edit(token: str):
     if request.method == "GET":
         form.fill_from(registration)
     elif form.validate_on_submit():
+        new_email = form.email.data
         try:
-            update_details(registration, form.attendee_details())
-        except EmailTaken as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
+            email_change = update_details(registration, form.attendee_details())
         except RegistrationError as error:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("registration.private_page", token=token))
-        else:
-            db.session.commit()
-            flash("Your details are saved.", "success")
-            return redirect(url_for("registration.private_page", token=token))
+        db.session.commit()
+        flash("Your details are saved.", "success")
+        if email_change:
+            flash(f"To change your email, open the link we have just sent to {new_email}. "
+                  "Until then we keep writing to your current address.", "info")
+        return redirect(url_for("registration.private_page", token=token))
     status = 422 if request.method == "POST" else 200
     return render_template("registration/edit.html", token=token, registration=registration,
                            event=registration.event, form=form), status
+
+
+@bp.route("/email-change/<signed>", methods=["GET", "POST"])
+def confirm_email(signed: str):
+    """Confirm a new email address: GET shows a button (mail scanners follow links), POST applies it."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("registration/confirm_email.html", form=form, signed=signed)
+    try:
+        registration, token = confirm_email_change(signed)
+    except RegistrationError as error:
+        db.session.rollback()
+        return render_template("registration/confirm_email.html", form=None, message=str(error)), 409
+    db.session.commit()
+    flash(f"Your email address is now {registration.email}.", "success")
+    return redirect(url_for("registration.private_page", token=token))
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -169,6 +185,7 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
+        already_cancelled = registration.status is RegistrationStatus.CANCELLED
         try:
             cancel_registration(registration)
         except RegistrationError as error:
@@ -176,7 +193,8 @@ def cancel(token: str):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash("Your registration is cancelled. We have emailed you a confirmation.", "success")
+            if not already_cancelled:
+                flash("Your registration is cancelled. We have emailed you a confirmation.", "success")
         return redirect(url_for("registration.private_page", token=token))
     if registration.status is RegistrationStatus.CANCELLED:
         return redirect(url_for("registration.private_page", token=token))
