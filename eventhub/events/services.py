@@ -95,3 +95,17 @@ def agenda_by_day(event: Event) -> list[tuple[date, list[AgendaItem]]]:
         (day, list(group))
         for day, group in groupby(items, key=lambda item: item.starts_at.astimezone(zone).date())
     ]
+
+
+def lock_event(event: Event) -> None:
+    """Serialise seat decisions for one event until the transaction ends.
+
+    Every count of free seats must happen after this call, so two people
+    cannot both take the last seat.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now,
+        # so the count that follows and the insert happen as one serialised step.
+        db.session.execute(sa.text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
+    else:
+        db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())

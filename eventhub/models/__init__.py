@@ -2,7 +2,15 @@
 from eventhub.models.accounts import User, UserRole
 from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.directory import District, Locale, School
-from eventhub.models.events import AgendaItem, AgendaKind, Event, EventStatus, event_hosts
+from eventhub.models.events import (
+    AgendaItem,
+    AgendaKind,
+    Event,
+    EventKind,
+    EventStatus,
+    VisitAllocationMode,
+    event_hosts,
+)
 from eventhub.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.models.registrations import (
     ACCESSIBILITY_OPTIONS,
@@ -12,8 +20,19 @@ from eventhub.models.registrations import (
     Registration,
     RegistrationStatus,
 )
+from eventhub.models.visits import (
+    ADULTS_PER_BUS,
+    SeatStatus,
+    Transport,
+    Visit,
+    VisitAllocation,
+    VisitChoice,
+    VisitSeat,
+    VisitStatus,
+)
 
 __all__ = [
+    "ADULTS_PER_BUS",
     "ACCESSIBILITY_OPTIONS",
     "DIETARY_OPTIONS",
     "AgendaItem",
@@ -21,6 +40,7 @@ __all__ = [
     "AttendeeRole",
     "District",
     "Event",
+    "EventKind",
     "EventStatus",
     "Locale",
     "OutboxMessage",
@@ -29,9 +49,17 @@ __all__ = [
     "Registration",
     "RegistrationStatus",
     "School",
+    "SeatStatus",
+    "Transport",
     "UTCDateTime",
     "User",
     "UserRole",
+    "Visit",
+    "VisitAllocation",
+    "VisitAllocationMode",
+    "VisitChoice",
+    "VisitSeat",
+    "VisitStatus",
     "event_hosts",
     "utcnow",
 ]

@@ -64,8 +64,25 @@ class School(db.Model):
     city: Mapped[str] = mapped_column(sa.String(100), default="")
     state: Mapped[str] = mapped_column(sa.String(2), default="")
     postal_code: Mapped[str] = mapped_column(sa.String(10), default="")
+    entrance: Mapped[str] = mapped_column(sa.String(300), default="")
+    bus_parking: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    # The school's visitor rules, shown on every visit before anyone picks it.
+    photo_id_required: Mapped[bool] = mapped_column(default=True)
+    accepted_ids: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Screening against registries: collected only when the school asks, with consent, for that school alone.
+    screening_dob_required: Mapped[bool] = mapped_column(default=False)
+    screening_id_type_required: Mapped[bool] = mapped_column(default=False)
+    notice_school_days: Mapped[int] = mapped_column(default=0)
+    photo_policy: Mapped[str] = mapped_column(sa.String(500), default="")
+    visitor_norms: Mapped[str] = mapped_column(sa.Text, default="")
 
     district: Mapped[District] = relationship(back_populates="schools")
+
+    @property
+    def collects_screening_data(self) -> bool:
+        """Whether visitors must give a date of birth or ID type for this school's screening."""
+        return self.screening_dob_required or self.screening_id_type_required
 
     @property
     def address(self) -> str:

@@ -19,6 +19,20 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class EventKind(enum.StrEnum):
+    """A convening of the whole network, or one district's visit to a peer."""
+
+    CONVENING = "convening"
+    PEER_VISIT = "peer_visit"
+
+
+class VisitAllocationMode(enum.StrEnum):
+    """How visit seats are given out at an event."""
+
+    FIRST_COME = "first_come"
+    LOTTERY = "lottery"
+
+
 class AgendaKind(enum.StrEnum):
     """What sort of slot an agenda item is."""
 
@@ -54,6 +68,7 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind), default=EventKind.CONVENING)
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -67,12 +82,20 @@ class Event(db.Model):
     # None means no limit; beyond it registrations join the waiting list.
     capacity: Mapped[int | None]
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus), default=EventStatus.DRAFT)
+    visit_allocation: Mapped[VisitAllocationMode] = mapped_column(
+        str_enum(VisitAllocationMode), default=VisitAllocationMode.FIRST_COME
+    )
+    # In lottery mode, attendees rank visits until then; the organizer allocates afterwards.
+    choices_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     hosts: Mapped[list[District]] = relationship(secondary=event_hosts, order_by=District.name)
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="event", order_by="(AgendaItem.starts_at, AgendaItem.id)", cascade="all, delete-orphan"
+    )
+    visits: Mapped[list["Visit"]] = relationship(  # noqa: F821
+        back_populates="event", order_by="(Visit.starts_at, Visit.id)", cascade="all, delete-orphan"
     )
 
     @property

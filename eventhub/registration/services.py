@@ -1,9 +1,7 @@
-"""Registering for an event: seats, the waiting list, private links and the emails they cause.
+"""Registering for an event: seats, the waiting list, changes from the private page.
 
 Functions here flush but never commit; the caller (a view or a command) commits.
 """
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,24 +9,25 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from eventhub.events.services import registration_window
+from eventhub.events.services import lock_event, registration_window
 from eventhub.extensions import db
-from eventhub.models import (
-    AttendeeRole,
-    Event,
-    OutboxMessage,
-    PrivateLink,
-    Registration,
-    RegistrationStatus,
-    utcnow,
-)
+from eventhub.models import AttendeeRole, Event, Registration, RegistrationStatus, utcnow
 from eventhub.outbox.services import queue_email
-from eventhub.templating import date_range, zone_label
+from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
+    LINK_REMINDER_INTERVAL,
+    send_link_reminder,
+    send_new_link,
+    send_registration_email,
+)
+from eventhub.registration.links import (  # noqa: F401
+    issue_private_link,
+    registration_for_token,
+    revoke_private_links,
+)
+from eventhub.registration.queries import SeatSummary, find_registration, seat_summary, waitlist_position  # noqa: F401
+from eventhub.templating import date_range
 from eventhub.urls import external_url
 
-
-# Someone who registers twice in this span gets one reminder email, not one per submission.
-LINK_REMINDER_INTERVAL = timedelta(minutes=10)
 # How long a link confirming a new email address works.
 EMAIL_CHANGE_VALID_FOR = timedelta(days=3)
 
@@ -93,77 +92,6 @@ class RegistrationOutcome:
     colleagues: list[Registration] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class SeatSummary:
-    """Seats taken and left at an event; `capacity` None means unlimited."""
-
-    capacity: int | None
-    confirmed: int
-    waitlisted: int
-
-    @property
-    def left(self) -> int | None:
-        """Seats still free, or None when there is no limit."""
-        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
-
-    @property
-    def full(self) -> bool:
-        """Whether the next registration would join the waiting list."""
-        return self.capacity is not None and (self.confirmed >= self.capacity or self.waitlisted > 0)
-
-
-# --- seats and the waiting list -------------------------------------------------------
-
-
-def lock_event_seats(event: Event) -> None:
-    """Serialise seat decisions for one event until the transaction ends.
-
-    Every count of free seats must happen after this call, so two people
-    cannot both take the last seat.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now,
-        # so the count that follows and the insert happen as one serialised step.
-        db.session.execute(sa.text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
-    else:
-        db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
-
-
-def seat_summary(event: Event) -> SeatSummary:
-    """Count confirmed and waiting registrations."""
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count())
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status)
-    ).all()
-    counts = {status: count for status, count in rows}
-    return SeatSummary(
-        capacity=event.capacity,
-        confirmed=counts.get(RegistrationStatus.CONFIRMED, 0),
-        waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
-    )
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    """1 for the head of the waiting list; None when not waiting."""
-    if registration.status is not RegistrationStatus.WAITLISTED:
-        return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id < registration.id,
-                ),
-            ),
-        )
-    )
-    return ahead + 1
-
-
 def _take_seat_or_wait(registration: Registration, event: Event, now: datetime) -> None:
     """Confirm if a seat is free and nobody is waiting for it, else join the waiting list."""
     seats = seat_summary(event)
@@ -179,7 +107,7 @@ def _take_seat_or_wait(registration: Registration, event: Event, now: datetime) 
 def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
     """Give free seats to the head of the waiting list, in order, and email each of them."""
     now = now or utcnow()
-    lock_event_seats(event)
+    lock_event(event)
     seats = seat_summary(event)
     if not seats.waitlisted:
         return []
@@ -196,7 +124,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
     for registration in promoted:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
-        _send(registration, "registration_promoted", f"A seat opened up: you're confirmed for {event.title}")
+        send_registration_email(registration, "registration_promoted", f"A seat opened up: you're confirmed for {event.title}")
     db.session.flush()
     return promoted
 
@@ -221,7 +149,7 @@ def register(
     window = registration_window(event, now)
     if not window.is_open:
         raise RegistrationClosed(window.message)
-    lock_event_seats(event)
+    lock_event(event)
     lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
     outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
     # Whoever typed an email that was already registered is not known to own that registration:
@@ -261,15 +189,8 @@ def _register_person(
         if registration.status is RegistrationStatus.CONFIRMED
         else f"You're on the waiting list for {event.title}"
     )
-    _send(registration, template, subject)
+    send_registration_email(registration, template, subject)
     return registration, True
-
-
-def find_registration(event: Event, email: str) -> Registration | None:
-    """The registration of this email at this event, whatever its status."""
-    return db.session.scalar(
-        sa.select(Registration).where(Registration.event_id == event.id, Registration.email == email.lower())
-    )
 
 
 # --- changes from the private page ---------------------------------------------------------
@@ -344,7 +265,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     now = now or utcnow()
     event = registration.event
     _refuse_after_event(event, now)
-    lock_event_seats(event)
+    lock_event(event)
     # Another request may have changed this registration before we got the lock.
     db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
@@ -354,7 +275,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     registration.cancelled_at = now
     db.session.flush()
     promoted = promote_from_waitlist(event, now) if held_seat else []
-    _send(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled",
+    send_registration_email(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled",
           held_seat=held_seat, seat_passed_on=bool(promoted))
     return promoted
 
@@ -366,7 +287,7 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
     window = registration_window(event, now)
     if not window.is_open:
         raise RegistrationClosed(window.message)
-    lock_event_seats(event)
+    lock_event(event)
     # A second click may have rejoined already; decide on the status as it is now.
     db.session.refresh(registration)
     if registration.status is not RegistrationStatus.CANCELLED:
@@ -374,9 +295,9 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
     _take_seat_or_wait(registration, event, now)
     db.session.flush()
     if registration.status is RegistrationStatus.CONFIRMED:
-        _send(registration, "registration_confirmed", f"You're registered for {event.title}")
+        send_registration_email(registration, "registration_confirmed", f"You're registered for {event.title}")
     else:
-        _send(registration, "registration_waitlisted", f"You're on the waiting list for {event.title}")
+        send_registration_email(registration, "registration_waitlisted", f"You're on the waiting list for {event.title}")
 
 
 def _refuse_after_event(event: Event, now: datetime) -> None:
@@ -385,87 +306,3 @@ def _refuse_after_event(event: Event, now: datetime) -> None:
         raise EventEnded("This event is over, so the registration can no longer be changed.")
 
 
-# --- private links ---------------------------------------------------------------------------
-
-
-def _hash_token(token: str) -> str:
-    """SHA-256 of a token; the token itself is never stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_private_link(registration: Registration) -> str:
-    """Create a new secret link (256 random bits) and return its token, which only the email carries."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(PrivateLink(registration=registration, token_hash=_hash_token(token)))
-    return token
-
-
-def registration_for_token(token: str) -> Registration | None:
-    """The registration a private link opens, unless the link was revoked or never existed."""
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(
-        sa.select(Registration)
-        .join(PrivateLink)
-        .where(PrivateLink.token_hash == _hash_token(token), PrivateLink.revoked_at.is_(None))
-    )
-
-
-def revoke_private_links(registration: Registration, *, now: datetime | None = None) -> int:
-    """Make every link to this registration stop working (a forwarded email, a lost phone)."""
-    now = now or utcnow()
-    result = db.session.execute(
-        sa.update(PrivateLink)
-        .where(PrivateLink.registration_id == registration.id, PrivateLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return result.rowcount
-
-
-def send_new_link(registration: Registration) -> None:
-    """Email a fresh private link (after revoking, or when asked)."""
-    _send(registration, "registration_link", f"Your private link for {registration.event.title}")
-
-
-def send_link_reminder(registration: Registration, now: datetime) -> bool:
-    """Email the link again, unless one went out very recently: repeated submissions must not flood an inbox."""
-    recent = db.session.scalar(
-        sa.select(OutboxMessage.id).where(
-            OutboxMessage.registration_id == registration.id,
-            OutboxMessage.kind == "registration_link",
-            OutboxMessage.created_at > now - LINK_REMINDER_INTERVAL,
-        ).limit(1)
-    )
-    if recent is not None:
-        return False
-    send_new_link(registration)
-    return True
-
-
-# --- email ---------------------------------------------------------------------------------
-
-
-def _send(registration: Registration, template: str, subject: str, **extra) -> None:
-    """Queue one of the registration emails, with a fresh private link in it."""
-    event = registration.event
-    token = issue_private_link(registration)
-    context = {
-        "registration": registration,
-        "event": event,
-        "team_lead": registration.team_lead,
-        "private_url": external_url("registration.private_page", token=token),
-        "event_url": external_url("events.detail", slug=event.slug),
-        "dates": date_range(event.starts_on, event.ends_on),
-        "zone": zone_label(event.timezone),
-        "position": waitlist_position(registration),
-        **extra,
-    }
-    queue_email(
-        kind=template,
-        to_address=registration.email,
-        to_name=registration.display_name,
-        subject=subject,
-        template=f"registration/{template}",
-        context=context,
-        registration=registration,
-    )

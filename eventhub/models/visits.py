@@ -1,0 +1,214 @@
+"""School visits: seats, ranked choices, waiting lists, and the allocations that fill them."""
+import enum
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.extensions import db
+from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.directory import School
+from eventhub.models.events import AgendaItem, Event
+from eventhub.models.registrations import Registration
+
+# A 72-passenger school bus seats about 48 adults, two to a seat.
+ADULTS_PER_BUS = 48
+
+
+class Transport(enum.StrEnum):
+    """How visitors get to the school."""
+
+    NETWORK_BUS = "network_bus"
+    OWN_VEHICLE = "own_vehicle"
+    WALK = "walk"
+
+    @property
+    def label(self) -> str:
+        """Human wording."""
+        return {"network_bus": "Network bus", "own_vehicle": "Own vehicle", "walk": "On foot"}[self.value]
+
+
+class VisitStatus(enum.StrEnum):
+    """Whether a visit still takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class SeatStatus(enum.StrEnum):
+    """A person's place on one visit."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Visit(db.Model):
+    """A visit to a host school: a time window, a focus of inquiry, and a limited number of seats."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("seats_override IS NULL OR seats_override >= 0", name="seats_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # The agenda slot (kind visit_block) this visit fills at a convening; people get one seat per block.
+    block_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("schools.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    focus: Mapped[str] = mapped_column(sa.Text, default="")
+    topics: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_point: Mapped[str] = mapped_column(sa.String(300), default="")
+    bus_departs_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transport: Mapped[Transport] = mapped_column(str_enum(Transport), default=Transport.NETWORK_BUS)
+    host_contact_name: Mapped[str] = mapped_column(sa.String(150), default="")
+    host_contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    host_contact_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    lunch_provided: Mapped[bool] = mapped_column(default=False)
+    # Seats are either set outright or the smallest of the limits below that are known.
+    seats_override: Mapped[int | None]
+    buses: Mapped[int | None]
+    room_limit: Mapped[int | None]
+    observation_groups: Mapped[int | None]
+    group_size: Mapped[int | None]
+    status: Mapped[VisitStatus] = mapped_column(str_enum(VisitStatus), default=VisitStatus.SCHEDULED)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="visits")
+    block: Mapped[AgendaItem | None] = relationship()
+    school: Mapped[School] = relationship()
+
+    def seat_limits(self) -> list[tuple[str, int]]:
+        """Each known limit on seats, with how it was worked out."""
+        limits = []
+        if self.buses is not None:
+            limits.append((f"{self.buses} bus{'es' if self.buses != 1 else ''} × {ADULTS_PER_BUS} adults",
+                           self.buses * ADULTS_PER_BUS))
+        if self.room_limit is not None:
+            limits.append(("the school's room limit", self.room_limit))
+        if self.observation_groups is not None and self.group_size is not None:
+            limits.append((f"{self.observation_groups} observation groups × {self.group_size}",
+                           self.observation_groups * self.group_size))
+        return limits
+
+    @property
+    def seats(self) -> int:
+        """How many people the visit can take."""
+        if self.seats_override is not None:
+            return self.seats_override
+        limits = self.seat_limits()
+        return min(value for _, value in limits) if limits else 0
+
+    @property
+    def seats_basis(self) -> str:
+        """Why the visit has this many seats, in words."""
+        if self.seats_override is not None:
+            return "set by the organizer"
+        limits = self.seat_limits()
+        if not limits:
+            return "no limits entered yet"
+        reason, _ = min(limits, key=lambda item: item[1])
+        others = [f"{text} = {value}" for text, value in limits if text != reason]
+        return f"{reason}" + (f" (the smallest of: {'; '.join(others)})" if others else "")
+
+    @property
+    def timezone(self) -> str:
+        """The host's zone: every time of the visit is shown in it."""
+        return self.school.district.timezone
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The host's zone as a ZoneInfo."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_date(self) -> date:
+        """The visit's day at the school."""
+        return self.starts_at.astimezone(self.zone).date()
+
+    def __repr__(self) -> str:
+        return f"<Visit {self.id} {self.title!r}>"
+
+
+class VisitChoice(db.Model):
+    """One ranked wish of an attendee for a visit (1 is their first choice)."""
+
+    __tablename__ = "visit_choices"
+    __table_args__ = (
+        sa.UniqueConstraint("registration_id", "visit_id"),
+        sa.CheckConstraint("rank BETWEEN 1 AND 3", name="rank_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int]
+    # What the attendee hopes to learn; the host reads it to prepare.
+    hopes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+    visit: Mapped[Visit] = relationship()
+
+
+class VisitSeat(db.Model):
+    """A person's place on a visit: a seat, a place on its waiting list, or a cancelled one."""
+
+    __tablename__ = "visit_seats"
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "registration_id"),
+        # Never two seats for one person in the same visit block, enforced by the database.
+        sa.Index(
+            "uq_visit_seats_one_confirmed_per_block",
+            "registration_id",
+            "block_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'confirmed' AND block_id IS NOT NULL"),
+            postgresql_where=sa.text("status = 'confirmed' AND block_id IS NOT NULL"),
+        ),
+        sa.Index("ix_visit_seats_visit_status_queue", "visit_id", "status", "waitlisted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"))
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    # Copied from the visit so the one-seat-per-block rule can be a unique index.
+    block_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    status: Mapped[SeatStatus] = mapped_column(str_enum(SeatStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    norms_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Screening data for this host alone; purged a few days after the visit.
+    date_of_birth: Mapped[date | None]
+    id_type: Mapped[str] = mapped_column(sa.String(50), default="")
+    screening_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    screening_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    visit: Mapped[Visit] = relationship()
+    registration: Mapped[Registration] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<VisitSeat {self.id} visit={self.visit_id} registration={self.registration_id} {self.status}>"
+
+
+class VisitAllocation(db.Model):
+    """A fair allocation of one visit block over everyone's rankings: its seed, its report, and if committed."""
+
+    __tablename__ = "visit_allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    block_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    # Counts of people who got their 1st, 2nd, 3rd choice or none, and the teams kept together.
+    report: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,61 @@
+"""The emails an attendee gets about their registration, each carrying a fresh private link."""
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage, Registration
+from eventhub.outbox.services import queue_email
+from eventhub.registration.links import issue_private_link
+from eventhub.registration.queries import waitlist_position
+from eventhub.templating import date_range, zone_label
+from eventhub.urls import external_url
+
+# Someone who registers twice in this span gets one reminder email, not one per submission.
+LINK_REMINDER_INTERVAL = timedelta(minutes=10)
+
+
+def send_registration_email(registration: Registration, template: str, subject: str, **extra) -> None:
+    """Queue one of the registration emails, with a fresh private link in it."""
+    event = registration.event
+    token = issue_private_link(registration)
+    context = {
+        "registration": registration,
+        "event": event,
+        "team_lead": registration.team_lead,
+        "private_url": external_url("registration.private_page", token=token),
+        "event_url": external_url("events.detail", slug=event.slug),
+        "dates": date_range(event.starts_on, event.ends_on),
+        "zone": zone_label(event.timezone),
+        "position": waitlist_position(registration),
+        **extra,
+    }
+    queue_email(
+        kind=template,
+        to_address=registration.email,
+        to_name=registration.display_name,
+        subject=subject,
+        template=f"registration/{template}",
+        context=context,
+        registration=registration,
+    )
+
+
+def send_new_link(registration: Registration) -> None:
+    """Email a fresh private link (after revoking, or when asked)."""
+    send_registration_email(registration, "registration_link", f"Your private link for {registration.event.title}")
+
+
+def send_link_reminder(registration: Registration, now: datetime) -> bool:
+    """Email the link again, unless one went out very recently: repeated submissions must not flood an inbox."""
+    recent = db.session.scalar(
+        sa.select(OutboxMessage.id).where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.kind == "registration_link",
+            OutboxMessage.created_at > now - LINK_REMINDER_INTERVAL,
+        ).limit(1)
+    )
+    if recent is not None:
+        return False
+    send_new_link(registration)
+    return True

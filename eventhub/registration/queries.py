@@ -1,0 +1,68 @@
+"""Read-only questions about registrations: seats taken, waiting-list places, who is registered."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from eventhub.extensions import db
+from eventhub.models import Event, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class SeatSummary:
+    """Seats taken and left at an event; `capacity` None means unlimited."""
+
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def left(self) -> int | None:
+        """Seats still free, or None when there is no limit."""
+        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
+
+    @property
+    def full(self) -> bool:
+        """Whether the next registration would join the waiting list."""
+        return self.capacity is not None and (self.confirmed >= self.capacity or self.waitlisted > 0)
+
+
+def seat_summary(event: Event) -> SeatSummary:
+    """Count confirmed and waiting registrations."""
+    rows = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    ).all()
+    counts = {status: count for status, count in rows}
+    return SeatSummary(
+        capacity=event.capacity,
+        confirmed=counts.get(RegistrationStatus.CONFIRMED, 0),
+        waitlisted=counts.get(RegistrationStatus.WAITLISTED, 0),
+    )
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the head of the waiting list; None when not waiting."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            sa.or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                sa.and_(
+                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def find_registration(event: Event, email: str) -> Registration | None:
+    """The registration of this email at this event, whatever its status."""
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.email == email.lower())
+    )
