@@ -27,6 +27,15 @@ from eventhub.registration.links import (  # noqa: F401
 from eventhub.registration.queries import SeatSummary, find_registration, seat_summary, waitlist_position  # noqa: F401
 from eventhub.templating import date_range
 from eventhub.urls import external_url
+from eventhub.visits.services import (
+    BlockChoices,
+    Screening,
+    VisitError,
+    acknowledge_norms,
+    book_all_blocks,
+    release_all_places,
+    save_choices,
+)
 
 # How long a link confirming a new email address works.
 EMAIL_CHANGE_VALID_FOR = timedelta(days=3)
@@ -124,7 +133,10 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
     for registration in promoted:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
-        send_registration_email(registration, "registration_promoted", f"A seat opened up: you're confirmed for {event.title}")
+        db.session.flush()
+        book_all_blocks(registration, now=now)
+        send_registration_email(registration, "registration_promoted",
+                                f"A seat opened up: you're confirmed for {event.title}")
     db.session.flush()
     return promoted
 
@@ -132,14 +144,25 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
 # --- registering ---------------------------------------------------------------------------
 
 
+@dataclass
+class VisitRequest:
+    """The visits a person asks for while registering (their colleagues get the same, if the lead wants)."""
+
+    choices: list[BlockChoices] = field(default_factory=list)
+    norms_acknowledged: bool = False
+    screening: Screening | None = None
+    same_for_colleagues: bool = True
+
+
 def register(
     event: Event,
     lead: AttendeeDetails,
     colleagues: list[AttendeeDetails] | None = None,
     *,
+    visits: VisitRequest | None = None,
     now: datetime | None = None,
 ) -> RegistrationOutcome:
-    """Register a person, and the colleagues they bring as a district team.
+    """Register a person, and the colleagues they bring as a district team, with their visit choices.
 
     Each person gets their own registration and private link. An email that is
     already registered creates nothing: its owner is emailed a link instead, and
@@ -149,9 +172,14 @@ def register(
     window = registration_window(event, now)
     if not window.is_open:
         raise RegistrationClosed(window.message)
+    visits = visits or VisitRequest()
+    if any(c.visit_ids for c in visits.choices) and not visits.norms_acknowledged:
+        raise VisitError("Please confirm that you will follow the visit norms before choosing a visit.")
     lock_event(event)
     lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
     outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
+    if lead_is_new:
+        _ask_for_visits(lead_registration, visits.choices, visits.screening, now)
     # Whoever typed an email that was already registered is not known to own that registration:
     # their colleagues are registered, but not tied to (nor told the name of) its owner.
     team_lead = lead_registration if lead_is_new else None
@@ -159,14 +187,28 @@ def register(
         colleague, is_new = _register_person(event, details, now, team_lead=team_lead)
         if is_new:
             outcome.colleagues.append(colleague)
+            if visits.same_for_colleagues:
+                # Their own screening details, if the host needs any, come from their private page.
+                _ask_for_visits(colleague, visits.choices, None, now)
+    for registration in ([outcome.lead] if outcome.lead else []) + outcome.colleagues:
+        _send_welcome(registration)
     db.session.flush()
     return outcome
+
+
+def _ask_for_visits(registration: Registration, choices: list[BlockChoices], screening, now: datetime) -> None:
+    """Store the ranked choices and, where seats go first come first served, book them now."""
+    for block_choices in choices:
+        if block_choices.visit_ids:
+            save_choices(registration, block_choices)
+    book_all_blocks(registration, now=now, screening=screening)
+    acknowledge_norms(registration, now=now)
 
 
 def _register_person(
     event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None
 ) -> tuple[Registration, bool]:
-    """Create one registration, or email the existing one its link; True when created."""
+    """Create one registration (its email goes out later), or email the existing one its link."""
     existing = find_registration(event, details.email)
     if existing is not None:
         send_link_reminder(existing, now)
@@ -179,18 +221,16 @@ def _register_person(
     registration.team_lead = team_lead
     db.session.add(registration)
     db.session.flush()
-    template = (
-        "registration_confirmed"
-        if registration.status is RegistrationStatus.CONFIRMED
-        else "registration_waitlisted"
-    )
-    subject = (
-        f"You're registered for {event.title}"
-        if registration.status is RegistrationStatus.CONFIRMED
-        else f"You're on the waiting list for {event.title}"
-    )
-    send_registration_email(registration, template, subject)
     return registration, True
+
+
+def _send_welcome(registration: Registration) -> None:
+    """The confirmation or waiting-list email, with the person's visits."""
+    title = registration.event.title
+    if registration.status is RegistrationStatus.CONFIRMED:
+        send_registration_email(registration, "registration_confirmed", f"You're registered for {title}")
+    else:
+        send_registration_email(registration, "registration_waitlisted", f"You're on the waiting list for {title}")
 
 
 # --- changes from the private page ---------------------------------------------------------
@@ -274,6 +314,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     db.session.flush()
+    release_all_places(registration, now=now)
     promoted = promote_from_waitlist(event, now) if held_seat else []
     send_registration_email(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled",
           held_seat=held_seat, seat_passed_on=bool(promoted))
@@ -294,10 +335,8 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
         return
     _take_seat_or_wait(registration, event, now)
     db.session.flush()
-    if registration.status is RegistrationStatus.CONFIRMED:
-        send_registration_email(registration, "registration_confirmed", f"You're registered for {event.title}")
-    else:
-        send_registration_email(registration, "registration_waitlisted", f"You're on the waiting list for {event.title}")
+    book_all_blocks(registration, now=now)
+    _send_welcome(registration)
 
 
 def _refuse_after_event(event: Event, now: datetime) -> None:

@@ -1,0 +1,207 @@
+"""The fair allocation of visit seats over everyone's rankings, for events that collect choices first.
+
+People are taken in a random order drawn from a recorded seed (so the same seed gives the
+same result), reversed from one visit block to the next so nobody is last twice. A district
+team is placed together on the visit that suits all of them best, where their rankings and
+the seats allow; otherwise each member gets their own best choice. Whoever gets no seat waits
+on their first choice.
+"""
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from eventhub.events.services import lock_event
+from eventhub.extensions import db
+from eventhub.models import (
+    AgendaItem,
+    Event,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    Visit,
+    VisitAllocation,
+    VisitChoice,
+    VisitStatus,
+    utcnow,
+)
+from eventhub.registration.emails import send_registration_email
+from eventhub.visits.queries import free_seats
+from eventhub.visits.services import VisitError, _place, first_come_applies
+
+RANK_KEYS = {1: "first", 2: "second", 3: "third"}
+
+
+@dataclass
+class BlockResult:
+    """The outcome for one visit block."""
+
+    block: AgendaItem | None
+    assigned: dict[int, int] = field(default_factory=dict)  # registration id -> visit id
+    waiting: dict[int, int] = field(default_factory=dict)  # registration id -> first-choice visit id
+    order: list[int] = field(default_factory=list)  # registration ids in the order they were served
+    report: dict = field(default_factory=dict)
+
+
+@dataclass
+class AllocationResult:
+    """The outcome for every block still waiting for its allocation."""
+
+    seed: int
+    blocks: list[BlockResult]
+
+
+def new_seed() -> int:
+    """A fresh random seed, small enough to read out and type back in."""
+    return secrets.randbelow(10**9)
+
+
+def open_blocks(event: Event) -> list[AgendaItem | None]:
+    """Visit blocks of the event whose seats have not been allocated yet, in time order."""
+    blocks = db.session.execute(
+        sa.select(Visit.block_id, sa.func.min(Visit.starts_at))
+        .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED)
+        .group_by(Visit.block_id)
+        .order_by(sa.func.min(Visit.starts_at))
+    ).all()
+    return [
+        db.session.get(AgendaItem, block_id) if block_id is not None else None
+        for block_id, _ in blocks
+        if not first_come_applies(event, block_id)
+    ]
+
+
+def plan_allocation(event: Event, seed: int) -> AllocationResult:
+    """Work out the allocation without writing anything: the organizer's preview."""
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.id)
+    ).all()
+    units = _team_units(registrations)
+    order = list(units)
+    random.Random(seed).shuffle(order)
+    results = []
+    for index, block in enumerate(open_blocks(event)):
+        served = order if index % 2 == 0 else list(reversed(order))
+        results.append(_plan_block(event, block, units, served))
+    return AllocationResult(seed=seed, blocks=results)
+
+
+def _team_units(registrations: list[Registration]) -> dict[int, list[Registration]]:
+    """People grouped by district team (a lead and those they registered); a unit per solo attendee."""
+    units: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        units.setdefault(registration.team_lead_id or registration.id, []).append(registration)
+    return units
+
+
+def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]) -> BlockResult:
+    """Serve units in order: a team together where possible, else each person's best free choice."""
+    block_id = block.id if block else None
+    visits = db.session.scalars(
+        sa.select(Visit).where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
+                               Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id)
+    ).all()
+    left = {visit.id: free_seats(visit) for visit in visits}
+    rankings = _rankings(event, block_id)
+    result = BlockResult(block=block)
+    teams = together = 0
+    for unit_id in served:
+        members = [m for m in units[unit_id] if rankings.get(m.id)]
+        if not members:
+            continue
+        result.order.extend(m.id for m in members)
+        if len(members) > 1:
+            teams += 1
+            shared = _best_shared_visit(members, rankings, left)
+            if shared is not None:
+                together += 1
+                for member in members:
+                    result.assigned[member.id] = shared
+                left[shared] -= len(members)
+                continue
+        for member in members:
+            choice = next((v for v in rankings[member.id] if left.get(v, 0) > 0), None)
+            if choice is None:
+                result.waiting[member.id] = rankings[member.id][0]
+            else:
+                result.assigned[member.id] = choice
+                left[choice] -= 1
+    result.report = _report(result, rankings, teams, together, visits)
+    return result
+
+
+def _rankings(event: Event, block_id: int | None) -> dict[int, list[int]]:
+    """Each person's ranked visit ids (best first) in the block."""
+    rows = db.session.execute(
+        sa.select(VisitChoice.registration_id, VisitChoice.visit_id)
+        .join(Visit, Visit.id == VisitChoice.visit_id)
+        .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
+               Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id)
+        .order_by(VisitChoice.registration_id, VisitChoice.rank)
+    ).all()
+    rankings: dict[int, list[int]] = {}
+    for registration_id, visit_id in rows:
+        rankings.setdefault(registration_id, []).append(visit_id)
+    return rankings
+
+
+def _best_shared_visit(members, rankings, left) -> int | None:
+    """The visit every member ranked, with room for all, that they like best together (lowest rank sum)."""
+    common = set.intersection(*(set(rankings[m.id]) for m in members))
+    fitting = [v for v in common if left.get(v, 0) >= len(members)]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda v: (sum(rankings[m.id].index(v) for m in members), rankings[members[0].id].index(v)))
+
+
+def _report(result: BlockResult, rankings, teams: int, together: int, visits) -> dict:
+    """How many got their 1st, 2nd, 3rd choice or none; teams kept together; fill of each visit."""
+    counts = {"first": 0, "second": 0, "third": 0, "none": 0}
+    for registration_id in result.order:
+        visit_id = result.assigned.get(registration_id)
+        if visit_id is None:
+            counts["none"] += 1
+        else:
+            counts[RANK_KEYS[rankings[registration_id].index(visit_id) + 1]] += 1
+    fill = {}
+    for visit in visits:
+        fill[str(visit.id)] = {
+            "title": visit.title,
+            "assigned": sum(1 for v in result.assigned.values() if v == visit.id),
+            "waiting": sum(1 for v in result.waiting.values() if v == visit.id),
+        }
+    return {"people": len(result.order), **counts, "teams": teams, "teams_together": together, "visits": fill}
+
+
+def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -> AllocationResult:
+    """Write the allocation previewed with `seed`: seats, waiting lists in serving order, and emails."""
+    now = now or utcnow()
+    if event.choices_close_at and now < event.choices_close_at:
+        raise VisitError("Choices are still open; allocate after they close.")
+    lock_event(event)
+    plan = plan_allocation(event, seed)
+    if not plan.blocks:
+        raise VisitError("Every visit block of this event is already allocated.")
+    for block_result in plan.blocks:
+        for registration_id in block_result.order:
+            registration = db.session.get(Registration, registration_id)
+            visit_id = block_result.assigned.get(registration_id) or block_result.waiting[registration_id]
+            place = _place(registration, db.session.get(Visit, visit_id))
+            if registration_id in block_result.assigned:
+                place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
+            else:
+                place.status, place.waitlisted_at = SeatStatus.WAITLISTED, now
+            place.cancelled_at = None
+            db.session.flush()  # insertion order keeps the waiting list in serving order
+        db.session.add(VisitAllocation(event_id=event.id, block_id=block_result.block.id if block_result.block else None,
+                                       seed=seed, report=block_result.report, committed_at=now))
+    db.session.flush()
+    notified = {rid for block_result in plan.blocks for rid in block_result.order}
+    for registration_id in sorted(notified):
+        registration = db.session.get(Registration, registration_id)
+        send_registration_email(registration, "visit_allocated", f"Your school visits for {event.title}")
+    return plan

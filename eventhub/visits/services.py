@@ -1,0 +1,332 @@
+"""Booking school visits: ranked choices, seats under the event's lock, waiting lists, screening data.
+
+Every seat decision happens after `lock_event`, so a rush cannot oversell a visit.
+Functions here flush but never commit.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from eventhub.events.services import lock_event
+from eventhub.extensions import db
+from eventhub.models import (
+    Event,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    Visit,
+    VisitAllocation,
+    VisitAllocationMode,
+    VisitChoice,
+    VisitSeat,
+    VisitStatus,
+    utcnow,
+)
+from eventhub.registration.emails import send_registration_email
+from eventhub.visits.queries import free_seats
+
+MAX_RANKED = 3
+
+
+class VisitError(Exception):
+    """A visit rule refused the request; the message is meant for the attendee."""
+
+
+@dataclass
+class BlockChoices:
+    """A person's ranked visits (best first) for one visit block, and what they hope to learn."""
+
+    block_id: int | None
+    visit_ids: list[int]
+    hopes: str = ""
+
+
+@dataclass
+class Screening:
+    """What a host school needs to screen a visitor, given with the visitor's consent."""
+
+    date_of_birth: date | None = None
+    id_type: str = ""
+    consent: bool = False
+
+
+@dataclass
+class Booking:
+    """What booking did in one block: the seat or waiting-list place, and seats it freed."""
+
+    place: VisitSeat | None
+    released: list[VisitSeat] = field(default_factory=list)
+
+
+# --- choices ------------------------------------------------------------------------------------
+
+
+def save_choices(registration: Registration, choices: BlockChoices) -> None:
+    """Replace the person's ranked choices for one block."""
+    if len(choices.visit_ids) > MAX_RANKED or len(set(choices.visit_ids)) != len(choices.visit_ids):
+        raise VisitError(f"Rank up to {MAX_RANKED} different visits.")
+    visits = _visits_in_block(registration.event, choices.block_id)
+    unknown = set(choices.visit_ids) - {v.id for v in visits}
+    if unknown:
+        raise VisitError("One of the chosen visits is not offered in this block.")
+    db.session.execute(
+        sa.delete(VisitChoice).where(
+            VisitChoice.registration_id == registration.id,
+            VisitChoice.visit_id.in_([v.id for v in visits]),
+        )
+    )
+    for rank, visit_id in enumerate(choices.visit_ids, start=1):
+        db.session.add(VisitChoice(registration=registration, visit_id=visit_id, rank=rank, hopes=choices.hopes))
+    db.session.flush()
+
+
+def _visits_in_block(event: Event, block_id: int | None) -> list[Visit]:
+    """All visits of the event in a block (any status)."""
+    return list(db.session.scalars(
+        sa.select(Visit).where(Visit.event_id == event.id, _same_block(block_id)).order_by(Visit.id)
+    ))
+
+
+def _same_block(block_id: int | None):
+    """SQL condition: the visit belongs to this block (NULL for a peer visit)."""
+    return Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id
+
+
+def ranked_visits(registration: Registration, block_id: int | None) -> list[Visit]:
+    """The person's choices in a block, best first."""
+    return list(db.session.scalars(
+        sa.select(Visit)
+        .join(VisitChoice, VisitChoice.visit_id == Visit.id)
+        .where(VisitChoice.registration_id == registration.id, Visit.event_id == registration.event_id,
+               _same_block(block_id))
+        .order_by(VisitChoice.rank)
+    ))
+
+
+def chosen_blocks(registration: Registration) -> list[int | None]:
+    """The blocks in which the person ranked at least one visit."""
+    return sorted(
+        set(db.session.scalars(
+            sa.select(Visit.block_id).join(VisitChoice, VisitChoice.visit_id == Visit.id)
+            .where(VisitChoice.registration_id == registration.id)
+        )),
+        key=lambda block: (block is not None, block or 0),
+    )
+
+
+def first_come_applies(event: Event, block_id: int | None) -> bool:
+    """Seats are given as choices arrive, unless the block awaits its fair allocation."""
+    if event.visit_allocation is VisitAllocationMode.FIRST_COME:
+        return True
+    committed = db.session.scalar(
+        sa.select(VisitAllocation.id).where(
+            VisitAllocation.event_id == event.id,
+            VisitAllocation.block_id.is_(None) if block_id is None else VisitAllocation.block_id == block_id,
+            VisitAllocation.committed_at.is_not(None),
+        ).limit(1)
+    )
+    return committed is not None
+
+
+# --- seats ------------------------------------------------------------------------------------------
+
+
+def _place(registration: Registration, visit: Visit) -> VisitSeat:
+    """The person's row for this visit, created if needed (a cancelled one is reused)."""
+    seat = db.session.scalar(
+        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.registration_id == registration.id)
+    )
+    if seat is None:
+        seat = VisitSeat(visit=visit, registration=registration, block_id=visit.block_id,
+                         status=SeatStatus.CANCELLED)
+        db.session.add(seat)
+    return seat
+
+
+def _current_places(registration: Registration, block_id: int | None) -> list[VisitSeat]:
+    """The person's live seats and waiting places in a block."""
+    return list(db.session.scalars(
+        sa.select(VisitSeat).join(Visit)
+        .where(VisitSeat.registration_id == registration.id, VisitSeat.status != SeatStatus.CANCELLED,
+               Visit.event_id == registration.event_id, _same_block(block_id))
+    ))
+
+
+def book_first_come(
+    registration: Registration,
+    block_id: int | None,
+    *,
+    now: datetime | None = None,
+    screening: Screening | None = None,
+) -> Booking:
+    """Give the best-ranked visit with a free seat, else a place on the first choice's waiting list.
+
+    A seat the person already holds is kept when nothing they rank higher has room, and is
+    given up (to the head of its waiting list) when they move. Call with the event locked.
+    """
+    now = now or utcnow()
+    ranking = [v for v in ranked_visits(registration, block_id) if v.status is VisitStatus.SCHEDULED]
+    current = _current_places(registration, block_id)
+    held = next((p for p in current if p.status is SeatStatus.CONFIRMED), None)
+    target, status = None, None
+    for visit in ranking:
+        if held is not None and held.visit_id == visit.id:
+            target, status = held, SeatStatus.CONFIRMED
+            break
+        if free_seats(visit) > 0:
+            target, status = _place(registration, visit), SeatStatus.CONFIRMED
+            break
+    if target is None and ranking:
+        target, status = _place(registration, ranking[0]), SeatStatus.WAITLISTED
+    booking = Booking(place=target)
+    for place in current:
+        if place is not target:
+            booking.released.append(place)
+            _cancel_place(place, now)
+    # Give up the old places first: the database allows one confirmed seat per block.
+    db.session.flush()
+    if target is not None and target.status is not status:
+        if status is SeatStatus.CONFIRMED:
+            target.status, target.confirmed_at = SeatStatus.CONFIRMED, now
+        else:
+            target.status, target.waitlisted_at = SeatStatus.WAITLISTED, now
+        target.cancelled_at = None
+    if target is not None and screening is not None:
+        record_screening(target, screening, now=now)
+    db.session.flush()
+    for place in booking.released:
+        promote_visit_waitlist(place.visit, now=now)
+    return booking
+
+
+def book_all_blocks(registration: Registration, *, now: datetime | None = None,
+                    screening: Screening | None = None) -> list[Booking]:
+    """Book every block the person ranked visits in, where seats are given first come first served."""
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        return []
+    return [
+        book_first_come(registration, block_id, now=now, screening=screening)
+        for block_id in chosen_blocks(registration)
+        if first_come_applies(registration.event, block_id)
+    ]
+
+
+def _cancel_place(place: VisitSeat, now: datetime) -> None:
+    """Mark a seat or waiting place cancelled (the caller promotes if a seat was freed)."""
+    place.status = SeatStatus.CANCELLED
+    place.cancelled_at = now
+
+
+def record_screening(place: VisitSeat, screening: Screening, *, now: datetime | None = None) -> None:
+    """Keep screening data on the place at this host only, and only what the host asks for, with consent."""
+    school = place.visit.school
+    if not school.collects_screening_data:
+        return
+    if not screening.consent:
+        raise VisitError(f"{school.name} screens its visitors: we need your consent to share your details with it.")
+    place.screening_consent_at = now or utcnow()
+    place.date_of_birth = screening.date_of_birth if school.screening_dob_required else None
+    place.id_type = screening.id_type if school.screening_id_type_required else ""
+    place.screening_purged_at = None
+
+
+def acknowledge_norms(registration: Registration, *, now: datetime | None = None) -> None:
+    """Record that the person accepted the visit norms on each of their places."""
+    for place in db.session.scalars(sa.select(VisitSeat).where(VisitSeat.registration_id == registration.id)):
+        place.norms_acknowledged_at = place.norms_acknowledged_at or now or utcnow()
+
+
+def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list[VisitSeat]:
+    """Give the visit's free seats to the head of its waiting list, in order, and email each of them."""
+    now = now or utcnow()
+    free = free_seats(visit)
+    if free == 0:
+        return []
+    heads = list(db.session.scalars(
+        sa.select(VisitSeat)
+        .where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
+        .order_by(VisitSeat.waitlisted_at, VisitSeat.id)
+        .limit(free)
+    ))
+    for place in heads:
+        # One seat per block: a seat held elsewhere in the block goes back to that visit's queue.
+        for other in _current_places(place.registration, visit.block_id):
+            if other is not place and other.status is SeatStatus.CONFIRMED:
+                _cancel_place(other, now)
+                db.session.flush()
+                promote_visit_waitlist(other.visit, now=now)
+        place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
+        db.session.flush()
+        send_registration_email(place.registration, "visit_promoted",
+                                f"A seat opened up on your visit: {visit.title}", visit=visit)
+    return heads
+
+
+def leave_place(place: VisitSeat, *, now: datetime | None = None) -> None:
+    """Give up a seat or leave a waiting list; a freed seat goes to the head of the list at once."""
+    now = now or utcnow()
+    lock_event(place.visit.event)
+    db.session.refresh(place)
+    if place.status is SeatStatus.CANCELLED:
+        return
+    held_seat = place.status is SeatStatus.CONFIRMED
+    _cancel_place(place, now)
+    db.session.flush()
+    if held_seat:
+        promote_visit_waitlist(place.visit, now=now)
+
+
+def release_all_places(registration: Registration, *, now: datetime | None = None) -> None:
+    """Cancel every seat and waiting place of a cancelled registration, promoting where seats free up."""
+    now = now or utcnow()
+    freed = []
+    for place in _live_places(registration):
+        if place.status is SeatStatus.CONFIRMED:
+            freed.append(place.visit)
+        _cancel_place(place, now)
+    db.session.flush()
+    for visit in freed:
+        promote_visit_waitlist(visit, now=now)
+
+
+def _live_places(registration: Registration) -> list[VisitSeat]:
+    """Seats and waiting places not cancelled."""
+    return list(db.session.scalars(
+        sa.select(VisitSeat).where(VisitSeat.registration_id == registration.id,
+                                   VisitSeat.status != SeatStatus.CANCELLED)
+    ))
+
+
+def change_seats(visit: Visit, *, now: datetime | None = None, **limits) -> list[VisitSeat]:
+    """Change how many seats a visit has (seats_override, buses, room_limit, observation_groups, group_size).
+
+    More seats go to the waiting list at once. Fewer seats never take a seat from anyone:
+    the visit simply takes nobody new until it is under its limit again.
+    """
+    allowed = {"seats_override", "buses", "room_limit", "observation_groups", "group_size"}
+    if set(limits) - allowed:
+        raise TypeError(f"unknown seat limits: {set(limits) - allowed}")
+    lock_event(visit.event)
+    for name, value in limits.items():
+        if value is not None and value < 0:
+            raise VisitError("Seat limits cannot be negative.")
+        setattr(visit, name, value)
+    db.session.flush()
+    return promote_visit_waitlist(visit, now=now)
+
+
+# --- the host hand-off ------------------------------------------------------------------------------
+
+
+def purge_screening_data(*, older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete dates of birth and ID types of visits that ended more than `older_than` ago."""
+    now = now or utcnow()
+    ended = sa.select(Visit.id).where(Visit.ends_at < now - older_than)
+    has_data = sa.or_(VisitSeat.date_of_birth.is_not(None), VisitSeat.id_type != "")
+    result = db.session.execute(
+        sa.update(VisitSeat)
+        .where(VisitSeat.visit_id.in_(ended), has_data)
+        .values(date_of_birth=None, id_type="", screening_purged_at=now)
+    )
+    return result.rowcount
