@@ -5,6 +5,7 @@ from eventhub.events import bp
 from eventhub.events.services import agenda_by_day, listed_events, public_event, registration_window
 from eventhub.models import utcnow
 from eventhub.registration.services import seat_summary
+from eventhub.visits.queries import seat_counts, visits_by_block
 
 
 @bp.get("/")
@@ -18,10 +19,13 @@ def index():
 def detail(slug: str):
     """The event: hosts, venue, dates, registration state and the agenda by day."""
     event = public_event(slug) or abort(404, "There is no event at this address.")
+    blocks = visits_by_block(event)
     return render_template(
         "events/detail.html",
         event=event,
         agenda=agenda_by_day(event),
         window=registration_window(event, utcnow()),
         seats=seat_summary(event),
+        visit_blocks=blocks,
+        visit_counts=seat_counts([v.id for _, visits in blocks for v in visits]),
     )

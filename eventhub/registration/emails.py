@@ -10,6 +10,7 @@ from eventhub.registration.links import issue_private_link
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
 from eventhub.urls import external_url
+from eventhub.visits.queries import places_for, seat_position
 
 # Someone who registers twice in this span gets one reminder email, not one per submission.
 LINK_REMINDER_INTERVAL = timedelta(minutes=10)
@@ -28,6 +29,7 @@ def send_registration_email(registration: Registration, template: str, subject: 
         "dates": date_range(event.starts_on, event.ends_on),
         "zone": zone_label(event.timezone),
         "position": waitlist_position(registration),
+        "places": [(place, seat_position(place)) for place in places_for(registration)],
         **extra,
     }
     queue_email(

@@ -1,9 +1,12 @@
 """Registration and details forms: field validation only."""
 import unicodedata
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
     EmailField,
     FieldList,
     Form,
@@ -190,9 +193,13 @@ class RegistrationForm(AttendeeForm):
     add_colleague = SubmitField("Add a colleague")
     submit = SubmitField("Register")
 
+    same_visits_for_colleagues = BooleanField("Give my colleagues the same visit choices", default=True)
+
     def validate(self, extra_validators=None) -> bool:
-        """Check each colleague row that was filled in, and that no email appears twice."""
+        """Check each colleague row that was filled in, that no email appears twice, and the visit rules."""
         valid = super().validate(extra_validators)
+        if isinstance(self, VisitFieldsMixin):
+            valid = self.validate_visits() and valid
         if len(self.colleagues) > MAX_COLLEAGUES:
             self.colleagues.errors.append(
                 f"A team registration can include at most {MAX_COLLEAGUES} colleagues; "
@@ -235,3 +242,161 @@ class RegistrationForm(AttendeeForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for confirmations (cancel, register again): CSRF token only."""
+
+
+# --- visit choices ------------------------------------------------------------------------------
+
+ID_TYPES = [
+    SelectChoice("", "Choose the ID you will bring"),
+    SelectChoice("us_drivers_license", "US driver's license"),
+    SelectChoice("us_state_id", "US state ID card"),
+    SelectChoice("passport", "Passport"),
+    SelectChoice("other", "Other government photo ID"),
+]
+RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
+
+
+class VisitFieldsMixin:
+    """Ranked visit choices per block, the norms, and screening details only when a chosen host asks."""
+
+    visit_blocks: list = []  # [(block or None, [visits])], set by with_visit_fields
+    peer_visit: bool = False
+    # False while seats wait for a fair allocation: screening details are asked once a seat is given.
+    collect_screening: bool = True
+
+    def block_fields(self):
+        """For the template: (block, visits, [rank fields], hopes field) per block."""
+        rows = []
+        for block, visits in self.visit_blocks:
+            key = _block_key(block)
+            ranks = [] if self.peer_visit else [self[f"visit_{key}_{rank}"] for rank in (1, 2, 3)]
+            rows.append((block, visits, ranks, self[f"visit_{key}_hopes"]))
+        return rows
+
+    def fill_choices(self, choices) -> None:
+        """Pre-select stored choices (VisitChoice rows) on a GET."""
+        for choice in choices:
+            key = _block_key(choice.visit.block)
+            if not self.peer_visit and f"visit_{key}_{choice.rank}" in self:
+                self[f"visit_{key}_{choice.rank}"].data = str(choice.visit_id)
+            if f"visit_{key}_hopes" in self and choice.hopes:
+                self[f"visit_{key}_hopes"].data = choice.hopes
+        self.norms.data = bool(choices)
+
+    def chosen(self) -> list[tuple[object, list]]:
+        """(block, chosen visits best first) per block, from the submitted data."""
+        result = []
+        for block, visits in self.visit_blocks:
+            by_id = {str(v.id): v for v in visits}
+            if self.peer_visit:
+                picked = list(visits)
+            else:
+                key = _block_key(block)
+                picked = [by_id[self[f"visit_{key}_{r}"].data] for r in (1, 2, 3)
+                          if self[f"visit_{key}_{r}"].data in by_id]
+            result.append((block, picked))
+        return result
+
+    def validate_visits(self) -> bool:
+        """Distinct choices per block; norms acknowledged; screening details where a chosen host needs them."""
+        valid = True
+        chosen_schools = []
+        for block, visits in self.visit_blocks:
+            if self.peer_visit:
+                chosen_schools.extend(v.school for v in visits)
+                continue
+            key = _block_key(block)
+            seen = set()
+            for rank in (1, 2, 3):
+                field = self[f"visit_{key}_{rank}"]
+                if not field.data:
+                    continue
+                if field.data in seen:
+                    field.errors.append("Choose a different visit for each rank.")
+                    valid = False
+                seen.add(field.data)
+            chosen_schools.extend(v.school for v in visits if str(v.id) in seen)
+        if chosen_schools and not self.norms.data:
+            self.norms.errors.append("Please confirm you will follow the visit norms.")
+            valid = False
+        if self.collect_screening and any(s.collects_screening_data for s in chosen_schools):
+            if not self.screening_consent.data:
+                self.screening_consent.errors.append(
+                    "A school you chose screens its visitors: we need your consent to share these details with it.")
+                valid = False
+            if any(s.screening_dob_required for s in chosen_schools) and not self.date_of_birth.data:
+                self.date_of_birth.errors.append("A school you chose needs your date of birth to screen visitors.")
+                valid = False
+            if any(s.screening_id_type_required for s in chosen_schools) and not self.id_type.data:
+                self.id_type.errors.append("A school you chose needs to know which ID you will bring.")
+                valid = False
+        return valid
+
+    def validate_date_of_birth(self, field) -> None:
+        """A plausible adult's date of birth."""
+        if field.data is None:
+            return
+        today = date.today()
+        age = today.year - field.data.year - ((today.month, today.day) < (field.data.month, field.data.day))
+        if not 16 <= age <= 110:
+            raise ValidationError("Enter your date of birth as on your ID, e.g. 1979-04-23.")
+
+    def visit_request(self):
+        """The visit part of the form for the registration service."""
+        from eventhub.registration.services import VisitRequest  # the service imports this module's sibling
+        from eventhub.visits.services import BlockChoices, Screening
+
+        choices = [
+            BlockChoices(block_id=block.id if block else None, visit_ids=[v.id for v in picked],
+                         hopes=self[f"visit_{_block_key(block)}_hopes"].data or "")
+            for block, picked in self.chosen()
+        ]
+        screening = None
+        if self.collect_screening and self.screening_consent.data:
+            screening = Screening(date_of_birth=self.date_of_birth.data, id_type=self.id_type.data or "",
+                                  consent=True)
+        return VisitRequest(choices=choices, norms_acknowledged=bool(self.norms.data), screening=screening,
+                            same_for_colleagues=bool(getattr(self, "same_visits_for_colleagues", None)
+                                                     and self.same_visits_for_colleagues.data))
+
+
+def _block_key(block) -> str:
+    """The field-name key of a visit block (a peer visit has none)."""
+    return str(block.id) if block is not None else "peer"
+
+
+def with_visit_fields(base: type, visit_blocks: list, peer_visit: bool = False, collect_screening: bool = True) -> type:
+    """A subclass of `base` with ranked-choice fields for the given visit blocks."""
+    attrs = {"visit_blocks": visit_blocks, "peer_visit": peer_visit, "collect_screening": collect_screening}
+    for block, visits in visit_blocks:
+        key = _block_key(block)
+        options = [SelectChoice("", "No visit")] + [SelectChoice(str(v.id), v.title) for v in visits]
+        if not peer_visit:
+            for rank in (1, 2, 3):
+                attrs[f"visit_{key}_{rank}"] = SelectField(RANK_LABELS[rank], choices=options, validators=[Optional()])
+        attrs[f"visit_{key}_hopes"] = TextAreaField(
+            "What do you hope to learn?",
+            validators=[Optional(), Length(max=1000, message="Use at most 1000 characters.")],
+            filters=[clean_text],
+        )
+    attrs["norms"] = BooleanField(
+        "I will follow the visit norms: observation is non-evaluative and confidential, my notes name no "
+        "teacher or student, and I make no recordings or photos of students.")
+    attrs["date_of_birth"] = DateField("Date of birth", validators=[Optional()],
+                                       render_kw={"autocomplete": "bday"})
+    attrs["id_type"] = SelectField("Photo ID you will bring", choices=ID_TYPES, validators=[Optional()])
+    attrs["screening_consent"] = BooleanField(
+        "I agree that my date of birth and ID type are shared with the school I visit, only for its "
+        "visitor screening, and deleted a week after the visit.")
+    return type(f"{base.__name__}WithVisits", (VisitFieldsMixin, base), attrs)
+
+
+class VisitChoicesForm(FlaskForm):
+    """Change one's visit choices from the private page."""
+
+    submit = SubmitField("Save my visit choices")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the visit rules."""
+        valid = super().validate(extra_validators)
+        return self.validate_visits() and valid

@@ -4,9 +4,16 @@ from flask import abort, flash, redirect, render_template, request, session, url
 
 from eventhub.events.services import public_event, registration_window
 from eventhub.extensions import db
-from eventhub.models import District, Registration, RegistrationStatus, utcnow
+from eventhub.models import District, EventKind, Registration, RegistrationStatus, VisitSeat, utcnow
 from eventhub.registration import bp
-from eventhub.registration.forms import MAX_COLLEAGUES, AttendeeForm, ConfirmForm, RegistrationForm
+from eventhub.registration.forms import (
+    MAX_COLLEAGUES,
+    AttendeeForm,
+    ConfirmForm,
+    RegistrationForm,
+    VisitChoicesForm,
+    with_visit_fields,
+)
 from eventhub.registration.services import (
     RegistrationError,
     cancel_registration,
@@ -18,6 +25,9 @@ from eventhub.registration.services import (
     update_details,
     waitlist_position,
 )
+
+from eventhub.visits.queries import choices_for, places_for, seat_counts, seat_position, visits_by_block
+from eventhub.visits.services import VisitError, change_choices, first_come_applies, leave_place
 
 DONE_KEY = "registration_done"
 
@@ -53,7 +63,9 @@ def register_form(slug: str):
         status = 403 if request.method == "POST" else 200
         return render_template("registration/closed.html", event=event, message=window.message), status
 
-    form = RegistrationForm()
+    blocks = visits_by_block(event)
+    form_class = _with_visits(RegistrationForm, event, blocks)
+    form = form_class()
     form.set_districts(_member_districts())
     if request.method == "POST" and _edit_colleague_rows(form):
         return _render_form(event, form, 200)
@@ -61,8 +73,9 @@ def register_form(slug: str):
         return _render_form(event, form, 422 if request.method == "POST" else 200)
     colleagues = form.colleague_details()
     try:
-        outcome = register(event, form.attendee_details(), colleagues)
-    except RegistrationError as error:
+        outcome = register(event, form.attendee_details(), colleagues,
+                           visits=form.visit_request() if blocks else None)
+    except (RegistrationError, VisitError) as error:
         db.session.rollback()
         return render_template("registration/closed.html", event=event, message=str(error)), 403
     db.session.commit()
@@ -77,7 +90,22 @@ def register_form(slug: str):
 
 def _render_form(event, form: RegistrationForm, status: int):
     """The registration form page."""
-    return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event)), status
+    return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
+                           visit_counts=_visit_counts(form)), status
+
+
+def _with_visits(base, event, blocks):
+    """The form class with visit choices for this event, if it has visits."""
+    if not blocks:
+        return base
+    collect = all(first_come_applies(event, block.id if block else None) for block, _ in blocks)
+    return with_visit_fields(base, blocks, peer_visit=event.kind is EventKind.PEER_VISIT, collect_screening=collect)
+
+
+def _visit_counts(form) -> dict:
+    """Seats taken and waiting per visit shown on the form."""
+    visits = [v for _, vs in getattr(form, "visit_blocks", []) for v in vs]
+    return seat_counts([v.id for v in visits])
 
 
 def _edit_colleague_rows(form: RegistrationForm) -> bool:
@@ -130,6 +158,9 @@ def private_page(token: str):
         position=waitlist_position(registration),
         window=registration_window(event, utcnow()),
         confirm_form=ConfirmForm(),
+        places=[(place, seat_position(place)) for place in places_for(registration)],
+        choices=choices_for(registration),
+        has_visits=bool(visits_by_block(event)),
     )
 
 
@@ -176,6 +207,51 @@ def confirm_email(signed: str):
         return render_template("registration/confirm_email.html", form=None, message=str(error)), 409
     db.session.commit()
     flash(f"Your email address is now {registration.email}.", "success")
+    return redirect(url_for("registration.private_page", token=token))
+
+
+@bp.route("/r/<token>/visits", methods=["GET", "POST"])
+def visit_choices(token: str):
+    """Rank visits again, give screening details, or clear a block."""
+    registration = _registration_or_404(token)
+    event = registration.event
+    blocks = visits_by_block(event)
+    if not blocks:
+        abort(404, "This event has no school visits to choose.")
+    if registration.status is RegistrationStatus.CANCELLED:
+        flash("This registration is cancelled. Register again before choosing visits.", "error")
+        return redirect(url_for("registration.private_page", token=token))
+    form = _with_visits(VisitChoicesForm, event, blocks)()
+    if request.method == "GET":
+        form.fill_choices(choices_for(registration))
+    elif form.validate_on_submit():
+        request_ = form.visit_request()
+        try:
+            change_choices(registration, request_.choices, screening=request_.screening)
+        except VisitError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Your visit choices are saved.", "success")
+            return redirect(url_for("registration.private_page", token=token))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/visits.html", token=token, registration=registration, event=event,
+                           form=form, visit_counts=_visit_counts(form)), status
+
+
+@bp.post("/r/<token>/places/<int:place_id>/leave")
+def leave_visit(token: str, place_id: int):
+    """Give up a visit seat or leave its waiting list."""
+    registration = _registration_or_404(token)
+    place = db.session.get(VisitSeat, place_id)
+    if place is None or place.registration_id != registration.id:
+        abort(404, "You have no place on that visit.")
+    ConfirmForm().validate_on_submit() or abort(400, "Reload the page and try again.")
+    was_waiting = place.status.value == "waitlisted"
+    leave_place(place)
+    db.session.commit()
+    flash("You have left the waiting list." if was_waiting else "You have given up your seat on that visit.", "success")
     return redirect(url_for("registration.private_page", token=token))
 
 

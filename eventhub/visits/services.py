@@ -330,3 +330,42 @@ def purge_screening_data(*, older_than: timedelta, now: datetime | None = None) 
         .values(date_of_birth=None, id_type="", screening_purged_at=now)
     )
     return result.rowcount
+
+
+def change_choices(
+    registration: Registration,
+    choices: list[BlockChoices],
+    *,
+    screening: Screening | None = None,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """From the private page: new rankings; where seats go first come first served, rebook each block.
+
+    A seat the person holds is kept if they still rank it and nothing better has room. Clearing
+    a block gives up its seat or waiting place.
+    """
+    now = now or utcnow()
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise VisitError("This registration is cancelled. Register again before choosing visits.")
+    event = registration.event
+    lock_event(event)
+    bookings = []
+    for block_choices in choices:
+        if block_choices.visit_ids:
+            save_choices(registration, block_choices)
+        else:
+            db.session.execute(sa.delete(VisitChoice).where(
+                VisitChoice.registration_id == registration.id,
+                VisitChoice.visit_id.in_([v.id for v in _visits_in_block(event, block_choices.block_id)]),
+            ))
+            for place in _current_places(registration, block_choices.block_id):
+                leave_place(place, now=now)
+            continue
+        if registration.status is RegistrationStatus.CONFIRMED and first_come_applies(event, block_choices.block_id):
+            bookings.append(book_first_come(registration, block_choices.block_id, now=now, screening=screening))
+        elif screening is not None:
+            for place in _current_places(registration, block_choices.block_id):
+                record_screening(place, screening, now=now)
+    acknowledge_norms(registration, now=now)
+    db.session.flush()
+    return bookings
