@@ -81,13 +81,16 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the `flask` subcommands: seed-demo, users, mail, registrations."""
+    """Add the `flask` subcommands: seed-demo, users, mail, registrations, visits, privacy."""
     from eventhub.accounts.commands import users_cli
     from eventhub.demo.commands import seed_demo
     from eventhub.outbox.commands import mail_cli
     from eventhub.registration.commands import registrations_cli
+    from eventhub.visits.commands import privacy_cli, visits_cli
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(registrations_cli)
+    app.cli.add_command(visits_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
