@@ -269,3 +269,73 @@ def smtp_server():
     controller.start()
     yield controller
     controller.stop()
+
+
+# --- visits ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_visit(app, make_agenda_item):
+    """Create a scheduled visit at a host school of the event, in a visit block unless block=None."""
+    from eventhub.models import School, Transport, Visit
+
+    counter = iter(range(1, 10_000))
+
+    def factory(event: Event, *, block="new", school: School | None = None, seats: int | None = 10,
+                day: date | None = None, start: str = "09:00", end: str = "11:30", **kw) -> Visit:
+        n = next(counter)
+        if block == "new":
+            block = make_agenda_item(event, day or event.starts_on, start, end, title=f"School visits {n}",
+                                     kind=AgendaKind.VISIT_BLOCK)
+        if school is None:
+            school = event.hosts[0].schools[0]
+        values = dict(
+            title=f"Visit {n}", focus="Station rotation in K-1", topics=["blended learning"],
+            meeting_point="Hotel lobby", transport=Transport.NETWORK_BUS, seats_override=seats,
+            starts_at=block.starts_at if block else event_start(event, start),
+            ends_at=block.ends_at if block else event_start(event, end),
+        )
+        values.update(kw)
+        visit = Visit(event=event, block=block, school=school, **values)
+        db.session.add(visit)
+        db.session.commit()
+        return visit
+
+    return factory
+
+
+def event_start(event: Event, clock: str) -> datetime:
+    """The event's first day at a wall-clock time in its zone, as UTC."""
+    from zoneinfo import ZoneInfo
+
+    hour, minute = map(int, clock.split(":"))
+    day = event.starts_on
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
+
+
+@pytest.fixture
+def book(app):
+    """Register someone with ranked visit choices (norms acknowledged) and commit."""
+    from eventhub.registration.services import VisitRequest
+    from eventhub.visits.services import BlockChoices
+
+    def factory(event: Event, email: str, *ranked, screening=None, colleagues=(), **kw):
+        blocks: dict = {}
+        for visit in ranked:
+            blocks.setdefault(visit.block_id, []).append(visit.id)
+        request = VisitRequest(choices=[BlockChoices(block_id=b, visit_ids=ids) for b, ids in blocks.items()],
+                               norms_acknowledged=True, screening=screening)
+        outcome = register(event, attendee(email, **kw), [attendee(c) for c in colleagues], visits=request)
+        db.session.commit()
+        return outcome.lead
+
+    return factory
+
+
+def place_of(registration, visit):
+    """The person's seat row on a visit (None if they never had one)."""
+    from eventhub.models import VisitSeat
+
+    db.session.expire_all()
+    return db.session.scalar(sa.select(VisitSeat).where(VisitSeat.registration_id == registration.id,
+                                                        VisitSeat.visit_id == visit.id))
