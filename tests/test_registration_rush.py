@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from conftest import free_port
 from eventhub.extensions import db
-from eventhub.models import Registration, RegistrationStatus
+from eventhub.models import Registration, RegistrationStatus, SeatStatus, VisitSeat
 
 SEATS = 10
 PEOPLE = 60
@@ -61,3 +61,38 @@ def test_a_rush_on_the_last_seats_never_oversells(live_url, make_event):
     counts = dict(db.session.execute(
         sa.select(Registration.status, sa.func.count()).group_by(Registration.status)).all())
     assert counts == {RegistrationStatus.CONFIRMED: SEATS, RegistrationStatus.WAITLISTED: PEOPLE - SEATS}
+
+
+VISIT_SEATS = 10
+VISIT_RUSH = 120
+
+
+def test_a_rush_on_a_ten_seat_visit_never_oversells(live_url, make_event, make_visit):
+    """At least 100 simultaneous bookings of a 10-seat visit: exactly 10 seats, the rest waiting, no 5xx."""
+    event = make_event(capacity=None)
+    visit = make_visit(event, seats=VISIT_SEATS)
+    district_id, slug, visit_id, block_id = event.hosts[0].id, event.slug, visit.id, visit.block_id
+    opener = build_opener(NoRedirect)
+    start = threading.Barrier(VISIT_RUSH)
+
+    def book(n: int) -> int:
+        body = urlencode({"legal_first_name": "V", "legal_last_name": str(n), "email": f"v{n}@example.org",
+                          "role": "principal", "district": district_id, "photo_consent": "yes",
+                          f"visit_{block_id}_1": visit_id, "norms": "y"}).encode()
+        start.wait()
+        try:
+            return opener.open(Request(f"{live_url}/events/{slug}/register", data=body), timeout=120).status
+        except HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=VISIT_RUSH) as pool:
+        statuses = list(pool.map(book, range(VISIT_RUSH)))
+
+    assert statuses == [302] * VISIT_RUSH
+    db.session.expire_all()
+    counts = dict(db.session.execute(
+        sa.select(VisitSeat.status, sa.func.count()).where(VisitSeat.visit_id == visit_id)
+        .group_by(VisitSeat.status)).all())
+    assert counts == {SeatStatus.CONFIRMED: VISIT_SEATS, SeatStatus.WAITLISTED: VISIT_RUSH - VISIT_SEATS}
+    positions = db.session.scalars(sa.select(VisitSeat.id).where(VisitSeat.status == SeatStatus.WAITLISTED)).all()
+    assert len(set(positions)) == VISIT_RUSH - VISIT_SEATS
