@@ -1,10 +1,19 @@
 """`flask seed-demo`: load a fictional network of districts with an upcoming and a past convening.
 
 Every district, school, person and address below is invented. Dates are computed
-from today so the spring convening is always upcoming and the fall one always past.
+from today so the spring convening is always upcoming, the fall one always past, and
+the peer visits between convenings always a few weeks ahead.
+
+The spring convening comes with its school visits, about 120 confirmed registrations
+with ranked visit choices, and seats given first come first served in registration
+order (with waiting lists on the visits that filled). The rows are built directly:
+the registration services would send an email to every demo attendee.
 """
 import calendar
-from dataclasses import dataclass
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +22,25 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, AgendaKind, District, Event, EventStatus, Locale, School
+from eventhub.models import (
+    AgendaItem,
+    AgendaKind,
+    AttendeeRole,
+    District,
+    Event,
+    EventKind,
+    EventStatus,
+    Locale,
+    Registration,
+    RegistrationStatus,
+    School,
+    SeatStatus,
+    Transport,
+    Visit,
+    VisitAllocationMode,
+    VisitChoice,
+    VisitSeat,
+)
 from eventhub.templating import date_range
 from eventhub.urls import external_url
 
@@ -37,6 +64,59 @@ REGISTRATION_CLOSES_BEFORE = timedelta(days=10)
 PAST_REGISTRATION_OPEN_FOR = timedelta(weeks=8)
 # The upcoming convening opened a week ago, so the demo shows registration as open.
 UPCOMING_REGISTRATION_OPENED_AGO = timedelta(days=7)
+# A peer visit takes registrations until this many days before, at 23:59 in the host's zone.
+PEER_VISIT_CLOSES_BEFORE = timedelta(days=3)
+
+# The demo attendees and their choices are drawn from a fixed seed, so every load looks the same.
+ATTENDEE_SEED = 2027
+
+
+# --- visitor rules ---------------------------------------------------------------------------------
+
+ID_ANY = "US driver's license, state ID card or passport"
+ID_GOVERNMENT = "Any government photo ID: driver's license, state ID card, passport or military ID"
+ID_SCANNER = "US driver's license or state ID only (the scanner reads no passports)"
+ID_LICENSE_OR_PASSPORT = "Driver's license from any state, or a passport"
+
+PHOTOS_WITH_PERMISSION = "No photos of students without written permission from the principal."
+PHOTOS_OF_WORK_ONLY = "Photos of student work, displays and empty rooms only; never of students."
+PHOTOS_NONE = "No photos or video anywhere in the building, including of student work."
+PHOTOS_VIA_DISTRICT = ("No photos of students; the district communications office shares approved photos "
+                       "after the visit.")
+PHOTOS_RELEASE_ON_FILE = ("No photos of students unless your escort confirms a photo release is on file for "
+                          "every student in the picture.")
+
+NORMS = (
+    "Observation is non-evaluative and confidential: we come to learn, not to judge. Notes name no "
+    "teacher and no student. No audio or video recording. Wear your visitor badge where it can be seen "
+    "and stay with your escort."
+)
+HOLD_QUESTIONS = "Hold your questions for the debrief; the teachers are teaching."
+PHONES_AWAY = "Silence your phone and keep it away in classrooms."
+NO_STUDENT_TALK = "Speak with students only when a teacher invites you to."
+TESTING_WEEKS = "Visits are refused during state testing weeks."
+STAY_ON_ROUTE = "Stay on the route your escort gives you; some wings are closed to visitors."
+
+
+def norms(*extra: str) -> str:
+    """The network's visit norms, followed by what this school adds."""
+    return " ".join((NORMS, *extra))
+
+
+@dataclass(frozen=True)
+class VisitorRules:
+    """What a school asks of every visitor; shown before anyone picks a visit and printed on agendas."""
+
+    notice_school_days: int
+    photo_policy: str
+    visitor_norms: str
+    accepted_ids: str = ID_ANY
+    photo_id_required: bool = True
+    screening_dob_required: bool = False
+    screening_id_type_required: bool = False
+
+
+STANDARD_RULES = VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY))
 
 
 @dataclass(frozen=True)
@@ -48,6 +128,9 @@ class SchoolSpec:
     street: str
     city: str
     postal_code: str
+    entrance: str
+    bus_parking: str
+    rules: VisitorRules = STANDARD_RULES
 
 
 @dataclass(frozen=True)
@@ -96,93 +179,261 @@ class ConveningSpec:
 DISTRICTS: list[DistrictSpec] = [
     # Eastern time
     DistrictSpec("Harbor Point City Schools", "OH", EASTERN, 24300, Locale.CITY, 71, "PK-12", (
-        SchoolSpec("Lakefront STEM Academy", "6-12", "1450 Breakwater Avenue", "Harbor Point", "44127"),
-        SchoolSpec("Lighthouse Hill Elementary School", "PK-5", "320 Keeper Street", "Harbor Point", "44128"),
-        SchoolSpec("Ore Dock Middle School", "6-8", "77 Ore Dock Road", "Harbor Point", "44127"),
+        SchoolSpec("Lakefront STEM Academy", "6-12", "1450 Breakwater Avenue", "Harbor Point", "44127",
+                   "Door 1 on Breakwater Avenue, under the blue canopy; ring the buzzer and show your ID to the "
+                   "camera.",
+                   "Bus lane on the west side, along Pier Street; buses wait in the lot behind the gym.",
+                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER)),
+        SchoolSpec("Lighthouse Hill Elementary School", "PK-5", "320 Keeper Street", "Harbor Point", "44128",
+                   "Main office door at the top of the Keeper Street steps; the ramp is on the left.",
+                   "Drop off on Keeper Street; buses park on Signal Avenue after 8:45 a.m.",
+                   VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_SCANNER)),
+        SchoolSpec("Ore Dock Middle School", "6-8", "77 Ore Dock Road", "Harbor Point", "44127",
+                   "Security vestibule at the Ore Dock Road entrance; bags are checked.",
+                   "Bus loop in front of the school, free after the 8:10 a.m. drop-off.",
+                   VisitorRules(3, PHOTOS_NONE, norms(PHONES_AWAY, TESTING_WEEKS), ID_SCANNER)),
     )),
     DistrictSpec("Hemlock Gap Area School District", "PA", EASTERN, 1850, Locale.RURAL, 46, "K-12", (
-        SchoolSpec("Hemlock Gap Elementary School", "K-6", "112 Schoolhouse Lane", "Hemlock Gap", "16932"),
-        SchoolSpec("Hemlock Gap Junior/Senior High School", "7-12", "600 Ridge Pike", "Hemlock Gap", "16932"),
+        SchoolSpec("Hemlock Gap Elementary School", "K-6", "112 Schoolhouse Lane", "Hemlock Gap", "16932",
+                   "Front doors facing Schoolhouse Lane; sign in at the office window.",
+                   "Gravel lot beside the playground; room for two buses.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
+        SchoolSpec("Hemlock Gap Junior/Senior High School", "7-12", "600 Ridge Pike", "Hemlock Gap", "16932",
+                   "Entrance A by the flagpole; the office is the first door on the right.",
+                   "Upper lot off Ridge Pike, next to the agriculture barn.",
+                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
     DistrictSpec("Quarry Brook Public Schools", "NJ", EASTERN, 7900, Locale.SUBURB, 18, "PK-12", (
-        SchoolSpec("Quarry Brook High School", "9-12", "250 Granite Avenue", "Quarry Brook", "07941"),
-        SchoolSpec("Stonecutter Middle School", "6-8", "88 Chisel Road", "Quarry Brook", "07941"),
-        SchoolSpec("Millrace Elementary School", "PK-5", "19 Millrace Court", "Quarry Brook", "07942"),
+        SchoolSpec("Quarry Brook High School", "9-12", "250 Granite Avenue", "Quarry Brook", "07941",
+                   "Main entrance on Granite Avenue; the visitor desk is inside the second set of doors.",
+                   "Coach parking in the stadium lot off Flint Street.",
+                   VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_ANY)),
+        SchoolSpec("Stonecutter Middle School", "6-8", "88 Chisel Road", "Quarry Brook", "07941",
+                   "Front entrance on Chisel Road; press the intercom and hold your ID to the camera.",
+                   "Buses unload in the front circle and park at the Quarry Brook High stadium lot.",
+                   VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
+        SchoolSpec("Millrace Elementary School", "PK-5", "19 Millrace Court", "Quarry Brook", "07942",
+                   "Door 1 by the kindergarten wing; the office is straight ahead.",
+                   "No bus parking on the court: drop off at the circle and park at the town pool lot.",
+                   VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
     )),
     DistrictSpec("Sourwood County Schools", "NC", EASTERN, 12600, Locale.TOWN, 58, "PK-12", (
-        SchoolSpec("Sourwood County Early College", "9-12", "4000 Community College Drive", "Bramlett", "28674"),
-        SchoolSpec("Blue Ash Middle School", "6-8", "1710 Blue Ash Road", "Bramlett", "28674"),
-        SchoolSpec("Tanglewild Elementary School", "PK-5", "903 Tanglewild Church Road", "Owl Branch", "28679"),
-        SchoolSpec("Bramlett Elementary School", "PK-5", "45 Depot Street", "Bramlett", "28674"),
+        SchoolSpec("Sourwood County Early College", "9-12", "4000 Community College Drive", "Bramlett", "28674",
+                   "Building 3 on the community college campus, lobby doors facing the quad.",
+                   "College visitor lot C; buses park along the service road.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_GOVERNMENT)),
+        SchoolSpec("Blue Ash Middle School", "6-8", "1710 Blue Ash Road", "Bramlett", "28674",
+                   "Front office entrance under the clock tower.",
+                   "Bus lot behind the cafeteria, entered from Poplar Street.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, TESTING_WEEKS))),
+        SchoolSpec("Tanglewild Elementary School", "PK-5", "903 Tanglewild Church Road", "Owl Branch", "28679",
+                   "Side door by the car-rider canopy; the office is the first room.",
+                   "Church lot across the road, by arrangement with Tanglewild Baptist.",
+                   VisitorRules(3, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Bramlett Elementary School", "PK-5", "45 Depot Street", "Bramlett", "28674",
+                   "Depot Street doors; buzz in and sign the visitor kiosk.",
+                   "Municipal lot on Freight Street, one block east.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY))),
     )),
     # Central time
     DistrictSpec("Caliche Springs Independent School District", "TX", CENTRAL, 59400, Locale.CITY, 76, "PK-12", (
-        SchoolSpec("Mesquite Trail Elementary School", "PK-5", "2410 Mesquite Trail", "Caliche Springs", "76548"),
-        SchoolSpec("Windmill Park Elementary School", "PK-5", "815 Windmill Park Drive", "Caliche Springs", "76549"),
-        SchoolSpec("Lomita Verde Middle School", "6-8", "3300 Lomita Verde Boulevard", "Caliche Springs", "76548"),
+        SchoolSpec("Mesquite Trail Elementary School", "PK-5", "2410 Mesquite Trail", "Caliche Springs", "76548",
+                   "Main office doors under the green awning on Mesquite Trail; the camera reads your ID.",
+                   "Bus lane on Roadrunner Street beside the gym; buses may stay until 11:30 a.m.",
+                   VisitorRules(5, PHOTOS_WITH_PERMISSION,
+                                norms(NO_STUDENT_TALK, "Visits are refused during the STAAR testing windows."),
+                                ID_ANY, screening_dob_required=True)),
+        SchoolSpec("Windmill Park Elementary School", "PK-5", "815 Windmill Park Drive", "Caliche Springs", "76549",
+                   "Front doors facing the park; sign in at the office, then the library is on the left.",
+                   "Buses unload on Windmill Park Drive and park at the city park lot across the street.",
+                   VisitorRules(5, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Lomita Verde Middle School", "6-8", "3300 Lomita Verde Boulevard", "Caliche Springs", "76548",
+                   "Entrance 1 on Lomita Verde Boulevard; every visitor's ID goes through the scanner.",
+                   "Bus loop on the north side, free from 8:30 a.m. to 2:45 p.m.",
+                   VisitorRules(4, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER,
+                                screening_dob_required=True, screening_id_type_required=True)),
         SchoolSpec("Caliche Springs Early College High School", "9-12", "1 Collegiate Way", "Caliche Springs",
-                   "76549"),
+                   "76549",
+                   "Collegiate Hall lobby on the college campus; the school's front desk is to the right.",
+                   "College lot D off Collegiate Way; buses line up along the curb.",
+                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(PHONES_AWAY), ID_GOVERNMENT)),
+        SchoolSpec("Agarita Elementary School", "PK-5", "1907 Agarita Lane", "Caliche Springs", "76549",
+                   "Visitor entrance by the flagpole on Agarita Lane; wait in the vestibule to be buzzed in.",
+                   "Bus lane behind the school on Quail Run; enter from Agarita Lane after 8:15 a.m.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_ANY,
+                                screening_dob_required=True)),
+        SchoolSpec("Pecan Bottom Middle School", "6-8", "600 River Bend Road", "Caliche Springs", "76548",
+                   "Main entrance facing River Bend Road; the front office issues badges.",
+                   "Front bus loop, free after 8:20 a.m.; overflow at the football stadium lot.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, PHONES_AWAY))),
     )),
     DistrictSpec("Prairie Lantern Community School District", "IA", CENTRAL, 940, Locale.RURAL, 44, "PK-12", (
-        SchoolSpec("Prairie Lantern Elementary School", "PK-6", "501 North Elm Street", "Lantern", "50473"),
-        SchoolSpec("Prairie Lantern Junior-Senior High School", "7-12", "503 North Elm Street", "Lantern", "50473"),
+        SchoolSpec("Prairie Lantern Elementary School", "PK-6", "501 North Elm Street", "Lantern", "50473",
+                   "North Elm Street doors; the secretary signs you in and walks you down.",
+                   "Gravel lot by the bus barn, shared with the junior-senior high.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids="",
+                                photo_id_required=False)),
+        SchoolSpec("Prairie Lantern Junior-Senior High School", "7-12", "503 North Elm Street", "Lantern", "50473",
+                   "Gym lobby doors on North Elm; the office is across the hall.",
+                   "Gravel lot by the bus barn.",
+                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
     DistrictSpec("Fox Hollow Community Unit School District 317", "IL", CENTRAL, 16800, Locale.SUBURB, 27, "PK-12", (
-        SchoolSpec("Fox Hollow North High School", "9-12", "2100 Kingfisher Road", "Fox Hollow", "60548"),
-        SchoolSpec("Sycamore Bend Middle School", "6-8", "940 Sycamore Bend Drive", "Fox Hollow", "60548"),
-        SchoolSpec("Wild Plum Elementary School", "PK-5", "311 Wild Plum Lane", "Fox Hollow", "60549"),
+        SchoolSpec("Fox Hollow North High School", "9-12", "2100 Kingfisher Road", "Fox Hollow", "60548",
+                   "Door 1, main office, facing Kingfisher Road; a security officer checks IDs.",
+                   "Bus lot east of the fieldhouse.",
+                   VisitorRules(4, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_SCANNER)),
+        SchoolSpec("Sycamore Bend Middle School", "6-8", "940 Sycamore Bend Drive", "Fox Hollow", "60548",
+                   "Front entrance under the sycamore sign; use the intercom.",
+                   "Rear bus loop off Heron Court.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK))),
+        SchoolSpec("Wild Plum Elementary School", "PK-5", "311 Wild Plum Lane", "Fox Hollow", "60549",
+                   "Office door on Wild Plum Lane, to the left of the gym.",
+                   "Buses drop off in the front loop and wait at Fox Hollow North.",
+                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS))),
     )),
     DistrictSpec("Tamarack Falls School District", "WI", CENTRAL, 3100, Locale.TOWN, 39, "PK-12", (
-        SchoolSpec("Tamarack Falls High School", "9-12", "700 Mill Pond Road", "Tamarack Falls", "54819"),
-        SchoolSpec("Tamarack Falls Middle School", "6-8", "702 Mill Pond Road", "Tamarack Falls", "54819"),
-        SchoolSpec("Birch Portage Elementary School", "PK-5", "150 Portage Street", "Tamarack Falls", "54819"),
+        SchoolSpec("Tamarack Falls High School", "9-12", "700 Mill Pond Road", "Tamarack Falls", "54819",
+                   "Entrance 1 facing Mill Pond Road; the office is the glass room to your left.",
+                   "Shared bus lot between the high school and the middle school.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
+        SchoolSpec("Tamarack Falls Middle School", "6-8", "702 Mill Pond Road", "Tamarack Falls", "54819",
+                   "Entrance 5 on the pond side; sign in at the attendance window.",
+                   "Shared bus lot between the high school and the middle school.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_LICENSE_OR_PASSPORT)),
+        SchoolSpec("Birch Portage Elementary School", "PK-5", "150 Portage Street", "Tamarack Falls", "54819",
+                   "Portage Street doors; wipe your boots, the office is on the right.",
+                   "Street parking on Portage Street; buses stop at the corner of Canoe Avenue.",
+                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
     )),
     DistrictSpec("Persimmon Creek R-IV School District", "MO", CENTRAL, 1250, Locale.RURAL, 61, "K-12", (
-        SchoolSpec("Persimmon Creek Elementary School", "K-5", "18 County Road PP", "Dunmore Mill", "65741"),
-        SchoolSpec("Persimmon Creek High School", "6-12", "24 County Road PP", "Dunmore Mill", "65741"),
+        SchoolSpec("Persimmon Creek Elementary School", "K-5", "18 County Road PP", "Dunmore Mill", "65741",
+                   "Front doors by the flagpole; the office will buzz you in.",
+                   "Lot in front of the school; buses turn around at the ag building.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Persimmon Creek High School", "6-12", "24 County Road PP", "Dunmore Mill", "65741",
+                   "Main entrance by the trophy case; sign in at the office.",
+                   "Student lot by the ball fields.",
+                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY))),
     )),
     # Mountain time
     DistrictSpec("Cottonwood Mesa School District RE-2", "CO", MOUNTAIN, 5200, Locale.TOWN, 49, "PK-12", (
-        SchoolSpec("Cottonwood Mesa High School", "9-12", "1800 Bluff View Road", "Cottonwood Mesa", "81427"),
-        SchoolSpec("Red Willow Middle School", "6-8", "615 Red Willow Avenue", "Cottonwood Mesa", "81427"),
-        SchoolSpec("Gunnison Bench Elementary School", "PK-5", "92 Bench Road", "Cottonwood Mesa", "81428"),
+        SchoolSpec("Cottonwood Mesa High School", "9-12", "1800 Bluff View Road", "Cottonwood Mesa", "81427",
+                   "West entrance below the mesa mural; the visitor kiosk prints your badge.",
+                   "Bus lot south of the track.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY, TESTING_WEEKS), ID_GOVERNMENT)),
+        SchoolSpec("Red Willow Middle School", "6-8", "615 Red Willow Avenue", "Cottonwood Mesa", "81427",
+                   "Red Willow Avenue doors; use the intercom.",
+                   "Bus loop on Juniper Street.",
+                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(NO_STUDENT_TALK), ID_GOVERNMENT)),
+        SchoolSpec("Gunnison Bench Elementary School", "PK-5", "92 Bench Road", "Cottonwood Mesa", "81428",
+                   "Office entrance facing Bench Road, next to the bike racks.",
+                   "Gravel pullout on Bench Road; one bus at a time.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_GOVERNMENT)),
     )),
     DistrictSpec("Rio Piedra Public Schools", "NM", MOUNTAIN, 27800, Locale.CITY, 84, "PK-12", (
-        SchoolSpec("Rio Piedra High School", "9-12", "5100 Acequia Madre Boulevard", "Rio Piedra", "87138"),
-        SchoolSpec("Los Alamillos Middle School", "6-8", "2245 Calle Alamillo", "Rio Piedra", "87138"),
-        SchoolSpec("Bosque Azul Elementary School", "PK-5", "730 Bosque Azul Road", "Rio Piedra", "87139"),
-        SchoolSpec("Sandia Vista Dual Language Academy", "K-8", "1402 Paseo del Sol", "Rio Piedra", "87139"),
+        SchoolSpec("Rio Piedra High School", "9-12", "5100 Acequia Madre Boulevard", "Rio Piedra", "87138",
+                   "Security desk at the Acequia Madre entrance; bags go through the check.",
+                   "Bus lane along the east parking lot.",
+                   VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER)),
+        SchoolSpec("Los Alamillos Middle School", "6-8", "2245 Calle Alamillo", "Rio Piedra", "87138",
+                   "Front office on Calle Alamillo; ring the bell and show your ID at the window.",
+                   "Bus loop behind the cafeteria.",
+                   VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, TESTING_WEEKS), ID_SCANNER)),
+        SchoolSpec("Bosque Azul Elementary School", "PK-5", "730 Bosque Azul Road", "Rio Piedra", "87139",
+                   "Blue doors facing Bosque Azul Road; the office is straight ahead.",
+                   "Bus stop on Cottonwood Lane at the side gate.",
+                   VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
+        SchoolSpec("Sandia Vista Dual Language Academy", "K-8", "1402 Paseo del Sol", "Rio Piedra", "87139",
+                   "Paseo del Sol entrance under the tile mosaic; sign in at the bilingual front desk.",
+                   "Parking lot on the south side; buses use the Calle Luna curb.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION,
+                                norms(HOLD_QUESTIONS, "Classrooms run in Spanish or English by the day; "
+                                      "your escort will tell you which."), ID_ANY)),
     )),
     DistrictSpec("Wasatch Meadow School District", "UT", MOUNTAIN, 21500, Locale.SUBURB, 29, "K-12", (
-        SchoolSpec("Wasatch Meadow High School", "10-12", "3900 West Meadowlark Parkway", "Meadow Springs", "84096"),
-        SchoolSpec("Kestrel Junior High School", "7-9", "1250 South Kestrel Way", "Meadow Springs", "84096"),
-        SchoolSpec("Sego Lily Elementary School", "K-6", "480 East Sego Lily Drive", "Meadow Springs", "84097"),
+        SchoolSpec("Wasatch Meadow High School", "10-12", "3900 West Meadowlark Parkway", "Meadow Springs", "84096",
+                   "Main entrance on Meadowlark Parkway; the attendance office prints visitor badges.",
+                   "Bus lot at the north end of the student parking.",
+                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY), ID_SCANNER)),
+        SchoolSpec("Kestrel Junior High School", "7-9", "1250 South Kestrel Way", "Meadow Springs", "84096",
+                   "Door 1 on Kestrel Way, by the flagpole.",
+                   "Bus loop on the west side.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_SCANNER)),
+        SchoolSpec("Sego Lily Elementary School", "K-6", "480 East Sego Lily Drive", "Meadow Springs", "84097",
+                   "Front office doors on Sego Lily Drive.",
+                   "Bus loop in front, free between 9:15 a.m. and 2:30 p.m.",
+                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_ANY)),
     )),
     DistrictSpec("Lodgepole County School District No. 4", "WY", MOUNTAIN, 910, Locale.RURAL, 33, "K-12", (
-        SchoolSpec("Lodgepole K-12 School", "K-12", "10 School Street", "Antelope Flat", "82637"),
-        SchoolSpec("Sweetgrass Creek Elementary School", "K-5", "4811 Highway 487", "Sweetgrass", "82638"),
+        SchoolSpec("Lodgepole K-12 School", "K-12", "10 School Street", "Antelope Flat", "82637",
+                   "School Street doors; the office is by the trophy case.",
+                   "Plenty of room in the lot by the bus garage.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
+        SchoolSpec("Sweetgrass Creek Elementary School", "K-5", "4811 Highway 487", "Sweetgrass", "82638",
+                   "The only door on the highway side; knock if the buzzer is out.",
+                   "Pull-off by the teacherage; one bus fits.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids="",
+                                photo_id_required=False)),
     )),
     # Pacific time
     DistrictSpec("Cedar Ridge Unified School District", "CA", PACIFIC, 31000, Locale.SUBURB, 35, "PK-12", (
-        SchoolSpec("Cedar Ridge High School", "9-12", "2000 Ponderosa Way", "Cedar Ridge", "95726"),
-        SchoolSpec("Ridgeline Middle School", "6-8", "1475 Ridgeline Drive", "Cedar Ridge", "95726"),
-        SchoolSpec("Manzanita Park Elementary School", "PK-5", "66 Manzanita Park Road", "Cedar Ridge", "95727"),
-        SchoolSpec("Foothill Oaks Elementary School", "PK-5", "3120 Foothill Oaks Lane", "Cedar Ridge", "95727"),
+        SchoolSpec("Cedar Ridge High School", "9-12", "2000 Ponderosa Way", "Cedar Ridge", "95726",
+                   "Front office at the Ponderosa Way entrance, by the theater.",
+                   "Bus lane along the stadium on Sugar Pine Road.",
+                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_ANY)),
+        SchoolSpec("Ridgeline Middle School", "6-8", "1475 Ridgeline Drive", "Cedar Ridge", "95726",
+                   "Ridgeline Drive gate; the office is the first building inside.",
+                   "Bus loop on Ridgeline Drive, free after 8:30 a.m.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
+        SchoolSpec("Manzanita Park Elementary School", "PK-5", "66 Manzanita Park Road", "Cedar Ridge", "95727",
+                   "Front gate on Manzanita Park Road; all visitors go through the office.",
+                   "Buses park at the Manzanita Park trailhead lot.",
+                   VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
+        SchoolSpec("Foothill Oaks Elementary School", "PK-5", "3120 Foothill Oaks Lane", "Cedar Ridge", "95727",
+                   "Office door facing Foothill Oaks Lane, under the oak.",
+                   "Bus loop on the north side.",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_ANY)),
     )),
     DistrictSpec("Tidewater Heights School District", "WA", PACIFIC, 9800, Locale.SUBURB, 31, "PK-12", (
         SchoolSpec("Tidewater Heights High School", "9-12", "18200 Sound View Avenue", "Tidewater Heights",
-                   "98392"),
-        SchoolSpec("Madrona Point Middle School", "6-8", "2601 Madrona Point Road", "Tidewater Heights", "98392"),
-        SchoolSpec("Eelgrass Cove Elementary School", "PK-5", "940 Cove Street", "Tidewater Heights", "98393"),
+                   "98392",
+                   "Sound View Avenue entrance; the visitor desk is in the commons.",
+                   "Bus lot at the south end of the parking.",
+                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY), ID_GOVERNMENT)),
+        SchoolSpec("Madrona Point Middle School", "6-8", "2601 Madrona Point Road", "Tidewater Heights", "98392",
+                   "Front doors on Madrona Point Road; ring the intercom.",
+                   "Bus loop in front of the gym.",
+                   VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, STAY_ON_ROUTE), ID_GOVERNMENT)),
+        SchoolSpec("Eelgrass Cove Elementary School", "PK-5", "940 Cove Street", "Tidewater Heights", "98393",
+                   "Cove Street doors by the mural of the sound.",
+                   "Buses wait at the marina lot, two blocks down Cove Street.",
+                   VisitorRules(3, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_GOVERNMENT)),
     )),
     DistrictSpec("Tule Marsh Elementary School District", "CA", PACIFIC, 2400, Locale.TOWN, 63, "K-8", (
-        SchoolSpec("Tule Marsh Elementary School", "K-5", "401 Levee Road", "Tule Marsh", "95632"),
-        SchoolSpec("Heron Slough Middle School", "6-8", "415 Levee Road", "Tule Marsh", "95632"),
+        SchoolSpec("Tule Marsh Elementary School", "K-5", "401 Levee Road", "Tule Marsh", "95632",
+                   "Levee Road gate; sign in at the office.",
+                   "Shared bus lot between the two schools.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
+        SchoolSpec("Heron Slough Middle School", "6-8", "415 Levee Road", "Tule Marsh", "95632",
+                   "Front office facing Levee Road.",
+                   "Shared bus lot between the two schools.",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
     DistrictSpec("Valle Dorado Joint Union High School District", "CA", PACIFIC, 14200, Locale.CITY, 68, "9-12", (
-        SchoolSpec("Valle Dorado High School", "9-12", "1000 Golden Valley Boulevard", "Valle Dorado", "93263"),
-        SchoolSpec("Almond Orchard High School", "9-12", "7450 Orchard Road", "Valle Dorado", "93264"),
-        SchoolSpec("Valle Dorado Career Technical Academy", "10-12", "275 Railroad Avenue", "Valle Dorado", "93263"),
+        SchoolSpec("Valle Dorado High School", "9-12", "1000 Golden Valley Boulevard", "Valle Dorado", "93263",
+                   "Golden Valley Boulevard entrance; campus supervisors walk you to the office.",
+                   "Bus lane behind the gym on Walnut Street.",
+                   VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_ANY)),
+        SchoolSpec("Almond Orchard High School", "9-12", "7450 Orchard Road", "Valle Dorado", "93264",
+                   "Orchard Road entrance by the ag science barn.",
+                   "Bus lot by the barn.",
+                   VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
+        SchoolSpec("Valle Dorado Career Technical Academy", "10-12", "275 Railroad Avenue", "Valle Dorado", "93263",
+                   "Railroad Avenue lobby; safety glasses are handed out for the shops.",
+                   "Street parking on Railroad Avenue; buses use the depot lot across the tracks.",
+                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE,
+                                norms(PHONES_AWAY, "Closed-toe shoes in the shops."), ID_ANY)),
     )),
 ]
 
@@ -199,10 +450,12 @@ SPRING_CONVENING = ConveningSpec(
         "Three days in Caliche Springs, Texas, hosted by Caliche Springs ISD. Day one opens with a "
         "report-back on what member districts adopted, adapted or dropped since the fall, then breakouts "
         "on procurement, competency-based education, blended learning, 1:1 devices and school libraries. "
-        "Day two is spent in the host's schools: buses leave the convention center at 7:45 a.m. for "
-        "visits to four schools, with lunch at the early college high school. Day three turns what you "
-        "saw into a commitment: one change you will test back home, with check-ins at 30, 60 and 90 "
-        "days. Come as a district team of three to eight; bring a government photo ID for the school visits."
+        "Day two is spent in the host's schools: buses leave the convention center at 7:45 a.m. for a "
+        "morning visit and an afternoon visit, with lunch at the early college high school. On the morning "
+        "of day three a last round of smaller visits runs beside the breakouts; then everyone turns what "
+        "they saw into a commitment: one change you will test back home, with check-ins at 30, 60 and 90 "
+        "days. Come as a district team of three to eight; rank your visits when you register (seats go "
+        "first come, first served) and bring a government photo ID for the school visits."
     ),
     agenda=(
         # Day 1: plenaries and breakouts at the convention center
@@ -249,49 +502,48 @@ SPRING_CONVENING = ConveningSpec(
                    "the same role to trade the problem of practice they brought."),
         AgendaSpec(1, "18:00", "20:00", AgendaKind.MEAL, "Network dinner", "Mesquite Terrace", None,
                    "Dinner on the terrace with music from the Caliche Springs Early College jazz band."),
-        # Day 2: the whole day in the host's schools, by bus
+        # Day 2: the whole day in the host's schools, by bus; one visit per person in each block
         AgendaSpec(2, "07:00", "07:45", AgendaKind.MEAL, "Breakfast", "Prefunction Hall", None,
                    "Grab-and-go breakfast; buses leave on time."),
         AgendaSpec(2, "07:45", "08:30", AgendaKind.TRAVEL, "Buses to morning school visits",
                    "Convention center, Depot Street bus loop", VISITS,
-                   "Board the bus with your visit number on its windshield. Keep your photo ID at hand: "
+                   "Board the bus with your visit's school on its windshield. Keep your photo ID at hand: "
                    "every school checks it at the door."),
-        AgendaSpec(2, "08:30", "11:15", AgendaKind.VISIT_BLOCK, "Visit: K-1 station rotation at Mesquite Trail",
-                   "Mesquite Trail Elementary School", BLENDED,
-                   "Focus of inquiry: how teachers keep a small group going while five-year-olds work "
-                   "independently. Groups of four, five classrooms, ten minutes each, then a debrief with "
-                   "the principal. Escort required; no photos of students."),
-        AgendaSpec(2, "08:30", "11:15", AgendaKind.VISIT_BLOCK, "Visit: take-home laptops at Lomita Verde",
-                   "Lomita Verde Middle School", DEVICES,
-                   "Focus of inquiry: a 1:1 program that sends devices home, with a family help desk and "
-                   "student tech leads. Groups of five, four classrooms, then a student panel."),
-        AgendaSpec(2, "11:15", "11:45", AgendaKind.TRAVEL, "Buses to lunch", "Morning visit schools, front loop",
-                   VISITS, "Both morning groups ride to the early college high school."),
-        AgendaSpec(2, "11:45", "12:30", AgendaKind.MEAL, "Lunch served by the culinary arts program",
+        AgendaSpec(2, "08:30", "11:30", AgendaKind.VISIT_BLOCK, "School visits (morning)",
+                   "Host schools (your visit names the school)", VISITS,
+                   "Five visits run at once in five schools: K-1 station rotation, take-home laptops, "
+                   "proficiency scales in sixth-grade math, a student-run makerspace and early literacy on "
+                   "tablets. Groups of four or five, four or five classrooms each, then a debrief with the "
+                   "principal. Your seat is on one of them."),
+        AgendaSpec(2, "11:30", "12:00", AgendaKind.TRAVEL, "Buses to lunch", "Morning visit schools, front loop",
+                   VISITS, "Every morning group rides to the early college high school."),
+        AgendaSpec(2, "12:00", "12:45", AgendaKind.MEAL, "Lunch served by the culinary arts program",
                    "Caliche Springs Early College High School, cafeteria", None,
                    "Lunch prepared by students in the culinary arts pathway."),
-        AgendaSpec(2, "12:30", "13:00", AgendaKind.TRAVEL, "Buses to Windmill Park Elementary",
-                   "Early college, bus lane", VISITS, "For the library visit group only."),
-        AgendaSpec(2, "12:45", "15:00", AgendaKind.VISIT_BLOCK, "Visit: mastery-based high school at the "
-                   "early college", "Caliche Springs Early College High School", COMPETENCY,
-                   "Focus of inquiry: how students move on when they show mastery, and how the college "
-                   "credit courses fit the schedule. Groups of five, five classrooms, twelve minutes each."),
-        AgendaSpec(2, "13:00", "15:00", AgendaKind.VISIT_BLOCK, "Visit: a library at the heart of the school",
-                   "Windmill Park Elementary School", LIBRARIES,
-                   "Focus of inquiry: flexible library scheduling and the makerspace, with the librarian "
-                   "and two classroom teachers. Groups of three; notice of five school days was given."),
+        AgendaSpec(2, "12:45", "13:00", AgendaKind.TRAVEL, "Buses to afternoon school visits",
+                   "Early college, bus lane on Collegiate Way", VISITS,
+                   "Those visiting the early college itself stay in the building."),
+        AgendaSpec(2, "13:00", "15:00", AgendaKind.VISIT_BLOCK, "School visits (afternoon)",
+                   "Host schools (your visit names the school)", VISITS,
+                   "Four visits: mastery-based high school with college credit, a library at the heart of "
+                   "the school, advisory and student-led conferences, and piloting curriculum before the "
+                   "district buys it."),
         AgendaSpec(2, "15:00", "15:45", AgendaKind.TRAVEL, "Buses back to the convention center",
                    "Visit schools, front loop", VISITS, "All buses return to the Depot Street bus loop."),
         AgendaSpec(2, "16:00", "17:00", AgendaKind.BREAKOUT, "District team debrief", "Live Oak Room", FOLLOW_UP,
                    "Sit with your own district team and note what you saw, using the evidence column of "
                    "the commitment sheet."),
-        # Day 3: from what we saw to what we will try
-        AgendaSpec(3, "07:30", "08:30", AgendaKind.MEAL, "Breakfast", "Prefunction Hall", None,
-                   "Hot breakfast and coffee."),
-        AgendaSpec(3, "08:30", "09:30", AgendaKind.PLENARY, "Panel: host principals answer your questions",
-                   "Grand Ballroom", VISITS,
-                   "The four host principals take questions collected on the buses yesterday."),
-        AgendaSpec(3, "09:45", "11:00", AgendaKind.BREAKOUT, "Writing an RFP that lets you pilot first",
+        # Day 3: a last round of visits for some while the others meet, then commitments
+        AgendaSpec(3, "07:00", "08:00", AgendaKind.MEAL, "Breakfast", "Prefunction Hall", None,
+                   "Hot breakfast and coffee; visitors eat early, buses leave at 7:45 a.m."),
+        AgendaSpec(3, "07:45", "08:30", AgendaKind.TRAVEL, "Buses to Thursday's school visits",
+                   "Convention center, Depot Street bus loop", VISITS,
+                   "For those with a seat on a morning visit; everyone else starts in the breakout rooms."),
+        AgendaSpec(3, "08:30", "11:00", AgendaKind.VISIT_BLOCK, "School visits",
+                   "Host schools (your visit names the school)", VISITS,
+                   "Three smaller visits: competency-based transcripts in the counseling office, a blended "
+                   "intervention block in middle school, and a second look at K-1 station rotation."),
+        AgendaSpec(3, "08:30", "09:30", AgendaKind.BREAKOUT, "Writing an RFP that lets you pilot first",
                    "Pecan Room", PROCUREMENT,
                    "A working session: bring a current bid and leave with pilot and exit clauses drafted."),
         AgendaSpec(3, "09:45", "11:00", AgendaKind.BREAKOUT, "Finding time for small groups in middle school",
@@ -300,15 +552,20 @@ SPRING_CONVENING = ConveningSpec(
         AgendaSpec(3, "09:45", "11:00", AgendaKind.BREAKOUT, "Take-home devices: policies and family support",
                    "Live Oak Room", DEVICES,
                    "Acceptable use, damage fees that don't punish poverty, and hot spots for families."),
-        AgendaSpec(3, "11:15", "12:15", AgendaKind.PLENARY, "Commitments: your first test back home",
+        AgendaSpec(3, "11:00", "11:30", AgendaKind.TRAVEL, "Buses back to the convention center",
+                   "Visit schools, front loop", VISITS, "Buses return in time for the panel."),
+        AgendaSpec(3, "11:30", "12:15", AgendaKind.PLENARY, "Panel: host principals answer your questions",
+                   "Grand Ballroom", VISITS,
+                   "The host principals take questions collected on the buses over the two visit days."),
+        AgendaSpec(3, "12:15", "13:15", AgendaKind.PLENARY, "Commitments: your first test back home",
                    "Grand Ballroom", FOLLOW_UP,
                    "Each participant fills in the commitment sheet: the change, the first test, the "
                    "prediction and how you will know. Check-ins follow at 30, 60 and 90 days."),
-        AgendaSpec(3, "12:15", "13:00", AgendaKind.MEAL, "Closing lunch", "Grand Ballroom", None,
+        AgendaSpec(3, "13:15", "14:00", AgendaKind.MEAL, "Closing lunch", "Grand Ballroom", None,
                    "Boxed lunches are available for those leaving early."),
-        AgendaSpec(3, "13:00", "13:45", AgendaKind.TRAVEL, "Shuttles to the airport",
+        AgendaSpec(3, "14:00", "14:45", AgendaKind.TRAVEL, "Shuttles to the airport",
                    "Convention center, Depot Street bus loop", None,
-                   "Shuttles leave every fifteen minutes until 1:45 p.m."),
+                   "Shuttles leave every fifteen minutes until 2:45 p.m."),
     ),
 )
 
@@ -341,12 +598,11 @@ FALL_CONVENING = ConveningSpec(
         AgendaSpec(1, "11:15", "12:00", AgendaKind.MEAL, "Lunch", "Main Hall", None, "Buffet lunch."),
         AgendaSpec(1, "12:00", "12:30", AgendaKind.TRAVEL, "Buses to school visits", "Pavilion, Mill Street curb",
                    VISITS, "Bring your photo ID; both schools check it at the door."),
-        AgendaSpec(1, "12:30", "15:00", AgendaKind.VISIT_BLOCK, "Visit: proficiency-based grading",
-                   "Cedar Ridge High School", COMPETENCY,
-                   "Focus of inquiry: reassessment and student-led conferences. Groups of five, four classrooms."),
-        AgendaSpec(1, "12:30", "15:00", AgendaKind.VISIT_BLOCK, "Visit: blended kindergarten",
-                   "Manzanita Park Elementary School", BLENDED,
-                   "Focus of inquiry: a K-1 rotation model with a teacher-led small group. Groups of four."),
+        AgendaSpec(1, "12:30", "15:00", AgendaKind.VISIT_BLOCK, "School visits",
+                   "Cedar Ridge High School and Manzanita Park Elementary School", VISITS,
+                   "Two visits at once: proficiency-based grading at Cedar Ridge High School (reassessment "
+                   "and student-led conferences; groups of five, four classrooms) and a blended kindergarten "
+                   "at Manzanita Park Elementary (a K-1 rotation with a teacher-led small group; groups of four)."),
         AgendaSpec(1, "15:00", "15:30", AgendaKind.TRAVEL, "Buses back to the pavilion", "Visit schools, front loop",
                    VISITS, "Return to Mill Street."),
         AgendaSpec(2, "07:45", "08:30", AgendaKind.MEAL, "Breakfast", "Pavilion lobby", None, "Continental breakfast."),
@@ -358,6 +614,308 @@ FALL_CONVENING = ConveningSpec(
                    "Lunch and safe travels home."),
     ),
 )
+
+
+
+# --- school visits at the spring convening ---------------------------------------------------------
+
+SPRING_VISIT_DEPOT = "Convention center, Depot Street bus loop"
+
+
+@dataclass(frozen=True)
+class VisitSpec:
+    """A visit in one visit block of the spring convening, in the host's wall-clock time.
+
+    `popularity` weighs how often demo attendees rank it; `hopes` are what some of them write.
+    """
+
+    block: str
+    school: str
+    title: str
+    focus: str
+    topics: tuple[str, ...]
+    starts: str
+    ends: str
+    meeting_point: str
+    bus_departs: str | None
+    contact: tuple[str, str, str]
+    popularity: float
+    hopes: tuple[str, ...] = ()
+    transport: Transport = Transport.NETWORK_BUS
+    lunch_provided: bool = False
+    seats_override: int | None = None
+    buses: int | None = None
+    room_limit: int | None = None
+    observation_groups: int | None = None
+    group_size: int | None = None
+
+
+MORNING = "School visits (morning)"
+AFTERNOON = "School visits (afternoon)"
+DAY_THREE = "School visits"
+
+SPRING_VISITS: tuple[VisitSpec, ...] = (
+    # Day 2, morning
+    VisitSpec(MORNING, "Mesquite Trail Elementary School", "K-1 station rotation",
+              "How kindergarten and first-grade teachers keep a teacher-led small group going while the rest "
+              "of the class rotates through independent and device stations.",
+              ("blended learning", "early grades", "small-group instruction"),
+              "08:30", "11:15", f"{SPRING_VISIT_DEPOT}, bus 1", "07:45",
+              ("Rosa Villarreal", "rvillarreal@calichesprings.example.org", "(254) 555-0141"), 6.0,
+              ("How do five-year-olds learn to work without the teacher?",
+               "What do the station routines look like in the first six weeks?"),
+              buses=1, room_limit=30, observation_groups=5, group_size=4),
+    VisitSpec(MORNING, "Lomita Verde Middle School", "Take-home laptops and a family help desk",
+              "A 1:1 program that sends laptops home, with a family help desk, student tech leads and a "
+              "repair bench run by eighth graders.",
+              ("1:1 devices", "family engagement", "student tech leads"),
+              "08:45", "11:15", f"{SPRING_VISIT_DEPOT}, buses 2 and 3", "07:45",
+              ("DeShawn Mitchell", "dmitchell@calichesprings.example.org", "(254) 555-0152"), 3.0,
+              ("What does the damage policy say, and who pays?", "How are the student tech leads trained?"),
+              buses=1, room_limit=60, observation_groups=10, group_size=5),
+    VisitSpec(MORNING, "Pecan Bottom Middle School", "Proficiency scales in sixth-grade math",
+              "Proficiency scales, reassessment on demand and a gradebook without averages, in sixth-grade "
+              "math and science.",
+              ("competency-based education", "grading", "math"),
+              "08:30", "11:00", f"{SPRING_VISIT_DEPOT}, bus 4", "07:50",
+              ("Brenda Okafor", "bokafor@calichesprings.example.org", "(254) 555-0163"), 2.5,
+              ("How do teachers keep reassessment manageable?",),
+              buses=1, room_limit=36, observation_groups=8, group_size=5),
+    VisitSpec(MORNING, "Agarita Elementary School", "A makerspace run by fifth graders",
+              "The library makerspace where fifth-grade 'maker captains' run the stations for younger "
+              "classes, on a budget of under $2,000 a year.",
+              ("libraries", "makerspaces", "student leadership"),
+              "08:45", "11:15", f"{SPRING_VISIT_DEPOT}, bus 5", "08:00",
+              ("Ignacio Bustamante", "ibustamante@calichesprings.example.org", "(254) 555-0174"), 4.0,
+              ("What did the makerspace cost to start?",),
+              buses=1, room_limit=12, observation_groups=3, group_size=5),
+    VisitSpec(MORNING, "Windmill Park Elementary School", "Early literacy on shared tablets",
+              "How second- and third-grade classrooms use a cart of shared tablets for phonics practice and "
+              "recorded reading, and what the teacher does with the data.",
+              ("blended learning", "early literacy", "1:1 devices"),
+              "08:30", "11:00", f"{SPRING_VISIT_DEPOT}, bus 6", "07:45",
+              ("Mai Nguyen", "mnguyen@calichesprings.example.org", "(254) 555-0185"), 1.5,
+              buses=1, room_limit=24, observation_groups=4, group_size=5),
+    # Day 2, afternoon
+    VisitSpec(AFTERNOON, "Caliche Springs Early College High School", "Mastery-based high school with college credit",
+              "How students move on when they show mastery, and how the college credit courses fit the "
+              "schedule. Groups of five, five classrooms, twelve minutes each.",
+              ("competency-based education", "early college", "scheduling"),
+              "13:00", "15:00", "Early college cafeteria, after lunch", None,
+              ("Lorena Cavazos", "lcavazos@calichesprings.example.org", "(254) 555-0196"), 3.5,
+              ("How does a student who is behind catch up without a failing grade?",),
+              transport=Transport.WALK, lunch_provided=True,
+              buses=2, room_limit=80, observation_groups=12, group_size=5),
+    VisitSpec(AFTERNOON, "Windmill Park Elementary School", "A library at the heart of the school",
+              "Flexible library scheduling and the makerspace, with the librarian and two classroom teachers.",
+              ("libraries", "flexible scheduling", "makerspaces"),
+              "13:00", "15:00", "Early college, bus lane on Collegiate Way, bus 7", "12:45",
+              ("Mai Nguyen", "mnguyen@calichesprings.example.org", "(254) 555-0185"), 5.0,
+              ("How did the librarian win back time from fixed specials?", "How is circulation tracked?"),
+              seats_override=8, buses=1, observation_groups=2, group_size=4),
+    VisitSpec(AFTERNOON, "Lomita Verde Middle School", "Advisory and student-led conferences",
+              "A daily advisory that ends in student-led conferences twice a year, with portfolios on the "
+              "students' laptops.",
+              ("competency-based education", "advisory", "1:1 devices"),
+              "13:00", "14:45", "Early college, bus lane on Collegiate Way, bus 8", "12:45",
+              ("DeShawn Mitchell", "dmitchell@calichesprings.example.org", "(254) 555-0152"), 2.0,
+              buses=1, room_limit=50, observation_groups=10, group_size=5),
+    VisitSpec(AFTERNOON, "Agarita Elementary School", "Piloting curriculum before the district buys it",
+              "How the district pilots a math curriculum in four classrooms for a semester before it signs a "
+              "contract, and what the teachers' scorecard asks.",
+              ("procurement", "curriculum pilots", "blended learning"),
+              "13:00", "15:00", "Early college, bus lane on Collegiate Way, bus 9", "12:45",
+              ("Ignacio Bustamante", "ibustamante@calichesprings.example.org", "(254) 555-0174"), 1.5,
+              ("What do the pilot and exit clauses in the contract say?",),
+              buses=1, room_limit=30, observation_groups=6, group_size=5),
+    # Day 3, morning
+    VisitSpec(DAY_THREE, "Caliche Springs Early College High School", "Transcripts that show mastery",
+              "The counseling office explains how competencies reach college applications and employers, "
+              "then students walk you through their mastery transcripts.",
+              ("competency-based education", "transcripts", "college admissions"),
+              "08:30", "10:45", SPRING_VISIT_DEPOT + ", bus 1", "07:45",
+              ("Lorena Cavazos", "lcavazos@calichesprings.example.org", "(254) 555-0196"), 5.0,
+              ("What did admissions offices say about the new transcript?",),
+              seats_override=12, buses=1, room_limit=20),
+    VisitSpec(DAY_THREE, "Pecan Bottom Middle School", "A blended intervention block",
+              "A forty-minute intervention block where students rotate between a teacher, an adaptive program "
+              "and peer tutoring, regrouped every three weeks.",
+              ("blended learning", "intervention", "scheduling"),
+              "08:30", "10:45", SPRING_VISIT_DEPOT + ", bus 2", "07:45",
+              ("Brenda Okafor", "bokafor@calichesprings.example.org", "(254) 555-0163"), 2.5,
+              buses=1, room_limit=30, observation_groups=6, group_size=5),
+    VisitSpec(DAY_THREE, "Mesquite Trail Elementary School", "K-1 station rotation, a second look",
+              "A second, smaller look at station rotation, this time in first grade at the end of the "
+              "year, with the instructional coach who trained the teachers. Drive yourself: the school "
+              "has room for cars only.",
+              ("blended learning", "coaching", "early grades"),
+              "09:00", "11:00", "Mesquite Trail Elementary School, visitor lot by the office", None,
+              ("Rosa Villarreal", "rvillarreal@calichesprings.example.org", "(254) 555-0141"), 2.0,
+              transport=Transport.OWN_VEHICLE, lunch_provided=False,
+              room_limit=16, observation_groups=4, group_size=4),
+)
+
+
+# --- peer visits between convenings ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerVisitSpec:
+    """A district's open visit to one of its schools, some weeks from today, in the host's time."""
+
+    host: str
+    school: str
+    weeks_ahead: int
+    weekday: int
+    starts: str
+    ends: str
+    title: str
+    summary: str
+    focus: str
+    topics: tuple[str, ...]
+    meeting_point: str
+    contact: tuple[str, str, str]
+    lunch_provided: bool = False
+    seats_override: int | None = None
+    room_limit: int | None = None
+    observation_groups: int | None = None
+    group_size: int | None = None
+
+
+PEER_VISITS: tuple[PeerVisitSpec, ...] = (
+    PeerVisitSpec(
+        "Prairie Lantern Community School District", "Prairie Lantern Elementary School", 3, calendar.TUESDAY,
+        "09:00", "12:00", "Multi-age blended classrooms in a small rural school",
+        "Prairie Lantern opens its K-2 and 3-4 multi-age classrooms to a small team from a peer district. "
+        "Bring three to eight people; lunch with the teachers is included.",
+        "How two teachers run a combined K-2 room with station rotation, and how the district shares one "
+        "reading specialist across grades.",
+        ("blended learning", "multi-age classrooms", "rural"),
+        "Front office, North Elm Street doors",
+        ("Carla Jorgensen", "cjorgensen@prairielantern.example.org", "(641) 555-0110"),
+        lunch_provided=True, room_limit=10, observation_groups=2, group_size=4),
+    PeerVisitSpec(
+        "Tidewater Heights School District", "Madrona Point Middle School", 5, calendar.WEDNESDAY,
+        "08:30", "11:30", "1:1 laptops with a student help desk",
+        "Madrona Point shows how its seventh and eighth graders staff the laptop help desk, and how the "
+        "district budgets a four-year refresh.",
+        "The student help desk, the loaner pool and the refresh budget, with the technology director.",
+        ("1:1 devices", "student tech leads", "device refresh"),
+        "Main office, Madrona Point Road doors",
+        ("Anders Halvorsen", "ahalvorsen@tidewaterheights.example.org", "(253) 555-0121"),
+        room_limit=12, observation_groups=2, group_size=5),
+    PeerVisitSpec(
+        "Rio Piedra Public Schools", "Sandia Vista Dual Language Academy", 7, calendar.THURSDAY,
+        "09:00", "12:30", "A bilingual library and book clubs in two languages",
+        "Sandia Vista's librarian and two teachers show a library built for a dual-language school, "
+        "from the collection to the book clubs that meet in Spanish and English.",
+        "How the library buys, shelves and circulates books in two languages, and how book clubs run.",
+        ("libraries", "dual language", "literacy"),
+        "Front desk, Paseo del Sol entrance",
+        ("Marisol Ortega", "mortega@riopiedra.example.org", "(505) 555-0132"),
+        seats_override=6, room_limit=12),
+    PeerVisitSpec(
+        "Hemlock Gap Area School District", "Hemlock Gap Junior/Senior High School", 9, calendar.TUESDAY,
+        "08:00", "11:00", "Competency-based credit in a rural junior/senior high",
+        "Hemlock Gap shows how a rural junior/senior high gives credit by competency, including for work "
+        "on local farms and in the agriculture barn.",
+        "Competency-based credit and the proficiency rubrics behind it, with a student panel.",
+        ("competency-based education", "career and technical education", "rural"),
+        "Entrance A, by the flagpole",
+        ("Walter Kowalczyk", "wkowalczyk@hemlockgap.example.org", "(570) 555-0143"),
+        room_limit=15, observation_groups=2, group_size=5),
+)
+
+
+# --- demo attendees of the spring convening ---------------------------------------------------------
+
+# Legal first name and, for some, the name they go by.
+FIRST_NAMES: tuple[tuple[str, str], ...] = (
+    ("Adaeze", ""), ("Alejandra", "Ale"), ("Amir", ""), ("Ana Lucía", ""), ("Andrew", "Drew"), ("Aiyana", ""),
+    ("Beatriz", ""), ("Benjamin", "Ben"), ("Bich Ngoc", "Ngoc"), ("Brandon", ""), ("Catherine", "Cate"),
+    ("Chidi", ""), ("Claire", ""), ("Daniel", "Dan"), ("Darnell", ""), ("Deborah", "Deb"), ("Dmitri", ""),
+    ("Elena", ""), ("Elizabeth", "Liz"), ("Emeka", ""), ("Esperanza", ""), ("Farah", ""), ("Gabriel", "Gabe"),
+    ("Grace", ""), ("Guadalupe", "Lupe"), ("Hannah", ""), ("Hiroshi", ""), ("Imani", ""), ("Isaac", ""),
+    ("Jacqueline", "Jackie"), ("Jamal", ""), ("Javier", ""), ("Jennifer", "Jen"), ("Joaquín", ""),
+    ("Jonathan", "Jon"), ("Kateri", ""), ("Keisha", ""), ("Kenji", ""), ("Kristin", ""), ("Lakshmi", ""),
+    ("Latoya", ""), ("Leticia", ""), ("Margaret", "Peggy"), ("Marcus", ""), ("María José", ""),
+    ("Matthew", "Matt"), ("Mei-Ling", ""), ("Michael", "Mike"), ("Nadia", ""), ("Nathaniel", "Nate"),
+    ("Ngozi", ""), ("Oksana", ""), ("Omar", ""), ("Patricia", "Trish"), ("Priya", ""), ("Rachel", ""),
+    ("Rafael", ""), ("Rebecca", "Becky"), ("Robert", "Bob"), ("Samuel", "Sam"), ("Sarah", ""), ("Seo-yeon", ""),
+    ("Shauna", ""), ("Siobhan", ""), ("Soledad", ""), ("Stephen", ""), ("Tamika", ""), ("Teresa", "Tere"),
+    ("Thomas", "Tom"), ("Tuan", ""), ("Valentina", ""), ("Victor", ""), ("Wei", ""), ("William", "Will"),
+    ("Xochitl", ""), ("Yolanda", ""), ("Yusuf", ""), ("Zainab", ""),
+)
+
+LAST_NAMES: tuple[str, ...] = (
+    "Abernathy", "Acosta", "Adeyemi", "Alvarado", "Andersen", "Banerjee", "Beaulieu", "Begay", "Bergstrom",
+    "Castillo", "Chen", "Contreras", "Dang", "Delgado", "Dubois", "Eastman", "Ferreira", "Fitzgerald",
+    "Gallagher", "García", "Gutierrez", "Haddad", "Hargrove", "Holloway", "Ibarra", "Jankowski", "Jefferson",
+    "Kaminski", "Kapoor", "Kim", "Lindqvist", "Lopez", "MacAllister", "Mahmoud", "Martinez", "McBride",
+    "Medina", "Morningstar", "Nakamura", "Nguyen", "Novak", "Obi", "O'Connell", "Olson", "Ortiz",
+    "Patel", "Pham", "Quintero", "Ramirez", "Reyes", "Robinson", "Rosales", "Sandoval", "Schultz", "Singh",
+    "Sorensen", "Stewart", "Tafoya", "Takahashi", "Thompson", "Trujillo", "Van Dyke", "Vasquez", "Washington",
+    "Whitehorse", "Williams", "Wojcik", "Yazzie", "Zamora", "Zimmerman",
+)
+
+# Each attending district's team, in the order roles usually join one, and whether the lead
+# registered the whole team at once. The host district's staff run the visits instead.
+TEAM_ROLES: tuple[AttendeeRole, ...] = (
+    AttendeeRole.SUPERINTENDENT, AttendeeRole.CABINET, AttendeeRole.PRINCIPAL, AttendeeRole.CTO,
+    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL, AttendeeRole.OTHER, AttendeeRole.TEACHER,
+    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL,
+)
+TEAMS: tuple[tuple[str, int, bool], ...] = (
+    ("Harbor Point City Schools", 11, True),
+    ("Hemlock Gap Area School District", 5, False),
+    ("Quarry Brook Public Schools", 8, True),
+    ("Sourwood County Schools", 9, False),
+    ("Prairie Lantern Community School District", 4, True),
+    ("Fox Hollow Community Unit School District 317", 9, False),
+    ("Tamarack Falls School District", 6, False),
+    ("Persimmon Creek R-IV School District", 4, False),
+    ("Cottonwood Mesa School District RE-2", 7, False),
+    ("Rio Piedra Public Schools", 10, True),
+    ("Wasatch Meadow School District", 9, False),
+    ("Lodgepole County School District No. 4", 3, False),
+    ("Cedar Ridge Unified School District", 11, True),
+    ("Tidewater Heights School District", 8, False),
+    ("Tule Marsh Elementary School District", 5, True),
+    ("Valle Dorado Joint Union High School District", 11, False),
+)
+
+ROLE_TITLES: dict[AttendeeRole, tuple[str, ...]] = {
+    AttendeeRole.SUPERINTENDENT: ("Superintendent",),
+    AttendeeRole.CABINET: ("Assistant Superintendent for Teaching and Learning", "Chief Academic Officer",
+                           "Director of Curriculum and Instruction", "Chief Financial Officer",
+                           "Director of Purchasing"),
+    AttendeeRole.CTO: ("Chief Technology Officer", "Director of Technology"),
+    AttendeeRole.PRINCIPAL: ("Principal",),
+    AttendeeRole.COACH: ("Instructional Coach", "Digital Learning Coach", "Math Coach", "Literacy Coach"),
+    AttendeeRole.TEACHER: ("Kindergarten Teacher", "First-Grade Teacher", "Fifth-Grade Teacher",
+                           "Seventh-Grade Math Teacher", "High School Science Teacher",
+                           "Special Education Teacher"),
+    AttendeeRole.OTHER: ("Library Media Specialist", "Teacher Librarian", "Director of Federal Programs"),
+}
+
+# What each role tends to look for; visits with these topics are ranked more often.
+ROLE_INTERESTS: dict[AttendeeRole, frozenset[str]] = {
+    AttendeeRole.SUPERINTENDENT: frozenset({"competency-based education", "procurement"}),
+    AttendeeRole.CABINET: frozenset({"procurement", "competency-based education", "curriculum pilots"}),
+    AttendeeRole.CTO: frozenset({"1:1 devices", "student tech leads"}),
+    AttendeeRole.PRINCIPAL: frozenset({"blended learning", "competency-based education", "scheduling"}),
+    AttendeeRole.COACH: frozenset({"blended learning", "small-group instruction", "coaching"}),
+    AttendeeRole.TEACHER: frozenset({"blended learning", "early grades", "1:1 devices", "grading"}),
+    AttendeeRole.OTHER: frozenset({"libraries", "makerspaces"}),
+}
+
+AREA_CODES = {"OH": "216", "PA": "570", "NJ": "973", "NC": "828", "TX": "254", "IA": "641", "IL": "630",
+              "WI": "715", "MO": "417", "CO": "970", "NM": "505", "UT": "801", "WY": "307", "CA": "530",
+              "WA": "253"}
+DISTRICT_NAME_STOPWORDS = {"city", "area", "public", "county", "independent", "community", "school", "schools",
+                           "unified", "elementary", "joint", "union", "high", "district", "unit", "r-iv"}
+ALLERGIES = ("Tree nuts", "Shellfish", "Peanuts (carries an EpiPen)", "Sesame")
+ID_TYPES = ("us_drivers_license", "us_drivers_license", "us_drivers_license", "us_state_id")
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -396,8 +954,45 @@ def closing_time(starts_on: date, zone: str) -> datetime:
     return local_to_utc(starts_on - REGISTRATION_CLOSES_BEFORE, "23:59", zone)
 
 
+def in_school_session(day: date) -> bool:
+    """A weekday outside the usual breaks: Thanksgiving week, winter break and summer."""
+    if day.weekday() >= calendar.SATURDAY:
+        return False
+    thanksgiving = nth_weekday(day.year, 11, calendar.THURSDAY, 4)
+    if thanksgiving - timedelta(days=3) <= day <= thanksgiving + timedelta(days=1):
+        return False
+    if (day.month, day.day) >= (12, 20) or (day.month, day.day) <= (1, 3):
+        return False
+    return not (6, 10) <= (day.month, day.day) <= (8, 24)
+
+
+def school_day_after(today: date, weeks: int, weekday: int) -> date:
+    """That weekday some weeks from today, moved on a week at a time past school breaks."""
+    day = today + timedelta(weeks=weeks)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    while not in_school_session(day):
+        day += timedelta(weeks=1)
+    return day
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: "Hemlock Gap Junior/Senior" -> "hemlock-gap-junior-senior"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def email_domain(district_name: str) -> str:
+    """A fictional mail domain for a district: "Fox Hollow Community Unit ..." -> "foxhollow.example.org"."""
+    words = []
+    for word in district_name.lower().split():
+        if word in DISTRICT_NAME_STOPWORDS:
+            break
+        words.append(word)
+    return slugify("".join(words)) + ".example.org"
+
+
 def build_district(spec: DistrictSpec) -> District:
-    """A District with its School rows, not yet added to the session."""
+    """A District with its School rows and their visitor rules, not yet added to the session."""
     district = District(
         name=spec.name,
         state=spec.state,
@@ -416,6 +1011,15 @@ def build_district(spec: DistrictSpec) -> District:
             city=school.city,
             state=spec.state,
             postal_code=school.postal_code,
+            entrance=school.entrance,
+            bus_parking=school.bus_parking,
+            photo_id_required=school.rules.photo_id_required,
+            accepted_ids=school.rules.accepted_ids,
+            screening_dob_required=school.rules.screening_dob_required,
+            screening_id_type_required=school.rules.screening_id_type_required,
+            notice_school_days=school.rules.notice_school_days,
+            photo_policy=school.rules.photo_policy,
+            visitor_norms=school.rules.visitor_norms,
         )
         for school in spec.schools
     ]
@@ -466,10 +1070,283 @@ def build_event(
         registration_closes_at=registration_closes_at,
         capacity=spec.capacity,
         status=EventStatus.PUBLISHED,
+        visit_allocation=VisitAllocationMode.FIRST_COME,
     )
     event.hosts = [host]
     event.agenda_items = build_agenda(spec.agenda, starts_on, spec.days, zone)
     return event
+
+
+def build_convening_visits(event: Event, host: District, specs: tuple[VisitSpec, ...]) -> list[Visit]:
+    """The convening's visits, each in its visit block, at the host's schools and within the block's hours."""
+    blocks = {item.title: item for item in event.agenda_items if item.kind is AgendaKind.VISIT_BLOCK}
+    schools = {school.name: school for school in host.schools}
+    zone = event.zone
+    visits = []
+    for spec in specs:
+        block, school = blocks[spec.block], schools[spec.school]
+        day = block.starts_at.astimezone(zone).date()
+        visit = Visit(
+            event=event,
+            block=block,
+            school=school,
+            title=spec.title,
+            focus=spec.focus,
+            topics=list(spec.topics),
+            starts_at=local_to_utc(day, spec.starts, event.timezone),
+            ends_at=local_to_utc(day, spec.ends, event.timezone),
+            meeting_point=spec.meeting_point,
+            bus_departs_at=local_to_utc(day, spec.bus_departs, event.timezone) if spec.bus_departs else None,
+            transport=spec.transport,
+            host_contact_name=spec.contact[0],
+            host_contact_email=spec.contact[1],
+            host_contact_phone=spec.contact[2],
+            lunch_provided=spec.lunch_provided,
+            seats_override=spec.seats_override,
+            buses=spec.buses,
+            room_limit=spec.room_limit,
+            observation_groups=spec.observation_groups,
+            group_size=spec.group_size,
+        )
+        # A slip in the data (a visit outside its block) should fail loudly, not load quietly.
+        if not block.starts_at <= visit.starts_at < visit.ends_at <= block.ends_at:
+            raise ValueError(f"visit {spec.title!r} does not fit in the block {spec.block!r}")
+        visits.append(visit)
+    return visits
+
+
+@dataclass
+class Attendee:
+    """A demo registration with the ranked visits it chose in each block, best first."""
+
+    registration: Registration
+    choices: dict[int, list[Visit]] = field(default_factory=dict)
+
+
+def weighted_pick(rng: random.Random, options: list, weights: list[float], count: int) -> list:
+    """Up to `count` distinct options, each drawn in proportion to its weight."""
+    options, weights, picked = list(options), list(weights), []
+    while options and len(picked) < count:
+        index = rng.choices(range(len(options)), weights=weights)[0]
+        picked.append(options.pop(index))
+        weights.pop(index)
+    return picked
+
+
+def make_person(rng: random.Random, district: District, role: AttendeeRole, taken: set[str],
+                number: int) -> Registration:
+    """A fictional confirmed registration (times are set later, in registration order)."""
+    while True:
+        first, preferred = rng.choice(FIRST_NAMES)
+        last = rng.choice(LAST_NAMES)
+        domain = "example.org" if rng.random() < 0.08 else email_domain(district.name)
+        email = f"{slugify(first).replace('-', '')}.{slugify(last).replace('-', '')}@{domain}"
+        if email not in taken:
+            taken.add(email)
+            break
+    area = AREA_CODES.get(district.state, "555")
+    title = rng.choice(ROLE_TITLES[role])
+    if role is AttendeeRole.PRINCIPAL:
+        title = f"Principal, {rng.choice(district.schools).name}"
+    dietary = []
+    roll = rng.random()
+    if roll < 0.14:
+        dietary.append("vegetarian")
+    elif roll < 0.19:
+        dietary.append("vegan")
+    elif roll < 0.22:
+        dietary.append("halal")
+    elif roll < 0.24:
+        dietary.append("kosher")
+    if rng.random() < 0.07:
+        dietary.append("gluten_free")
+    accessibility, accessibility_notes = [], ""
+    roll = rng.random()
+    if roll < 0.04:
+        accessibility = ["limited_walking"]
+        accessibility_notes = "Can walk short distances; a seat in each classroom helps."
+    elif roll < 0.06:
+        accessibility, accessibility_notes = ["wheelchair_vehicle"], "Uses a manual wheelchair."
+    elif roll < 0.08:
+        accessibility = ["large_print"]
+    has_contact = rng.random() < 0.75
+    return Registration(
+        email=email,
+        legal_first_name=first,
+        legal_last_name=last,
+        preferred_name=preferred if preferred and rng.random() < 0.8 else "",
+        mobile=f"({area}) 555-01{number % 100:02d}" if rng.random() < 0.8 else "",
+        role=role,
+        title=title,
+        district=district,
+        dietary=dietary,
+        allergies=rng.choice(ALLERGIES) if rng.random() < 0.05 else "",
+        accessibility=accessibility,
+        accessibility_notes=accessibility_notes,
+        photo_consent=rng.random() < 0.85,
+        emergency_contact_name=f"{rng.choice(FIRST_NAMES)[0]} {last}" if has_contact else "",
+        emergency_contact_phone=f"({area}) 555-01{(number * 7 + 3) % 100:02d}" if has_contact else "",
+        status=RegistrationStatus.CONFIRMED,
+    )
+
+
+def build_attendees(rng: random.Random, event: Event, districts: dict[str, District], now: datetime,
+                    visits: list[Visit]) -> list[Attendee]:
+    """Confirmed registrations in registration order, spread over the week since registration opened.
+
+    Leads of some district teams register their colleagues at once; everyone else signs up alone.
+    Each person ranks one to three visits per block (and only some take part in the day-3 visits),
+    weighted by how popular the visit is and whether its topics suit their role.
+    """
+    taken: set[str] = set()
+    sign_ups: list[list[Registration]] = []
+    number = 0
+    for name, size, lead_registers in TEAMS:
+        district = districts[name]
+        team = []
+        for role in TEAM_ROLES[:size]:
+            number += 1
+            team.append(make_person(rng, district, role, taken, number))
+        if lead_registers:
+            for colleague in team[1:]:
+                colleague.team_lead = team[0]
+            sign_ups.append(team)
+        else:
+            sign_ups.extend([person] for person in team)
+    rng.shuffle(sign_ups)
+
+    opened = event.registration_opens_at
+    step = (now - opened) / (len(sign_ups) + 1)
+    attendees = []
+    for index, group in enumerate(sign_ups):
+        moment = opened + step * (index + 1) + timedelta(seconds=rng.randrange(int(step.total_seconds() // 2)))
+        for offset, person in enumerate(group):
+            at = moment + timedelta(seconds=offset)
+            person.event = event
+            person.created_at = person.updated_at = person.confirmed_at = at
+            attendees.append(Attendee(person))
+
+    blocks: dict[int, list[Visit]] = {}
+    for visit in visits:
+        blocks.setdefault(visit.block.id, []).append(visit)
+    last_block = max(blocks, key=lambda block_id: blocks[block_id][0].starts_at)
+    for attendee in attendees:
+        interests = ROLE_INTERESTS[attendee.registration.role]
+        for block_id, options in blocks.items():
+            # The day-3 visits run beside the breakouts, so only some people want one.
+            if block_id == last_block and rng.random() > 0.55:
+                continue
+            weights = [spec_popularity(v) * (2.5 if interests & set(v.topics) else 1.0) for v in options]
+            count = rng.choices((1, 2, 3), weights=(1, 2, 7))[0]
+            attendee.choices[block_id] = weighted_pick(rng, options, weights, count)
+    return attendees
+
+
+POPULARITY = {(spec.block, spec.school, spec.title): spec.popularity for spec in SPRING_VISITS}
+
+
+def spec_popularity(visit: Visit) -> float:
+    """How often demo attendees rank this visit, relative to the others in its block."""
+    return POPULARITY[(visit.block.title, visit.school.name, visit.title)]
+
+
+def choice_rows(rng: random.Random, attendees: list[Attendee]) -> list[VisitChoice]:
+    """VisitChoice rows (rank 1 to 3), some with what the person hopes to learn."""
+    hopes = {(spec.school, spec.title): spec.hopes for spec in SPRING_VISITS}
+    rows = []
+    for attendee in attendees:
+        for ranked in attendee.choices.values():
+            for rank, visit in enumerate(ranked, start=1):
+                wishes = hopes[(visit.school.name, visit.title)]
+                hope = rng.choice(wishes) if rank == 1 and wishes and rng.random() < 0.45 else ""
+                rows.append(VisitChoice(registration=attendee.registration, visit=visit, rank=rank, hopes=hope,
+                                        created_at=attendee.registration.confirmed_at))
+    return rows
+
+
+def seat_rows(rng: random.Random, attendees: list[Attendee]) -> list[VisitSeat]:
+    """Seats first come first served in registration order: the best-ranked visit with a free seat,
+    otherwise a place on the waiting list of the first choice. Norms were acknowledged on booking,
+    and screening details given (with consent) only where the school asks for them."""
+    confirmed: dict[Visit, int] = {}
+    seats = []
+    for attendee in attendees:
+        person = attendee.registration
+        at = person.confirmed_at
+        for ranked in attendee.choices.values():
+            target = next((v for v in ranked if confirmed.get(v, 0) < v.seats), None)
+            seat = VisitSeat(registration=person, created_at=at, norms_acknowledged_at=at)
+            if target is not None:
+                confirmed[target] = confirmed.get(target, 0) + 1
+                seat.status, seat.confirmed_at = SeatStatus.CONFIRMED, at
+            else:
+                target = ranked[0]
+                seat.status, seat.waitlisted_at = SeatStatus.WAITLISTED, at
+            seat.visit, seat.block_id = target, target.block.id
+            school = target.school
+            if school.collects_screening_data:
+                seat.screening_consent_at = at
+                if school.screening_dob_required:
+                    seat.date_of_birth = date(rng.randint(1962, 1998), rng.randint(1, 12), rng.randint(1, 28))
+                if school.screening_id_type_required:
+                    seat.id_type = rng.choice(ID_TYPES)
+            seats.append(seat)
+    return seats
+
+
+def build_peer_visit(spec: PeerVisitSpec, districts: dict[str, District], today: date, now: datetime) -> Event:
+    """A published one-day peer visit at one school, open for registration until a few days before."""
+    host = districts[spec.host]
+    school = next(s for s in host.schools if s.name == spec.school)
+    day = school_day_after(today, spec.weeks_ahead, spec.weekday)
+    zone = host.timezone
+    event = Event(
+        slug=f"peer-visit-{slugify(school.name)}-{day.isoformat()}",
+        kind=EventKind.PEER_VISIT,
+        title=f"Peer visit: {spec.title}",
+        summary=spec.summary,
+        venue_name=school.name,
+        venue_address=school.address,
+        timezone=zone,
+        starts_on=day,
+        ends_on=day,
+        registration_opens_at=now,
+        registration_closes_at=local_to_utc(day - PEER_VISIT_CLOSES_BEFORE, "23:59", zone),
+        capacity=None,
+        status=EventStatus.PUBLISHED,
+        visit_allocation=VisitAllocationMode.FIRST_COME,
+    )
+    event.hosts = [host]
+    Visit(
+        event=event,
+        block=None,
+        school=school,
+        title=spec.title,
+        focus=spec.focus,
+        topics=list(spec.topics),
+        starts_at=local_to_utc(day, spec.starts, zone),
+        ends_at=local_to_utc(day, spec.ends, zone),
+        meeting_point=spec.meeting_point,
+        bus_departs_at=None,
+        transport=Transport.OWN_VEHICLE,
+        host_contact_name=spec.contact[0],
+        host_contact_email=spec.contact[1],
+        host_contact_phone=spec.contact[2],
+        lunch_provided=spec.lunch_provided,
+        seats_override=spec.seats_override,
+        room_limit=spec.room_limit,
+        observation_groups=spec.observation_groups,
+        group_size=spec.group_size,
+    )
+    return event
+
+
+def database_has_data() -> bool:
+    """Whether any district or event exists (an event alone would still clash on its slug)."""
+    has_district = db.session.scalar(sa.select(District.id).limit(1)) is not None
+    has_event = db.session.scalar(sa.select(Event.id).limit(1)) is not None
+    return has_district or has_event
+
 
 
 def database_has_data() -> bool:
@@ -494,7 +1371,7 @@ def database_has_data() -> bool:
 )
 @with_appcontext
 def seed_demo(if_empty: bool, today: datetime | None) -> None:
-    """Load a fictional demo network: districts, schools, an upcoming and a past convening."""
+    """Load a fictional demo network: districts, schools, two convenings, school visits and peer visits."""
     if database_has_data():
         if if_empty:
             click.echo("Demo data already present; nothing loaded.")
@@ -506,6 +1383,7 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
 
     day = today.date() if today is not None else date.today()
     now = reference_now(day, pinned=today is not None)
+    rng = random.Random(ATTENDEE_SEED)
 
     districts = {spec.name: build_district(spec) for spec in DISTRICTS}
 
@@ -529,15 +1407,36 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
         registration_closes_at=closing_time(fall_starts, fall_host.timezone),
     )
 
-    db.session.add_all([*districts.values(), spring, fall])
+    peer_visits = [build_peer_visit(spec, districts, day, now) for spec in PEER_VISITS]
+
+    db.session.add_all([*districts.values(), spring, fall, *peer_visits])
+    # The agenda needs its ids before seats can copy their visit block's.
+    db.session.flush()
+    visits = build_convening_visits(spring, spring_host, SPRING_VISITS)
+    attendees = build_attendees(rng, spring, districts, now, visits)
+    db.session.add_all([attendee.registration for attendee in attendees])
+    db.session.add_all(choice_rows(rng, attendees))
+    seats = seat_rows(rng, attendees)
+    db.session.add_all(seats)
     db.session.commit()
 
     school_count = sum(len(d.schools) for d in districts.values())
-    click.echo(f"Loaded {len(districts)} districts, {school_count} schools and 2 convenings.")
+    click.echo(f"Loaded {len(districts)} districts, {school_count} schools, 2 convenings "
+               f"and {len(peer_visits)} peer visits.")
     click.echo(f"Events: {external_url('events.index')}")
     for event in (spring, fall):
         click.echo(
             f"{event.title} ({date_range(event.starts_on, event.ends_on)}, {event.timezone}, "
             f"{len(event.agenda_items)} agenda items): {external_url('events.detail', slug=event.slug)}"
         )
+    confirmed = sum(seat.status is SeatStatus.CONFIRMED for seat in seats)
+    waiting = sum(seat.status is SeatStatus.WAITLISTED for seat in seats)
+    full = sum(1 for visit in visits
+               if sum(s.visit is visit and s.status is SeatStatus.CONFIRMED for s in seats) >= visit.seats)
+    click.echo(f"{spring.title}: {len(attendees)} confirmed registrations, {len(visits)} school visits "
+               f"({full} full), {confirmed} seats taken and {waiting} people on waiting lists.")
     click.echo(f"Register for {spring.title}: {external_url('registration.register', slug=spring.slug)}")
+    click.echo(f"Peer visits between convenings: {external_url('visits.peer_visits')}")
+    for event in peer_visits:
+        click.echo(f"  {event.title} ({date_range(event.starts_on, event.ends_on)}, {event.hosts[0].label}, "
+                   f"{event.timezone}): {external_url('events.detail', slug=event.slug)}")

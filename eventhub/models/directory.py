@@ -16,6 +16,11 @@ class Locale(enum.StrEnum):
     TOWN = "town"
     RURAL = "rural"
 
+    @property
+    def adjective(self) -> str:
+        """How people describe a district: urban, suburban, small-town, rural."""
+        return {"city": "urban", "suburb": "suburban", "town": "small-town", "rural": "rural"}[self.value]
+
 
 class District(db.Model):
     """A school district; members of the network host and attend events."""

@@ -23,8 +23,9 @@ class Match:
 
     @property
     def reason_text(self) -> str:
-        """The reasons as one sentence."""
-        return "; ".join(self.reasons)
+        """The reasons as one sentence: "Similar size and demographics: …; serves grades PK-12"."""
+        text = "; ".join(self.reasons)
+        return text[:1].upper() + text[1:]
 
 
 def upcoming_peer_visits(now) -> list[Visit]:
@@ -57,7 +58,7 @@ def similarity(visitor: District, host: District) -> tuple[int, list[str]]:
     similar_size = low <= host.enrollment <= high
     same_locale = host.locale == visitor.locale
     similar_frl = abs(host.frl_percent - visitor.frl_percent) <= FRL_POINTS
-    profile = f"{host.enrollment:,} students, {host.locale.value}, {host.frl_percent}% free/reduced lunch"
+    profile = f"{host.enrollment:,} students, {host.locale.adjective}, {host.frl_percent}% free/reduced lunch"
     if similar_size and same_locale and similar_frl:
         reasons.append(f"similar size and demographics: {profile}")
         score += 3
@@ -66,7 +67,7 @@ def similarity(visitor: District, host: District) -> tuple[int, list[str]]:
             reasons.append(f"similar size: {host.enrollment:,} students")
             score += 1
         if same_locale:
-            reasons.append(f"also {host.locale.value}")
+            reasons.append(f"also {host.locale.adjective}")
             score += 1
         if similar_frl:
             reasons.append(f"similar share of free/reduced lunch: {host.frl_percent}%")
