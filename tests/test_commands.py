@@ -1,11 +1,28 @@
 """The `flask` commands: seed-demo, users create, registrations revoke-links."""
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import District, Event, EventStatus, PrivateLink, User, UserRole
+from eventhub.models import (
+    AgendaKind,
+    District,
+    Event,
+    EventKind,
+    EventStatus,
+    PrivateLink,
+    Registration,
+    RegistrationStatus,
+    School,
+    SeatStatus,
+    Transport,
+    User,
+    UserRole,
+    VisitAllocationMode,
+    VisitChoice,
+    VisitSeat,
+)
 
 
 def test_seed_demo_builds_a_believable_network_and_prints_its_urls(runner):
@@ -27,6 +44,102 @@ def test_seed_demo_builds_a_believable_network_and_prints_its_urls(runner):
         spring.starts_on, date.fromordinal(spring.starts_on.toordinal() + 1), spring.ends_on}
     assert "http://eventhub.test/events/spring-convening-2027" in result.output
     assert "http://eventhub.test/events/spring-convening-2027/register" in result.output
+    assert "http://eventhub.test/visits" in result.output
+
+
+def test_seed_demo_gives_every_school_visitor_rules(runner):
+    assert runner.invoke(args=["seed-demo", "--today", "2026-11-25"]).exit_code == 0
+    schools = db.session.scalars(sa.select(School)).all()
+    for school in schools:
+        assert school.entrance and school.bus_parking and school.photo_policy, school.name
+        assert "non-evaluative" in school.visitor_norms and "recording" in school.visitor_norms, school.name
+        assert 2 <= school.notice_school_days <= 5, school.name
+        assert school.accepted_ids or not school.photo_id_required, school.name
+    assert sum(s.photo_id_required for s in schools) > len(schools) * 3 // 4
+    assert len({s.accepted_ids for s in schools}) >= 3 and len({s.photo_policy for s in schools}) >= 3
+    assert any("no passports" in s.accepted_ids for s in schools)
+    spring = db.session.scalar(sa.select(Event).where(Event.slug == "spring-convening-2027"))
+    host_schools = spring.hosts[0].schools
+    assert sum(s.screening_dob_required for s in host_schools) >= 2
+    assert any(s.screening_dob_required and s.screening_id_type_required for s in host_schools)
+
+
+def test_seed_demo_fills_the_spring_visits_first_come_with_waiting_lists(runner):
+    assert runner.invoke(args=["seed-demo", "--today", "2026-11-25"]).exit_code == 0
+    spring = db.session.scalar(sa.select(Event).where(Event.slug == "spring-convening-2027"))
+    assert spring.visit_allocation is VisitAllocationMode.FIRST_COME
+    zone = ZoneInfo(spring.timezone)
+    blocks = [i for i in spring.agenda_items if i.kind is AgendaKind.VISIT_BLOCK]
+    assert len(blocks) == 3
+    visits = spring.visits
+    assert len(visits) >= 8
+    assert {v.local_date for v in visits} == {spring.starts_on + timedelta(days=1), spring.ends_on}
+    host = spring.hosts[0]
+    for visit in visits:
+        assert visit.block in blocks and visit.school.district is host
+        assert visit.block.starts_at <= visit.starts_at < visit.ends_at <= visit.block.ends_at
+        assert visit.starts_at.tzinfo is not None and visit.focus and visit.topics and visit.host_contact_email
+        assert visit.seats > 0
+        local_start = visit.starts_at.astimezone(zone).time()
+        assert time(7) <= local_start and visit.ends_at.astimezone(zone).time() <= time(16)
+    assert sum(v.transport is Transport.NETWORK_BUS for v in visits) > len(visits) // 2
+    assert any(v.seats_override is not None for v in visits) and any(v.seats_override is None for v in visits)
+
+    registrations = db.session.scalars(sa.select(Registration).where(Registration.event_id == spring.id)).all()
+    assert 100 <= len(registrations) <= 150
+    assert all(r.status is RegistrationStatus.CONFIRMED and r.confirmed_at and r.district_id for r in registrations)
+    assert sum(r.team_lead_id is not None for r in registrations) >= 5
+    assert len({r.role for r in registrations}) >= 6
+    ranks = db.session.scalars(sa.select(VisitChoice.rank)).all()
+    assert set(ranks) == {1, 2, 3}
+
+    seats = db.session.scalars(sa.select(VisitSeat)).all()
+    confirmed = {v.id: 0 for v in visits}
+    waiting = {v.id: 0 for v in visits}
+    for seat in seats:
+        assert seat.block_id == seat.visit.block_id and seat.norms_acknowledged_at is not None
+        if seat.status is SeatStatus.CONFIRMED:
+            assert seat.confirmed_at is not None
+            confirmed[seat.visit_id] += 1
+        else:
+            assert seat.status is SeatStatus.WAITLISTED and seat.waitlisted_at is not None
+            waiting[seat.visit_id] += 1
+    assert all(confirmed[v.id] <= v.seats for v in visits)
+    full_with_queue = [v for v in visits if confirmed[v.id] == v.seats and waiting[v.id]]
+    assert len(full_with_queue) >= 2
+    assert any(confirmed[v.id] < v.seats for v in visits)
+    # Nobody holds two confirmed seats in one block.
+    held = [(s.registration_id, s.block_id) for s in seats if s.status is SeatStatus.CONFIRMED]
+    assert len(held) == len(set(held))
+    # Screening details only where the school asks for them.
+    for seat in seats:
+        school = seat.visit.school
+        assert (seat.date_of_birth is not None) == school.screening_dob_required
+        assert bool(seat.id_type) == school.screening_id_type_required
+
+
+def test_seed_demo_offers_peer_visits_between_convenings(runner):
+    result = runner.invoke(args=["seed-demo", "--today", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    today = date(2026, 11, 25)
+    peer = db.session.scalars(sa.select(Event).where(Event.kind == EventKind.PEER_VISIT)).all()
+    assert len(peer) >= 3
+    assert len({e.timezone for e in peer}) >= 3
+    assert len({e.hosts[0].locale for e in peer}) >= 2
+    for event in peer:
+        assert event.status is EventStatus.PUBLISHED and event.capacity is None
+        assert event.starts_on == event.ends_on and event.starts_on.weekday() < 5
+        assert today + timedelta(weeks=3) <= event.starts_on <= today + timedelta(weeks=10)
+        assert event.slug == f"peer-visit-{event.slug[len('peer-visit-'):-11]}-{event.starts_on.isoformat()}"
+        assert len(event.hosts) == 1 and event.timezone == event.hosts[0].timezone
+        assert event.registration_opens_at <= datetime(2026, 11, 25, 12, tzinfo=UTC) < event.registration_closes_at
+        assert event.registration_closes_at.astimezone(event.zone).date() == event.starts_on - timedelta(days=3)
+        assert len(event.visits) == 1
+        visit = event.visits[0]
+        assert visit.block is None and visit.school.district is event.hosts[0]
+        assert 6 <= visit.seats <= 10 and visit.transport is Transport.OWN_VEHICLE and visit.topics
+        assert visit.local_date == event.starts_on
+        assert f"http://eventhub.test/events/{event.slug}" in result.output
 
 
 def test_seed_demo_if_empty_leaves_existing_data_alone(runner):

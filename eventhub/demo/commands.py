@@ -672,7 +672,7 @@ SPRING_VISITS: tuple[VisitSpec, ...] = (
               "08:45", "11:15", f"{SPRING_VISIT_DEPOT}, buses 2 and 3", "07:45",
               ("DeShawn Mitchell", "dmitchell@calichesprings.example.org", "(254) 555-0152"), 3.0,
               ("What does the damage policy say, and who pays?", "How are the student tech leads trained?"),
-              buses=1, room_limit=60, observation_groups=10, group_size=5),
+              buses=2, room_limit=60, observation_groups=10, group_size=5),
     VisitSpec(MORNING, "Pecan Bottom Middle School", "Proficiency scales in sixth-grade math",
               "Proficiency scales, reassessment on demand and a gradebook without averages, in sixth-grade "
               "math and science.",
@@ -680,7 +680,7 @@ SPRING_VISITS: tuple[VisitSpec, ...] = (
               "08:30", "11:00", f"{SPRING_VISIT_DEPOT}, bus 4", "07:50",
               ("Brenda Okafor", "bokafor@calichesprings.example.org", "(254) 555-0163"), 2.5,
               ("How do teachers keep reassessment manageable?",),
-              buses=1, room_limit=36, observation_groups=8, group_size=5),
+              buses=1, room_limit=45, observation_groups=8, group_size=5),
     VisitSpec(MORNING, "Agarita Elementary School", "A makerspace run by fifth graders",
               "The library makerspace where fifth-grade 'maker captains' run the stations for younger "
               "classes, on a budget of under $2,000 a year.",
@@ -695,7 +695,7 @@ SPRING_VISITS: tuple[VisitSpec, ...] = (
               ("blended learning", "early literacy", "1:1 devices"),
               "08:30", "11:00", f"{SPRING_VISIT_DEPOT}, bus 6", "07:45",
               ("Mai Nguyen", "mnguyen@calichesprings.example.org", "(254) 555-0185"), 1.5,
-              buses=1, room_limit=24, observation_groups=4, group_size=5),
+              buses=1, room_limit=24, observation_groups=5, group_size=5),
     # Day 2, afternoon
     VisitSpec(AFTERNOON, "Caliche Springs Early College High School", "Mastery-based high school with college credit",
               "How students move on when they show mastery, and how the college credit courses fit the "
@@ -727,7 +727,7 @@ SPRING_VISITS: tuple[VisitSpec, ...] = (
               "13:00", "15:00", "Early college, bus lane on Collegiate Way, bus 9", "12:45",
               ("Ignacio Bustamante", "ibustamante@calichesprings.example.org", "(254) 555-0174"), 1.5,
               ("What do the pilot and exit clauses in the contract say?",),
-              buses=1, room_limit=30, observation_groups=6, group_size=5),
+              buses=1, room_limit=36, observation_groups=8, group_size=5),
     # Day 3, morning
     VisitSpec(DAY_THREE, "Caliche Springs Early College High School", "Transcripts that show mastery",
               "The counseling office explains how competencies reach college applications and employers, "
@@ -743,7 +743,7 @@ SPRING_VISITS: tuple[VisitSpec, ...] = (
               ("blended learning", "intervention", "scheduling"),
               "08:30", "10:45", SPRING_VISIT_DEPOT + ", bus 2", "07:45",
               ("Brenda Okafor", "bokafor@calichesprings.example.org", "(254) 555-0163"), 2.5,
-              buses=1, room_limit=30, observation_groups=6, group_size=5),
+              buses=1, room_limit=40, observation_groups=8, group_size=5),
     VisitSpec(DAY_THREE, "Mesquite Trail Elementary School", "K-1 station rotation, a second look",
               "A second, smaller look at station rotation, this time in first grade at the end of the "
               "year, with the instructional coach who trained the teachers. Drive yourself: the school "
