@@ -28,8 +28,12 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(50))
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
-    # The whole message as RFC 5322 text, ready for SMTP.
-    raw: Mapped[str] = mapped_column(sa.Text)
+    # The whole message as RFC 5322 text, ready for SMTP; empty until a deferred message is rendered.
+    raw: Mapped[str] = mapped_column(sa.Text, default="")
+    # A deferred message names its renderer and the ids it needs; it is rendered by the deliverer,
+    # after the transaction that queued it has committed and released its locks.
+    renderer: Mapped[str | None] = mapped_column(sa.String(50))
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")

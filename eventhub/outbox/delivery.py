@@ -121,6 +121,16 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
                 if not _claim(session, message_id):
                     continue
                 message = session.get(OutboxMessage, message_id)
+                if not message.raw:
+                    try:
+                        _render_in_own_session(message_id)
+                    except Exception as exc:  # a broken template must not stop the other messages
+                        session.rollback()
+                        _record_failure(session, message_id, f"could not compose: {exc!r}", config,
+                                        OutboxStatus.SENDING)
+                        report.failed[message_id] = repr(exc)
+                        continue
+                    session.refresh(message)
                 try:
                     transport.send(message)
                 except (smtplib.SMTPException, OSError) as exc:
@@ -137,6 +147,19 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
         finally:
             transport.close()
     return report
+
+
+def _render_in_own_session(message_id: int) -> None:
+    """Compose a deferred message with the app's own session (it may write, e.g. a private link)."""
+    from flask import current_app
+
+    from eventhub.extensions import db
+    from eventhub.outbox.services import render_deferred
+
+    with current_app.app_context():  # a fresh context is a fresh Flask-SQLAlchemy session
+        render_deferred(db.session.get(OutboxMessage, message_id))
+        db.session.commit()
+        db.session.remove()
 
 
 def _claim(session: Session, message_id: int) -> bool:

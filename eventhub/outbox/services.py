@@ -12,6 +12,17 @@ from eventhub.models import OutboxMessage, Registration, utcnow
 # Session.info key under which queued messages wait for the after-commit dispatch.
 QUEUED_KEY = "eventhub.outbox.queued"
 
+# Deferred messages: renderer name -> function(message) -> EmailMessage, registered by features.
+RENDERERS: dict = {}
+
+
+def renderer(name: str):
+    """Register a function that composes deferred messages of this name."""
+    def decorate(function):
+        RENDERERS[name] = function
+        return function
+    return decorate
+
 
 def compose_email(*, to_address: str, to_name: str, subject: str, template: str, context: dict) -> EmailMessage:
     """Build a text + HTML message from templates/email/<template>.txt and .html."""
@@ -51,6 +62,29 @@ def queue_email(
         raw=message.as_string(policy=email.policy.SMTP),
         registration=registration,
     )
+    return _enqueue(entry)
+
+
+def queue_deferred(
+    *, kind: str, to_address: str, subject: str, renderer_name: str, payload: dict,
+    registration: Registration | None = None,
+) -> OutboxMessage:
+    """Queue a message to be composed at delivery: a cheap insert for hot paths that hold locks."""
+    if renderer_name not in RENDERERS:
+        raise KeyError(f"no outbox renderer named {renderer_name!r}")
+    entry = OutboxMessage(kind=kind, to_address=to_address, subject=subject, raw="", renderer=renderer_name,
+                          payload=payload, registration=registration)
+    return _enqueue(entry)
+
+
+def render_deferred(message: OutboxMessage) -> None:
+    """Compose a deferred message now (in the current session) and keep the result."""
+    composed = RENDERERS[message.renderer](message)
+    message.raw = composed.as_string(policy=email.policy.SMTP)
+
+
+def _enqueue(entry: OutboxMessage) -> OutboxMessage:
+    """Add to the session and note it for the after-commit delivery."""
     db.session.add(entry)
     db.session.info.setdefault(QUEUED_KEY, []).append(entry)
     return entry

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration
-from eventhub.outbox.services import queue_email
+from eventhub.models import OutboxMessage, Registration, Visit
+from eventhub.outbox.services import compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
@@ -17,8 +17,25 @@ LINK_REMINDER_INTERVAL = timedelta(minutes=10)
 
 
 def send_registration_email(registration: Registration, template: str, subject: str, **extra) -> None:
-    """Queue one of the registration emails, with a fresh private link in it."""
+    """Queue one of the registration emails; it is composed at delivery, with a fresh private link.
+
+    `extra` holds plain values for the template; a `visit` is passed on by its id.
+    """
+    visit = extra.pop("visit", None)
+    if visit is not None:
+        extra["visit_id"] = visit.id
+    queue_deferred(kind=template, to_address=registration.email, subject=subject, renderer_name="registration",
+                   payload={"template": template, "extra": extra}, registration=registration)
+
+
+@renderer("registration")
+def compose_registration_email(message: OutboxMessage):
+    """The registration email as the registration stands now, with a new private link in it."""
+    registration = db.session.get(Registration, message.registration_id)
     event = registration.event
+    extra = dict(message.payload.get("extra", {}))
+    if "visit_id" in extra:
+        extra["visit"] = db.session.get(Visit, extra.pop("visit_id"))
     token = issue_private_link(registration)
     context = {
         "registration": registration,
@@ -32,15 +49,9 @@ def send_registration_email(registration: Registration, template: str, subject: 
         "places": [(place, seat_position(place)) for place in places_for(registration)],
         **extra,
     }
-    queue_email(
-        kind=template,
-        to_address=registration.email,
-        to_name=registration.display_name,
-        subject=subject,
-        template=f"registration/{template}",
-        context=context,
-        registration=registration,
-    )
+    return compose_email(to_address=message.to_address, to_name=registration.display_name,
+                         subject=message.subject, template=f"registration/{message.payload['template']}",
+                         context=context)
 
 
 def send_new_link(registration: Registration) -> None:
