@@ -71,6 +71,7 @@ def make_app(database_url, tmp_path):
             "MAIL_SERVER": None,
             "BASE_URL": "http://eventhub.test",
             "SERVER_NAME": None,
+            "FORM_CACHE_SECONDS": 0,  # tests change seats between requests; the cache has its own test
         }
         config.update(overrides)
         app = create_app(config)

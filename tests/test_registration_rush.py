@@ -96,3 +96,25 @@ def test_a_rush_on_a_ten_seat_visit_never_oversells(live_url, make_event, make_v
     assert counts == {SeatStatus.CONFIRMED: VISIT_SEATS, SeatStatus.WAITLISTED: VISIT_RUSH - VISIT_SEATS}
     positions = db.session.scalars(sa.select(VisitSeat.id).where(VisitSeat.status == SeatStatus.WAITLISTED)).all()
     assert len(set(positions)) == VISIT_RUSH - VISIT_SEATS
+
+
+def test_the_same_email_twenty_times_at_once_registers_once(live_url, make_event):
+    event = make_event()
+    district_id, slug = event.hosts[0].id, event.slug
+    opener = build_opener(NoRedirect)
+    start = threading.Barrier(20)
+
+    def register(n: int) -> int:
+        body = urlencode({"legal_first_name": "Same", "legal_last_name": str(n), "email": "same@example.org",
+                          "role": "teacher", "district": district_id, "photo_consent": "no"}).encode()
+        start.wait()
+        try:
+            return opener.open(Request(f"{live_url}/events/{slug}/register", data=body), timeout=60).status
+        except HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(register, range(20)))
+    assert statuses == [302] * 20
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1

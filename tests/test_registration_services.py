@@ -265,7 +265,7 @@ def test_emails_are_in_the_outbox_with_the_registration(make_event, make_registr
     registration = make_registration(make_event())
     [entry] = db.session.scalars(sa.select(OutboxMessage)).all()
     assert entry.registration_id == registration.id
-    assert entry.kind == "registration_confirmed"
+    assert entry.kind == "registration_welcome"
 
 
 def test_repeated_registrations_send_one_link_reminder_per_interval(make_event, make_registration, mailbox):

@@ -327,3 +327,31 @@ def test_emails_are_stored_in_ascii_form_and_non_ascii_mailboxes_are_refused(cli
     assert ok.status_code == 302
     assert db.session.scalar(sa.select(Registration.email)) == "jose@xn--exmple-cua.org"
     assert len(mailbox.to("jose@xn--exmple-cua.org")) == 1
+
+
+def test_the_empty_form_is_cached_briefly_but_every_visitor_gets_their_own_token(make_app, make_event, make_visit):
+    from eventhub.models import Event, Visit
+
+    app = make_app(WTF_CSRF_ENABLED=True, FORM_CACHE_SECONDS=60)
+    with app.app_context():  # requests below run in their own contexts, as in a real server
+        event = make_event()
+        make_visit(event, title="Original title")
+        url, district_id = f"/events/{event.slug}/register", event.hosts[0].id
+    first, second = app.test_client(), app.test_client()
+    token_re = r'name="csrf_token" type="hidden" value="([^"]+)"'
+    page_one = first.get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(sa.select(Visit)).title = "Renamed"
+        db.session.commit()
+    page_two = second.get(url).get_data(as_text=True)
+    assert "Original title" in page_two, "served from the cache"
+    assert re.search(token_re, page_one).group(1) != re.search(token_re, page_two).group(1)
+    assert "csrf-token-placeholder" not in page_two
+    # The cached page's token works for its visitor.
+    token = re.search(token_re, page_two).group(1)
+    assert second.post(url, data=form_data(district_id, csrf_token=token)).status_code == 302
+    # Editing the event itself refreshes the page at once.
+    with app.app_context():
+        db.session.scalar(sa.select(Event)).title = "Renamed convening"
+        db.session.commit()
+    assert "Renamed convening" in first.get(url).get_data(as_text=True)

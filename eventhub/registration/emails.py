@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, Visit
+from eventhub.models import OutboxMessage, Registration, RegistrationStatus, Visit
 from eventhub.outbox.services import compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.queries import waitlist_position
@@ -49,9 +49,16 @@ def compose_registration_email(message: OutboxMessage):
         "places": [(place, seat_position(place)) for place in places_for(registration)],
         **extra,
     }
+    template, subject = message.payload["template"], message.subject
+    if template == "registration_welcome":
+        # Written before the seat was decided; says what the registration is by the time it is sent.
+        if registration.status is RegistrationStatus.WAITLISTED:
+            template, subject = "registration_waitlisted", f"You're on the waiting list for {event.title}"
+        else:
+            template, subject = "registration_confirmed", f"You're registered for {event.title}"
+        message.subject = subject
     return compose_email(to_address=message.to_address, to_name=registration.display_name,
-                         subject=message.subject, template=f"registration/{message.payload['template']}",
-                         context=context)
+                         subject=subject, template=f"registration/{template}", context=context)
 
 
 def send_new_link(registration: Registration) -> None:

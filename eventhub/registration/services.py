@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from eventhub.events.services import lock_event, registration_window
+from eventhub.events.services import lock_event, registration_window, writes_are_serialised
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Event, Registration, RegistrationStatus, utcnow
 from eventhub.outbox.services import queue_email
@@ -31,7 +31,6 @@ from eventhub.visits.services import (
     BlockChoices,
     Screening,
     VisitError,
-    acknowledge_norms,
     book_all_blocks,
     release_all_places,
     save_choices,
@@ -167,6 +166,9 @@ def register(
     Each person gets their own registration and private link. An email that is
     already registered creates nothing: its owner is emailed a link instead, and
     the outcome does not say so, so nobody can probe who is registered.
+
+    Everything that does not depend on free seats is written first; the event's lock is
+    taken last, for the seat decisions alone, so a rush queues on as little work as possible.
     """
     now = now or utcnow()
     window = registration_window(event, now)
@@ -175,11 +177,10 @@ def register(
     visits = visits or VisitRequest()
     if any(c.visit_ids for c in visits.choices) and not visits.norms_acknowledged:
         raise VisitError("Please confirm that you will follow the visit norms before choosing a visit.")
-    lock_event(event)
+    if writes_are_serialised():
+        lock_event(event)
     lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
     outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
-    if lead_is_new:
-        _ask_for_visits(lead_registration, visits.choices, visits.screening, now)
     # Whoever typed an email that was already registered is not known to own that registration:
     # their colleagues are registered, but not tied to (nor told the name of) its owner.
     team_lead = lead_registration if lead_is_new else None
@@ -187,50 +188,70 @@ def register(
         colleague, is_new = _register_person(event, details, now, team_lead=team_lead)
         if is_new:
             outcome.colleagues.append(colleague)
-            if visits.same_for_colleagues:
-                # Their own screening details, if the host needs any, come from their private page.
-                _ask_for_visits(colleague, visits.choices, None, now)
-    for registration in ([outcome.lead] if outcome.lead else []) + outcome.colleagues:
-        _send_welcome(registration)
+    newcomers = ([outcome.lead] if outcome.lead else []) + outcome.colleagues
+    for registration in newcomers:
+        shares_choices = registration is outcome.lead or visits.same_for_colleagues
+        for block_choices in visits.choices if shares_choices else []:
+            if block_choices.visit_ids:
+                save_choices(registration, block_choices)
+        send_registration_email(registration, "registration_welcome", "")
+    if not newcomers:
+        return outcome
+    lock_event(event)
+    for registration in newcomers:
+        _decide_seat(registration, event, now)
+        # Only the lead gave screening details; colleagues add theirs from their own private page.
+        screening = visits.screening if registration is outcome.lead else None
+        book_all_blocks(registration, now=now, screening=screening, norms_acknowledged_at=now)
     db.session.flush()
     return outcome
-
-
-def _ask_for_visits(registration: Registration, choices: list[BlockChoices], screening, now: datetime) -> None:
-    """Store the ranked choices and, where seats go first come first served, book them now."""
-    for block_choices in choices:
-        if block_choices.visit_ids:
-            save_choices(registration, block_choices)
-    book_all_blocks(registration, now=now, screening=screening)
-    acknowledge_norms(registration, now=now)
 
 
 def _register_person(
     event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None
 ) -> tuple[Registration, bool]:
-    """Create one registration (its email goes out later), or email the existing one its link."""
+    """Create one registration, waiting for its seat decision, or email the existing one its link."""
     existing = find_registration(event, details.email)
     if existing is not None:
         send_link_reminder(existing, now)
         return existing, False
-    registration = Registration()
+    registration = Registration(status=RegistrationStatus.WAITLISTED, waitlisted_at=now)
     details.apply_to(registration)
-    # Decide the seat before attaching the new row, so the count cannot autoflush it half-made.
-    _take_seat_or_wait(registration, event, now)
     registration.event = event
-    registration.team_lead = team_lead
-    db.session.add(registration)
-    db.session.flush()
+    if writes_are_serialised():  # the duplicate check above ran under the lock already
+        db.session.add(registration)
+        registration.team_lead = team_lead
+        db.session.flush()
+        return registration, True
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+            registration.team_lead = team_lead
+    except sa.exc.IntegrityError:
+        # The same email was registered by a request that committed a moment ago.
+        existing = find_registration(event, details.email)
+        if existing is None:
+            raise
+        send_link_reminder(existing, now)
+        return existing, False
     return registration, True
 
 
+def _decide_seat(registration: Registration, event: Event, now: datetime) -> None:
+    """With the event locked: a seat if one is free and nobody waits ahead, else stay on the waiting list."""
+    if event.capacity is not None:
+        confirmed = db.session.scalar(sa.select(sa.func.count()).where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
+        if confirmed >= event.capacity or waitlist_position(registration) > 1:
+            return
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = now
+    db.session.flush()
+
+
 def _send_welcome(registration: Registration) -> None:
-    """The confirmation or waiting-list email, with the person's visits."""
-    title = registration.event.title
-    if registration.status is RegistrationStatus.CONFIRMED:
-        send_registration_email(registration, "registration_confirmed", f"You're registered for {title}")
-    else:
-        send_registration_email(registration, "registration_waitlisted", f"You're on the waiting list for {title}")
+    """The confirmation or waiting-list email (which one is decided when it is composed)."""
+    send_registration_email(registration, "registration_welcome", "")
 
 
 # --- changes from the private page ---------------------------------------------------------

@@ -29,6 +29,8 @@ from eventhub.registration.services import (
 from eventhub.visits.queries import choices_for, places_for, seat_counts, seat_position, visits_by_block
 from eventhub.visits.services import VisitError, change_choices, first_come_applies, leave_place
 
+from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
+
 DONE_KEY = "registration_done"
 
 
@@ -63,6 +65,8 @@ def register_form(slug: str):
         status = 403 if request.method == "POST" else 200
         return render_template("registration/closed.html", event=event, message=window.message), status
 
+    if request.method == "GET" and not session.get("_flashes"):
+        return blank_form_cache.page(event, lambda: _render_blank_form(event))
     blocks = visits_by_block(event)
     form_class = _with_visits(RegistrationForm, event, blocks)
     form = form_class()
@@ -86,6 +90,17 @@ def register_form(slug: str):
         "colleagues": [f"{c.legal_first_name} {c.legal_last_name}" for c in colleagues],
     }
     return redirect(url_for("registration.done", slug=event.slug))
+
+
+def _render_blank_form(event) -> str:
+    """The empty form, its CSRF token left as a placeholder for the cache to fill in per visitor."""
+    blocks = visits_by_block(event)
+    form = _with_visits(RegistrationForm, event, blocks)(formdata=None)
+    form.set_districts(_member_districts())
+    if "csrf_token" in form:
+        form.csrf_token.current_token = CSRF_PLACEHOLDER
+    return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
+                           visit_counts=_visit_counts(form))
 
 
 def _render_form(event, form: RegistrationForm, status: int):

@@ -159,6 +159,7 @@ def book_first_come(
     *,
     now: datetime | None = None,
     screening: Screening | None = None,
+    norms_acknowledged_at: datetime | None = None,
 ) -> Booking:
     """Give the best-ranked visit with a free seat, else a place on the first choice's waiting list.
 
@@ -194,6 +195,8 @@ def book_first_come(
         target.cancelled_at = None
     if target is not None and screening is not None:
         record_screening(target, screening, now=now)
+    if target is not None and norms_acknowledged_at is not None:
+        target.norms_acknowledged_at = target.norms_acknowledged_at or norms_acknowledged_at
     db.session.flush()
     for place in booking.released:
         promote_visit_waitlist(place.visit, now=now)
@@ -201,12 +204,14 @@ def book_first_come(
 
 
 def book_all_blocks(registration: Registration, *, now: datetime | None = None,
-                    screening: Screening | None = None) -> list[Booking]:
+                    screening: Screening | None = None,
+                    norms_acknowledged_at: datetime | None = None) -> list[Booking]:
     """Book every block the person ranked visits in, where seats are given first come first served."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         return []
     return [
-        book_first_come(registration, block_id, now=now, screening=screening)
+        book_first_come(registration, block_id, now=now, screening=screening,
+                        norms_acknowledged_at=norms_acknowledged_at)
         for block_id in chosen_blocks(registration)
         if first_come_applies(registration.event, block_id)
     ]
