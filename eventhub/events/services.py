@@ -5,7 +5,7 @@ from datetime import date, datetime
 from itertools import groupby
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, EventStatus
@@ -62,11 +62,11 @@ def registration_window(event: Event, now: datetime) -> RegistrationWindow:
 
 def public_event(slug: str) -> Event | None:
     """The event behind a public URL; drafts are not public."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(Event)
         .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-        .options(selectinload(Event.hosts))
-    )
+        .options(joinedload(Event.hosts))
+    ).unique().scalar_one_or_none()
 
 
 def listed_events(now: datetime) -> tuple[list[Event], list[Event]]:

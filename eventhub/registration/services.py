@@ -189,20 +189,21 @@ def register(
         if is_new:
             outcome.colleagues.append(colleague)
     newcomers = ([outcome.lead] if outcome.lead else []) + outcome.colleagues
+    chosen = [c for c in visits.choices if c.visit_ids]
     for registration in newcomers:
-        shares_choices = registration is outcome.lead or visits.same_for_colleagues
-        for block_choices in visits.choices if shares_choices else []:
-            if block_choices.visit_ids:
-                save_choices(registration, block_choices)
+        for block_choices in chosen if registration is outcome.lead or visits.same_for_colleagues else []:
+            save_choices(registration, block_choices, first_time=True)
         send_registration_email(registration, "registration_welcome", "")
     if not newcomers:
         return outcome
     lock_event(event)
     for registration in newcomers:
         _decide_seat(registration, event, now)
+        shares_choices = registration is outcome.lead or visits.same_for_colleagues
         # Only the lead gave screening details; colleagues add theirs from their own private page.
         screening = visits.screening if registration is outcome.lead else None
-        book_all_blocks(registration, now=now, screening=screening, norms_acknowledged_at=now)
+        book_all_blocks(registration, now=now, screening=screening, norms_acknowledged_at=now,
+                        blocks=[c.block_id for c in chosen] if shares_choices else [], new_registration=True)
     db.session.flush()
     return outcome
 

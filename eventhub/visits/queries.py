@@ -1,6 +1,6 @@
 """Read-only questions about visits: seats taken, waiting-list places, a person's visits."""
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.extensions import db
 from eventhub.models import (
@@ -86,7 +86,7 @@ def visits_by_block(event: Event) -> list[tuple[AgendaItem | None, list[Visit]]]
     visits = db.session.scalars(
         sa.select(Visit)
         .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED)
-        .options(selectinload(Visit.block), selectinload(Visit.school).selectinload(School.district))
+        .options(joinedload(Visit.block), joinedload(Visit.school).joinedload(School.district))
         .order_by(Visit.starts_at, Visit.id)
     ).all()
     groups: dict[int | None, tuple[AgendaItem | None, list[Visit]]] = {}

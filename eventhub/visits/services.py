@@ -62,20 +62,21 @@ class Booking:
 # --- choices ------------------------------------------------------------------------------------
 
 
-def save_choices(registration: Registration, choices: BlockChoices) -> None:
-    """Replace the person's ranked choices for one block."""
+def save_choices(registration: Registration, choices: BlockChoices, *, first_time: bool = False) -> None:
+    """Replace the person's ranked choices for one block (`first_time`: they have none yet)."""
     if len(choices.visit_ids) > MAX_RANKED or len(set(choices.visit_ids)) != len(choices.visit_ids):
         raise VisitError(f"Rank up to {MAX_RANKED} different visits.")
     visits = _visits_in_block(registration.event, choices.block_id)
     unknown = set(choices.visit_ids) - {v.id for v in visits}
     if unknown:
         raise VisitError("One of the chosen visits is not offered in this block.")
-    db.session.execute(
-        sa.delete(VisitChoice).where(
-            VisitChoice.registration_id == registration.id,
-            VisitChoice.visit_id.in_([v.id for v in visits]),
+    if not first_time:
+        db.session.execute(
+            sa.delete(VisitChoice).where(
+                VisitChoice.registration_id == registration.id,
+                VisitChoice.visit_id.in_([v.id for v in visits]),
+            )
         )
-    )
     for rank, visit_id in enumerate(choices.visit_ids, start=1):
         db.session.add(VisitChoice(registration=registration, visit_id=visit_id, rank=rank, hopes=choices.hopes))
     db.session.flush()
@@ -132,9 +133,9 @@ def first_come_applies(event: Event, block_id: int | None) -> bool:
 # --- seats ------------------------------------------------------------------------------------------
 
 
-def _place(registration: Registration, visit: Visit) -> VisitSeat:
+def _place(registration: Registration, visit: Visit, new_registration: bool = False) -> VisitSeat:
     """The person's row for this visit, created if needed (a cancelled one is reused)."""
-    seat = db.session.scalar(
+    seat = None if new_registration else db.session.scalar(
         sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.registration_id == registration.id)
     )
     if seat is None:
@@ -160,6 +161,7 @@ def book_first_come(
     now: datetime | None = None,
     screening: Screening | None = None,
     norms_acknowledged_at: datetime | None = None,
+    new_registration: bool = False,
 ) -> Booking:
     """Give the best-ranked visit with a free seat, else a place on the first choice's waiting list.
 
@@ -168,7 +170,8 @@ def book_first_come(
     """
     now = now or utcnow()
     ranking = [v for v in ranked_visits(registration, block_id) if v.status is VisitStatus.SCHEDULED]
-    current = _current_places(registration, block_id)
+    # A registration made in this very request holds no place yet: spare the lookups.
+    current = [] if new_registration else _current_places(registration, block_id)
     held = next((p for p in current if p.status is SeatStatus.CONFIRMED), None)
     target, status = None, None
     for visit in ranking:
@@ -176,10 +179,10 @@ def book_first_come(
             target, status = held, SeatStatus.CONFIRMED
             break
         if free_seats(visit) > 0:
-            target, status = _place(registration, visit), SeatStatus.CONFIRMED
+            target, status = _place(registration, visit, new_registration), SeatStatus.CONFIRMED
             break
     if target is None and ranking:
-        target, status = _place(registration, ranking[0]), SeatStatus.WAITLISTED
+        target, status = _place(registration, ranking[0], new_registration), SeatStatus.WAITLISTED
     booking = Booking(place=target)
     for place in current:
         if place is not target:
@@ -205,14 +208,16 @@ def book_first_come(
 
 def book_all_blocks(registration: Registration, *, now: datetime | None = None,
                     screening: Screening | None = None,
-                    norms_acknowledged_at: datetime | None = None) -> list[Booking]:
-    """Book every block the person ranked visits in, where seats are given first come first served."""
+                    norms_acknowledged_at: datetime | None = None,
+                    blocks: list[int | None] | None = None,
+                    new_registration: bool = False) -> list[Booking]:
+    """Book every block the person ranked visits in (or `blocks`), where seats go first come first served."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         return []
     return [
         book_first_come(registration, block_id, now=now, screening=screening,
-                        norms_acknowledged_at=norms_acknowledged_at)
-        for block_id in chosen_blocks(registration)
+                        norms_acknowledged_at=norms_acknowledged_at, new_registration=new_registration)
+        for block_id in (chosen_blocks(registration) if blocks is None else blocks)
         if first_come_applies(registration.event, block_id)
     ]
 
