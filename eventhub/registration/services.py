@@ -29,6 +29,8 @@ from eventhub.templating import date_range
 from eventhub.urls import external_url
 from eventhub.visits.services import (
     BlockChoices,
+    book_first_come,
+    first_come_applies,
     Screening,
     VisitError,
     book_all_blocks,
@@ -202,8 +204,10 @@ def register(
         shares_choices = registration is outcome.lead or visits.same_for_colleagues
         # Only the lead gave screening details; colleagues add theirs from their own private page.
         screening = visits.screening if registration is outcome.lead else None
-        book_all_blocks(registration, now=now, screening=screening, norms_acknowledged_at=now,
-                        blocks=[c.block_id for c in chosen] if shares_choices else [], new_registration=True)
+        for block_choices in chosen if shares_choices else []:
+            if registration.status is RegistrationStatus.CONFIRMED and first_come_applies(event, block_choices.block_id):
+                book_first_come(registration, block_choices.block_id, now=now, screening=screening,
+                                norms_acknowledged_at=now, new_registration=True, ranking=block_choices.visit_ids)
     db.session.flush()
     return outcome
 
@@ -211,15 +215,24 @@ def register(
 def _register_person(
     event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None
 ) -> tuple[Registration, bool]:
-    """Create one registration, waiting for its seat decision, or email the existing one its link."""
-    existing = find_registration(event, details.email)
-    if existing is not None:
-        send_link_reminder(existing, now)
-        return existing, False
-    registration = Registration(status=RegistrationStatus.WAITLISTED, waitlisted_at=now)
+    """Create one registration, waiting for its seat decision, or email the existing one its link.
+
+    The unique (event, email) constraint is the duplicate check: on PostgreSQL the insert is
+    tried in a savepoint and a clash means "already registered"; SQLite's driver mishandles
+    savepoints, but there the event lock is held already, so a lookup first is race-free.
+    """
+    if writes_are_serialised():
+        existing = find_registration(event, details.email)
+        if existing is not None:
+            send_link_reminder(existing, now)
+            return existing, False
+    if event.capacity is None:  # no limit: confirmed at once, no seat decision to wait for
+        registration = Registration(status=RegistrationStatus.CONFIRMED, confirmed_at=now)
+    else:
+        registration = Registration(status=RegistrationStatus.WAITLISTED, waitlisted_at=now)
     details.apply_to(registration)
     registration.event = event
-    if writes_are_serialised():  # the duplicate check above ran under the lock already
+    if writes_are_serialised():
         db.session.add(registration)
         registration.team_lead = team_lead
         db.session.flush()
@@ -229,7 +242,6 @@ def _register_person(
             db.session.add(registration)
             registration.team_lead = team_lead
     except sa.exc.IntegrityError:
-        # The same email was registered by a request that committed a moment ago.
         existing = find_registration(event, details.email)
         if existing is None:
             raise
@@ -240,11 +252,12 @@ def _register_person(
 
 def _decide_seat(registration: Registration, event: Event, now: datetime) -> None:
     """With the event locked: a seat if one is free and nobody waits ahead, else stay on the waiting list."""
-    if event.capacity is not None:
-        confirmed = db.session.scalar(sa.select(sa.func.count()).where(
-            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
-        if confirmed >= event.capacity or waitlist_position(registration) > 1:
-            return
+    if registration.status is RegistrationStatus.CONFIRMED:
+        return
+    confirmed = db.session.scalar(sa.select(sa.func.count()).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
+    if confirmed >= event.capacity or waitlist_position(registration) > 1:
+        return
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     db.session.flush()

@@ -66,11 +66,12 @@ def save_choices(registration: Registration, choices: BlockChoices, *, first_tim
     """Replace the person's ranked choices for one block (`first_time`: they have none yet)."""
     if len(choices.visit_ids) > MAX_RANKED or len(set(choices.visit_ids)) != len(choices.visit_ids):
         raise VisitError(f"Rank up to {MAX_RANKED} different visits.")
-    visits = _visits_in_block(registration.event, choices.block_id)
-    unknown = set(choices.visit_ids) - {v.id for v in visits}
-    if unknown:
+    # Usually already in the session (the form listed them), so this costs no query.
+    chosen = [db.session.get(Visit, visit_id) for visit_id in choices.visit_ids]
+    if any(v is None or v.event_id != registration.event_id or v.block_id != choices.block_id for v in chosen):
         raise VisitError("One of the chosen visits is not offered in this block.")
     if not first_time:
+        visits = _visits_in_block(registration.event, choices.block_id)
         db.session.execute(
             sa.delete(VisitChoice).where(
                 VisitChoice.registration_id == registration.id,
@@ -162,14 +163,17 @@ def book_first_come(
     screening: Screening | None = None,
     norms_acknowledged_at: datetime | None = None,
     new_registration: bool = False,
+    ranking: list[int] | None = None,
 ) -> Booking:
     """Give the best-ranked visit with a free seat, else a place on the first choice's waiting list.
 
     A seat the person already holds is kept when nothing they rank higher has room, and is
     given up (to the head of its waiting list) when they move. Call with the event locked.
+    `ranking` (visit ids, best first) spares the lookup when the caller has just saved it.
     """
     now = now or utcnow()
-    ranking = [v for v in ranked_visits(registration, block_id) if v.status is VisitStatus.SCHEDULED]
+    visits = ranked_visits(registration, block_id) if ranking is None else [db.session.get(Visit, v) for v in ranking]
+    ranking = [v for v in visits if v is not None and v.status is VisitStatus.SCHEDULED]
     # A registration made in this very request holds no place yet: spare the lookups.
     current = [] if new_registration else _current_places(registration, block_id)
     held = next((p for p in current if p.status is SeatStatus.CONFIRMED), None)
