@@ -198,6 +198,7 @@ def register(
         send_registration_email(registration, "registration_welcome", "")
     if not newcomers:
         return outcome
+    db.session.flush()  # write what needs no seat before queueing behind the lock
     lock_event(event)
     for registration in newcomers:
         _decide_seat(registration, event, now)

@@ -82,14 +82,15 @@ def register_form(slug: str):
     except (RegistrationError, VisitError) as error:
         db.session.rollback()
         return render_template("registration/closed.html", event=event, message=str(error)), 403
-    db.session.commit()
     session[DONE_KEY] = {
         "event_id": event.id,
         "registration_id": outcome.lead.id if outcome.lead else None,
         "email": form.email.data,
         "colleagues": [f"{c.legal_first_name} {c.legal_last_name}" for c in colleagues],
     }
-    return redirect(url_for("registration.done", slug=event.slug))
+    done_url = url_for("registration.done", slug=event.slug)  # read before the commit expires `event`
+    db.session.commit()
+    return redirect(done_url)
 
 
 def _render_blank_form(event) -> str:

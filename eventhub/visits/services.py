@@ -134,14 +134,17 @@ def first_come_applies(event: Event, block_id: int | None) -> bool:
 # --- seats ------------------------------------------------------------------------------------------
 
 
-def _place(registration: Registration, visit: Visit, new_registration: bool = False) -> VisitSeat:
-    """The person's row for this visit, created if needed (a cancelled one is reused)."""
+def _place(registration: Registration, visit: Visit, new_registration: bool = False,
+           status: SeatStatus = SeatStatus.CANCELLED, now: datetime | None = None) -> VisitSeat:
+    """The person's row for this visit; a new one is created with `status` (a cancelled one is reused)."""
     seat = None if new_registration else db.session.scalar(
         sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.registration_id == registration.id)
     )
     if seat is None:
-        seat = VisitSeat(visit=visit, registration=registration, block_id=visit.block_id,
-                         status=SeatStatus.CANCELLED)
+        now = now or utcnow()
+        seat = VisitSeat(visit=visit, registration=registration, block_id=visit.block_id, status=status,
+                         confirmed_at=now if status is SeatStatus.CONFIRMED else None,
+                         waitlisted_at=now if status is SeatStatus.WAITLISTED else None)
         db.session.add(seat)
     return seat
 
@@ -183,16 +186,23 @@ def book_first_come(
             target, status = held, SeatStatus.CONFIRMED
             break
         if free_seats(visit) > 0:
-            target, status = _place(registration, visit, new_registration), SeatStatus.CONFIRMED
+            status = SeatStatus.CONFIRMED
+            target = _place(registration, visit, new_registration, status, now)
             break
     if target is None and ranking:
-        target, status = _place(registration, ranking[0], new_registration), SeatStatus.WAITLISTED
+        status = SeatStatus.WAITLISTED
+        target = _place(registration, ranking[0], new_registration, status, now)
     booking = Booking(place=target)
+    if target is not None and screening is not None:
+        record_screening(target, screening, now=now)
+    if target is not None and norms_acknowledged_at is not None:
+        target.norms_acknowledged_at = target.norms_acknowledged_at or norms_acknowledged_at
     for place in current:
         if place is not target:
             booking.released.append(place)
             _cancel_place(place, now)
     # Give up the old places first: the database allows one confirmed seat per block.
+    # (A new row already carries its status: the flush updates before it inserts.)
     db.session.flush()
     if target is not None and target.status is not status:
         if status is SeatStatus.CONFIRMED:
@@ -200,11 +210,7 @@ def book_first_come(
         else:
             target.status, target.waitlisted_at = SeatStatus.WAITLISTED, now
         target.cancelled_at = None
-    if target is not None and screening is not None:
-        record_screening(target, screening, now=now)
-    if target is not None and norms_acknowledged_at is not None:
-        target.norms_acknowledged_at = target.norms_acknowledged_at or norms_acknowledged_at
-    db.session.flush()
+        db.session.flush()
     for place in booking.released:
         promote_visit_waitlist(place.visit, now=now)
     return booking
