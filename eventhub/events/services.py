@@ -5,7 +5,7 @@ from datetime import date, datetime
 from itertools import groupby
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, EventStatus
@@ -62,11 +62,8 @@ def registration_window(event: Event, now: datetime) -> RegistrationWindow:
 
 def public_event(slug: str) -> Event | None:
     """The event behind a public URL; drafts are not public."""
-    return db.session.execute(
-        sa.select(Event)
-        .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
-        .options(joinedload(Event.hosts))
-    ).unique().scalar_one_or_none()
+    # Hosts load when a page shows them; the registration POST, the busiest request, never does.
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
 
 
 def listed_events(now: datetime) -> tuple[list[Event], list[Event]]:

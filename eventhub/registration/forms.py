@@ -135,10 +135,11 @@ class AttendeeForm(FlaskForm):
                                        filters=[clean_text])
 
     def set_districts(self, districts) -> None:
-        """Offer the network's member districts, then "other"."""
+        """Offer the network's member districts (objects, or bare ids when only checking), then "other"."""
         self.district.choices = (
             [SelectChoice("", "Choose your district")]
-            + [SelectChoice(str(d.id), d.label) for d in districts]
+            + [SelectChoice(str(d), str(d)) if isinstance(d, int) else SelectChoice(str(d.id), d.label)
+               for d in districts]
             + [SelectChoice(OTHER_DISTRICT, "Other organization (not listed)")]
         )
 

@@ -48,6 +48,11 @@ def _registration_or_404(token: str) -> Registration:
     return registration
 
 
+def _member_district_ids() -> list[int]:
+    """Ids of the member districts: all a submitted form needs to check the choice."""
+    return list(db.session.scalars(sa.select(District.id).where(District.is_member.is_(True))))
+
+
 def _member_districts():
     """Member districts in alphabetical order for the district menu."""
     return db.session.scalars(
@@ -70,7 +75,7 @@ def register_form(slug: str):
     blocks = visits_by_block(event)
     form_class = _with_visits(RegistrationForm, event, blocks)
     form = form_class()
-    form.set_districts(_member_districts())
+    form.set_districts(_member_district_ids())  # names are loaded only if the form is shown again
     if request.method == "POST" and _edit_colleague_rows(form):
         return _render_form(event, form, 200)
     if not form.validate_on_submit():
@@ -106,6 +111,7 @@ def _render_blank_form(event) -> str:
 
 def _render_form(event, form: RegistrationForm, status: int):
     """The registration form page."""
+    form.set_districts(_member_districts())
     return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
                            visit_counts=_visit_counts(form)), status
 
