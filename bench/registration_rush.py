@@ -2,7 +2,7 @@
 
 Starts eventhub under gunicorn (4 workers), then N attendees (default 400) from 32 concurrent
 clients each GET the registration form (for its CSRF token) and POST it, all ranking first a
-visit with 40 seats. Then does the same against bench/bare_app.py (one insert per POST) and
+visit with 40 seats. Both servers get the same warm-up (64 GETs of the form) before timing. Then does the same against bench/bare_app.py (one insert per POST) and
 prints a last line of JSON:
 {"attempts", "confirmed_on_visit", "oversold", "errors_5xx", "registrations_per_s",
  "p50_ms", "p99_ms", "bare_per_s", "ratio_vs_bare"}.
@@ -129,8 +129,15 @@ def one_attendee(port: int, path: str, fields) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, status
 
 
+def warm_up(port: int, path: str, clients: int) -> None:
+    """GET the form a few times per client first, so neither server is timed while it starts up."""
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(lambda _: request(port, "GET", path), range(clients * 2)))
+
+
 def rush(port: int, path: str, make_fields, attempts: int, clients: int) -> tuple[list[float], list[int], float]:
     """Run `attempts` attendees from `clients` threads; return latencies, statuses, wall seconds."""
+    warm_up(port, path, clients)
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         results = list(pool.map(lambda n: one_attendee(port, path, make_fields(n)), range(attempts)))
