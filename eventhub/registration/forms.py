@@ -371,7 +371,8 @@ def with_visit_fields(base: type, visit_blocks: list, peer_visit: bool = False, 
     attrs = {"visit_blocks": visit_blocks, "peer_visit": peer_visit, "collect_screening": collect_screening}
     for block, visits in visit_blocks:
         key = _block_key(block)
-        options = [SelectChoice("", "No visit")] + [SelectChoice(str(v.id), v.title) for v in visits]
+        options = [SelectChoice("", "No visit")] + [SelectChoice(str(v.id), f"{v.title} ({v.school.name})")
+                                                    for v in visits]
         if not peer_visit:
             for rank in (1, 2, 3):
                 attrs[f"visit_{key}_{rank}"] = SelectField(RANK_LABELS[rank], choices=options, validators=[Optional()])
