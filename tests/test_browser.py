@@ -144,3 +144,31 @@ def test_enter_in_a_text_box_registers_rather_than_adding_a_colleague(page, live
     expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
     expect(page.get_by_text("Ben Okafor")).to_be_visible()
     assert len(mailbox.to("ben@example.org")) == 1
+
+
+def test_rank_visits_read_the_rules_and_see_the_seat_on_the_private_page(page, live_app, make_event, make_visit):
+    event = make_event()
+    school = event.hosts[0].schools[0]
+    school.photo_policy = "No photos of students without written permission."
+    full = make_visit(event, seats=0, title="K-1 station rotation")
+    make_visit(event, block=full.block, seats=5, title="Take-home laptops", school=school)
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+    page.goto(f"/events/{event.slug}/register")
+    page.get_by_text("The 2 visits at this time").click()
+    expect(page.get_by_text("No photos of students without written permission.").first).to_be_visible()
+    page.get_by_label("Legal first name").first.fill("Ana")
+    page.get_by_label("Legal last name").first.fill("García")
+    page.locator("#email").fill("ana@example.org")
+    page.get_by_label("Role").first.select_option(label="Principal")
+    page.get_by_label("District").first.select_option(index=1)
+    page.get_by_label("No, please do not photograph me").check()
+    page.get_by_label("First choice").select_option(label=f"K-1 station rotation ({school.name})")
+    page.get_by_label("Second choice").select_option(label=f"Take-home laptops ({school.name})")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#error-summary")).to_contain_text("visit norms")
+    page.get_by_label("I will follow the visit norms").check()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    page.goto(private_link(mailbox.to("ana@example.org")[-1]))
+    expect(page.get_by_text("Take-home laptops")).to_be_visible()
+    expect(page.get_by_text("You have a seat.")).to_be_visible()
