@@ -242,3 +242,58 @@ def test_the_registration_email_lists_visits_with_the_hosts_rules(make_event, ma
     assert "K-1 station rotation (you have a seat)" in text
     assert "US driver's license or state ID only" in text and "No photos of students" in text
     assert "Central Time (America/Chicago)" in text
+
+
+def test_leaving_a_visit_drops_it_from_the_ranking_so_it_is_not_booked_again(make_event, make_visit, book):
+    from eventhub.visits.queries import choices_for
+
+    event = make_event()
+    full = make_visit(event, seats=0)
+    other = make_visit(event, block=full.block, seats=5)
+    afternoon = make_visit(event, start="13:00", end="15:00")
+    person = book(event, "a@example.org", full)
+    leave_place(place_of(person, full))
+    db.session.commit()
+    assert choices_for(person) == []
+    change_choices(person, [BlockChoices(afternoon.block_id, [afternoon.id])])
+    db.session.commit()
+    assert place_of(person, full).status is SeatStatus.CANCELLED
+    assert place_of(person, afternoon).status is SeatStatus.CONFIRMED
+    assert place_of(person, other) is None
+
+
+def test_emails_that_stopped_being_true_are_skipped_not_sent(app, make_event, make_visit, book, mailbox):
+    from eventhub.models import OutboxMessage, OutboxStatus
+    from eventhub.outbox.delivery import deliver_pending
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False  # delivered later by `flask mail deliver`, as in production
+    event = make_event()
+    visit = make_visit(event, seats=1)
+    holder = book(event, "a@example.org", visit)
+    waiting = book(event, "b@example.org", visit)
+    leave_place(place_of(holder, visit))  # b is promoted and told so ...
+    db.session.commit()
+    leave_place(place_of(waiting, visit))  # ... but gives the seat up before the email goes out
+    cancel_registration(holder)
+    db.session.commit()
+    report = deliver_pending(db.engine, app.config)
+    subjects = {m["To"].split("<")[-1].rstrip(">"): [] for m in mailbox.messages()}
+    for message in mailbox.messages():
+        subjects[message["To"].split("<")[-1].rstrip(">")].append(message["Subject"])
+    assert subjects["a@example.org"] == [f"Your registration for {event.title} is cancelled"]
+    assert not any(s.startswith("A seat opened up") for s in subjects.get("b@example.org", []))
+    assert len(report.skipped) == 2
+    skipped = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SKIPPED)).all()
+    assert {m.kind for m in skipped} == {"registration_welcome", "visit_promoted"}
+
+
+def test_seats_given_later_carry_the_norms_accepted_with_the_choice(make_event, make_visit, book):
+    event = make_event(capacity=1)
+    visit = make_visit(event, seats=5)
+    first = book(event, "a@example.org", visit)
+    waiting = book(event, "b@example.org", visit)
+    cancel_registration(first)
+    db.session.commit()
+    place = place_of(waiting, visit)
+    assert place.status is SeatStatus.CONFIRMED
+    assert place.norms_acknowledged_at == waiting.visit_norms_acknowledged_at is not None

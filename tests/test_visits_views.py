@@ -176,3 +176,12 @@ def test_past_peer_visits_are_not_listed(client, make_event, make_visit, make_di
     visit.ends_at = datetime.now(UTC) - timedelta(days=3)
     db.session.commit()
     assert "Visit to Old Host" not in client.get("/visits").get_data(as_text=True)
+
+
+def test_odd_numbers_in_addresses_are_client_errors(client, make_event, make_visit, mailbox):
+    for value in ("²", "99999999999999999999", "-1", "1.5"):
+        assert client.get(f"/visits/matches?district={value}").status_code in (400, 404)
+    event = make_event()
+    client.post(f"/events/{event.slug}/register", data=base_form(event.hosts[0].id))
+    link = private_link(mailbox.messages()[-1])
+    assert client.post(f"{link}/places/99999999999999999999/leave").status_code == 404

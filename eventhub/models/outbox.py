@@ -16,6 +16,8 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Composed too late to be true (e.g. "you have a seat" after the person cancelled): not sent.
+    SKIPPED = "skipped"
 
 
 class OutboxMessage(db.Model):

@@ -107,6 +107,8 @@ class Registration(db.Model):
     # Queue order of the waiting list: the earliest waits at the head.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the attendee accepted the visit norms; every seat they are given later carries it.
+    visit_norms_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     district: Mapped[District | None] = relationship()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from eventhub.models import OutboxMessage, OutboxStatus, utcnow
+from eventhub.outbox.services import Obsolete
 
 # A deliverer that died mid-send leaves its claim; after this long another may take it.
 STALE_CLAIM = timedelta(minutes=15)
@@ -79,11 +80,13 @@ class DeliveryReport:
 
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
         """One line for the terminal."""
-        return f"{len(self.sent)} sent, {len(self.failed)} failed"
+        text = f"{len(self.sent)} sent, {len(self.failed)} failed"
+        return text + (f", {len(self.skipped)} no longer true and skipped" if self.skipped else "")
 
 
 def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now: datetime | None = None) -> DeliveryReport:
@@ -124,6 +127,11 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
                 if not message.raw:
                     try:
                         _render_in_own_session(message_id)
+                    except Obsolete as reason:
+                        session.rollback()
+                        _mark_skipped(session, message_id, str(reason))
+                        report.skipped.append(message_id)
+                        continue
                     except Exception as exc:  # a broken template must not stop the other messages
                         session.rollback()
                         _record_failure(session, message_id, f"could not compose: {exc!r}", config,
@@ -160,6 +168,16 @@ def _render_in_own_session(message_id: int) -> None:
         render_deferred(db.session.get(OutboxMessage, message_id))
         db.session.commit()
         db.session.remove()
+
+
+def _mark_skipped(session: Session, message_id: int, reason: str) -> None:
+    """Record that a claimed message was not sent because it stopped being true."""
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.SKIPPED, last_error=reason[:2000], claimed_at=None)
+    )
+    session.commit()
 
 
 def _claim(session: Session, message_id: int) -> bool:

@@ -16,6 +16,10 @@ QUEUED_KEY = "eventhub.outbox.queued"
 RENDERERS: dict = {}
 
 
+class Obsolete(Exception):
+    """Raised by a renderer when the message is no longer true and must not be sent."""
+
+
 def renderer(name: str):
     """Register a function that composes deferred messages of this name."""
     def decorate(function):

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, RegistrationStatus, Visit
-from eventhub.outbox.services import compose_email, queue_deferred, renderer
+from eventhub.models import OutboxMessage, Registration, RegistrationStatus, SeatStatus, Visit, VisitSeat
+from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
@@ -36,6 +36,7 @@ def compose_registration_email(message: OutboxMessage):
     extra = dict(message.payload.get("extra", {}))
     if "visit_id" in extra:
         extra["visit"] = db.session.get(Visit, extra.pop("visit_id"))
+    _refuse_if_obsolete(message.payload["template"], registration, extra.get("visit"))
     token = issue_private_link(registration)
     context = {
         "registration": registration,
@@ -59,6 +60,25 @@ def compose_registration_email(message: OutboxMessage):
         message.subject = subject
     return compose_email(to_address=message.to_address, to_name=registration.display_name,
                          subject=subject, template=f"registration/{template}", context=context)
+
+
+# Emails that tell someone they have a place; untrue once the registration is cancelled.
+PLACE_NEWS = {"registration_welcome", "registration_confirmed", "registration_waitlisted", "registration_promoted",
+              "visit_promoted", "visit_allocated"}
+
+
+def _refuse_if_obsolete(template: str, registration: Registration, visit: Visit | None) -> None:
+    """Composed at delivery, a message must still be true: otherwise it is skipped, not sent."""
+    cancelled = registration.status is RegistrationStatus.CANCELLED
+    if template in PLACE_NEWS and cancelled:
+        raise Obsolete("the registration was cancelled before this message went out")
+    if template == "registration_cancelled" and not cancelled:
+        raise Obsolete("the attendee registered again before this message went out")
+    if template == "visit_promoted" and visit is not None:
+        place = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id,
+                                                            VisitSeat.registration_id == registration.id))
+        if place is None or place.status is not SeatStatus.CONFIRMED:
+            raise Obsolete("the seat was given up before this message went out")
 
 
 def send_new_link(registration: Registration) -> None:

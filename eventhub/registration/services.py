@@ -181,13 +181,15 @@ def register(
         raise VisitError("Please confirm that you will follow the visit norms before choosing a visit.")
     if writes_are_serialised():
         lock_event(event)
-    lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None)
+    norms_at = now if visits.norms_acknowledged and any(c.visit_ids for c in visits.choices) else None
+    lead_registration, lead_is_new = _register_person(event, lead, now, team_lead=None, norms_at=norms_at)
     outcome = RegistrationOutcome(lead=lead_registration if lead_is_new else None)
     # Whoever typed an email that was already registered is not known to own that registration:
     # their colleagues are registered, but not tied to (nor told the name of) its owner.
     team_lead = lead_registration if lead_is_new else None
     for details in colleagues or []:
-        colleague, is_new = _register_person(event, details, now, team_lead=team_lead)
+        colleague, is_new = _register_person(event, details, now, team_lead=team_lead,
+                                             norms_at=norms_at if visits.same_for_colleagues else None)
         if is_new:
             outcome.colleagues.append(colleague)
     newcomers = ([outcome.lead] if outcome.lead else []) + outcome.colleagues
@@ -214,7 +216,8 @@ def register(
 
 
 def _register_person(
-    event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None
+    event: Event, details: AttendeeDetails, now: datetime, team_lead: Registration | None,
+    norms_at: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """Create one registration, waiting for its seat decision, or email the existing one its link.
 
@@ -231,6 +234,7 @@ def _register_person(
         registration = Registration(status=RegistrationStatus.CONFIRMED, confirmed_at=now)
     else:
         registration = Registration(status=RegistrationStatus.WAITLISTED, waitlisted_at=now)
+    registration.visit_norms_acknowledged_at = norms_at
     details.apply_to(registration)
     registration.event = event
     if writes_are_serialised():

@@ -262,7 +262,7 @@ def visit_choices(token: str):
                            form=form, visit_counts=_visit_counts(form)), status
 
 
-@bp.post("/r/<token>/places/<int:place_id>/leave")
+@bp.post("/r/<token>/places/<int(max=2147483647):place_id>/leave")
 def leave_visit(token: str, place_id: int):
     """Give up a visit seat or leave its waiting list."""
     registration = _registration_or_404(token)

@@ -196,6 +196,7 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
             else:
                 place.status, place.waitlisted_at = SeatStatus.WAITLISTED, now
             place.cancelled_at = None
+            place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
             db.session.flush()  # insertion order keeps the waiting list in serving order
         db.session.add(VisitAllocation(event_id=event.id, block_id=block_result.block.id if block_result.block else None,
                                        seed=seed, report=block_result.report, committed_at=now))

@@ -195,8 +195,9 @@ def book_first_come(
     booking = Booking(place=target)
     if target is not None and screening is not None:
         record_screening(target, screening, now=now)
-    if target is not None and norms_acknowledged_at is not None:
-        target.norms_acknowledged_at = target.norms_acknowledged_at or norms_acknowledged_at
+    acknowledged = norms_acknowledged_at or registration.visit_norms_acknowledged_at
+    if target is not None and acknowledged is not None:
+        target.norms_acknowledged_at = target.norms_acknowledged_at or acknowledged
     for place in current:
         if place is not target:
             booking.released.append(place)
@@ -292,9 +293,28 @@ def leave_place(place: VisitSeat, *, now: datetime | None = None) -> None:
         return
     held_seat = place.status is SeatStatus.CONFIRMED
     _cancel_place(place, now)
+    _forget_choice(place.registration, place.visit)
     db.session.flush()
     if held_seat:
         promote_visit_waitlist(place.visit, now=now)
+
+
+def _forget_choice(registration: Registration, visit: Visit) -> None:
+    """Someone who leaves a visit no longer wants it: drop it from their ranking, closing the gap."""
+    choices = list(db.session.scalars(
+        sa.select(VisitChoice).join(Visit)
+        .where(VisitChoice.registration_id == registration.id, Visit.event_id == visit.event_id,
+               _same_block(visit.block_id))
+        .order_by(VisitChoice.rank)
+    ))
+    remaining = [c for c in choices if c.visit_id != visit.id]
+    if len(remaining) == len(choices):
+        return
+    for choice in choices:
+        if choice.visit_id == visit.id:
+            db.session.delete(choice)
+    for rank, choice in enumerate(remaining, start=1):
+        choice.rank = rank
 
 
 def release_all_places(registration: Registration, *, now: datetime | None = None) -> None:
@@ -386,6 +406,8 @@ def change_choices(
         elif screening is not None:
             for place in _current_places(registration, block_choices.block_id):
                 record_screening(place, screening, now=now)
+    if any(c.visit_ids for c in choices):
+        registration.visit_norms_acknowledged_at = registration.visit_norms_acknowledged_at or now
     acknowledge_norms(registration, now=now)
     db.session.flush()
     return bookings

@@ -21,7 +21,7 @@ def peer_visits():
 def matches():
     """Host districts and visits that suit a visiting district, with the reasons in words."""
     raw = request.args.get("district", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         abort(400, "Choose your district to see the districts and visits that match it.")
     visitor = db.session.get(District, int(raw)) or abort(404, "There is no such district.")
     topic = request.args.get("topic", "").strip()[:80] or None
