@@ -185,3 +185,25 @@ def test_odd_numbers_in_addresses_are_client_errors(client, make_event, make_vis
     client.post(f"/events/{event.slug}/register", data=base_form(event.hosts[0].id))
     link = private_link(mailbox.messages()[-1])
     assert client.post(f"{link}/places/99999999999999999999/leave").status_code == 404
+
+
+def test_a_colleague_is_asked_for_the_screening_details_the_host_needs(client, make_event, make_visit, mailbox):
+    event = make_event()
+    school = event.hosts[0].schools[0]
+    school.screening_id_type_required = True
+    visit = make_visit(event, school=school, title="Screened visit")
+    client.post(f"/events/{event.slug}/register", data=base_form(event.hosts[0].id, **{
+        f"visit_{visit.block_id}_1": visit.id, "norms": "y", "id_type": "passport", "screening_consent": "y",
+        "same_visits_for_colleagues": "y", "colleagues-0-legal_first_name": "Ben",
+        "colleagues-0-legal_last_name": "Okafor", "colleagues-0-email": "ben@example.org",
+        "colleagues-0-role": "teacher"}))
+    ben_mail = mailbox.to("ben@example.org")[0].get_body(("plain",)).get_content()
+    assert "still needs your ID type" in ben_mail
+    assert "still needs" not in mailbox.to("ana@example.org")[0].get_body(("plain",)).get_content()
+    link = private_link(mailbox.to("ben@example.org")[0])
+    assert "still needs your ID type" in client.get(link).get_data(as_text=True)
+    client.post(f"{link}/visits", data={f"visit_{visit.block_id}_1": visit.id, "norms": "y",
+                                        "id_type": "us_drivers_license", "screening_consent": "y"})
+    assert "still needs" not in client.get(link).get_data(as_text=True)
+    ben = db.session.scalar(sa.select(Registration).where(Registration.email == "ben@example.org"))
+    assert place_of(ben, visit).id_type == "us_drivers_license"

@@ -195,6 +195,19 @@ class VisitSeat(db.Model):
     visit: Mapped[Visit] = relationship()
     registration: Mapped[Registration] = relationship()
 
+    @property
+    def missing_screening(self) -> list[str]:
+        """What the host still needs to screen this visitor ("date of birth", "ID type"), for a seat."""
+        school = self.visit.school
+        if self.status is not SeatStatus.CONFIRMED or self.screening_purged_at is not None:
+            return []
+        missing = []
+        if school.screening_dob_required and (self.date_of_birth is None or self.screening_consent_at is None):
+            missing.append("date of birth")
+        if school.screening_id_type_required and (not self.id_type or self.screening_consent_at is None):
+            missing.append("ID type")
+        return missing
+
     def __repr__(self) -> str:
         return f"<VisitSeat {self.id} visit={self.visit_id} registration={self.registration_id} {self.status}>"
 
