@@ -297,3 +297,17 @@ def test_seats_given_later_carry_the_norms_accepted_with_the_choice(make_event, 
     place = place_of(waiting, visit)
     assert place.status is SeatStatus.CONFIRMED
     assert place.norms_acknowledged_at == waiting.visit_norms_acknowledged_at is not None
+
+
+def test_a_team_booking_first_come_rides_together_where_a_visit_has_room(make_event, make_visit, book):
+    event = make_event()
+    small = make_visit(event, seats=2, title="Small")
+    large = make_visit(event, block=small.block, seats=10, title="Large")
+    lead = book(event, "lead@example.org", small, large, colleagues=["c1@example.org", "c2@example.org"])
+    team = [lead, *lead.team_members]
+    assert {place_of(member, large).status for member in team} == {SeatStatus.CONFIRMED}
+    assert all(place_of(member, small) is None for member in team)
+    # A team too big for any visit is booked one by one on each member's ranking.
+    crowd = book(event, "big@example.org", small, colleagues=[f"m{n}@example.org" for n in range(3)])
+    statuses = [place_of(m, small).status for m in [crowd, *crowd.team_members]]
+    assert statuses.count(SeatStatus.CONFIRMED) == 2 and statuses.count(SeatStatus.WAITLISTED) == 2

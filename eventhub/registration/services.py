@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from eventhub.events.services import lock_event, registration_window, writes_are_serialised
 from eventhub.extensions import db
-from eventhub.models import AttendeeRole, Event, Registration, RegistrationStatus, utcnow
+from eventhub.models import AttendeeRole, Event, Registration, RegistrationStatus, Visit, utcnow
 from eventhub.outbox.services import queue_email
 from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
     LINK_REMINDER_INTERVAL,
@@ -27,6 +27,7 @@ from eventhub.registration.links import (  # noqa: F401
 from eventhub.registration.queries import SeatSummary, find_registration, seat_summary, waitlist_position  # noqa: F401
 from eventhub.templating import date_range
 from eventhub.urls import external_url
+from eventhub.visits.queries import free_seats
 from eventhub.visits.services import (
     BlockChoices,
     book_first_come,
@@ -204,13 +205,19 @@ def register(
     lock_event(event)
     for registration in newcomers:
         _decide_seat(registration, event, now)
-        shares_choices = registration is outcome.lead or visits.same_for_colleagues
-        # Only the lead gave screening details; colleagues add theirs from their own private page.
-        screening = visits.screening if registration is outcome.lead else None
-        for block_choices in chosen if shares_choices else []:
-            if registration.status is RegistrationStatus.CONFIRMED and first_come_applies(event, block_choices.block_id):
-                book_first_come(registration, block_choices.block_id, now=now, screening=screening,
-                                norms_acknowledged_at=now, new_registration=True, ranking=block_choices.visit_ids)
+    for block_choices in chosen:
+        if not first_come_applies(event, block_choices.block_id):
+            continue
+        team = [r for r in newcomers if r.status is RegistrationStatus.CONFIRMED
+                and (r is outcome.lead or visits.same_for_colleagues)]
+        # A team registered together rides together: their best-ranked visit with room for all of them.
+        together = next((v for v in block_choices.visit_ids if free_seats(db.session.get(Visit, v)) >= len(team)),
+                        None) if len(team) > 1 else None
+        for registration in team:
+            # Only the lead gave screening details; colleagues add theirs from their own private page.
+            book_first_come(registration, block_choices.block_id, now=now, new_registration=True,
+                            screening=visits.screening if registration is outcome.lead else None,
+                            ranking=[together] if together else block_choices.visit_ids)
     db.session.flush()
     return outcome
 
