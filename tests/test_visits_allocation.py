@@ -8,7 +8,7 @@ from conftest import attendee, place_of
 from eventhub.extensions import db
 from eventhub.models import SeatStatus, VisitAllocation, VisitAllocationMode, VisitSeat
 from eventhub.registration.services import VisitRequest, register
-from eventhub.visits.allocation import commit_allocation, plan_allocation
+from eventhub.visits.allocation import commit_allocation, plan_allocation, record_preview
 from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import BlockChoices, VisitError
 
@@ -23,9 +23,18 @@ def lottery(make_event, make_visit):
     return event, small, medium, large
 
 
+def preview(event, seed):
+    """What the organizer sees (and what a commit is checked against)."""
+    plan = plan_allocation(event, seed)
+    record_preview(event, plan)
+    db.session.commit()
+    return plan
+
+
 def rank(event, email, *visits, colleagues=()):
-    """Register with ranked choices in the visits' block."""
-    request = VisitRequest(choices=[BlockChoices(visits[0].block_id, [v.id for v in visits])], norms_acknowledged=True)
+    """Register with ranked choices in the visits' block (none given: register without choices)."""
+    choices = [BlockChoices(visits[0].block_id, [v.id for v in visits])] if visits else []
+    request = VisitRequest(choices=choices, norms_acknowledged=True)
     outcome = register(event, attendee(email), [attendee(c) for c in colleagues], visits=request)
     db.session.commit()
     return outcome.lead
@@ -81,13 +90,13 @@ def test_nobody_gets_more_seats_than_a_visit_has_and_the_rest_wait_on_their_firs
 def test_committing_writes_the_previewed_allocation_and_emails_everyone(lottery, mailbox):
     event, small, medium, large = lottery
     people = [rank(event, f"p{n}@example.org", small, medium) for n in range(6)]
-    preview = plan_allocation(event, seed=99).blocks[0]
+    shown = preview(event, 99).blocks[0]
     commit_allocation(event, seed=99)
     db.session.commit()
     for person in people:
         place = place_of(person, small) or place_of(person, medium)
-        if person.id in preview.assigned:
-            assert place.status is SeatStatus.CONFIRMED and place.visit_id == preview.assigned[person.id]
+        if person.id in shown.assigned:
+            assert place.status is SeatStatus.CONFIRMED and place.visit_id == shown.assigned[person.id]
         else:
             assert place.status is SeatStatus.WAITLISTED
     assert taken_seats(small) == 2 and taken_seats(medium) == 2
@@ -95,7 +104,7 @@ def test_committing_writes_the_previewed_allocation_and_emails_everyone(lottery,
     assert allocation.seed == 99 and allocation.committed_at is not None and allocation.report["none"] == 2
     assert all(mailbox.to(f"p{n}@example.org")[-1]["Subject"].startswith("Your school visits") for n in range(6))
     # The waiting list follows the order the allocation served people in.
-    waiting = [p for p in preview.order if p not in preview.assigned]
+    waiting = [p for p in shown.order if p not in shown.assigned]
     queue = db.session.scalars(sa.select(VisitSeat.registration_id).where(VisitSeat.status == SeatStatus.WAITLISTED)
                                .order_by(VisitSeat.waitlisted_at, VisitSeat.id)).all()
     assert queue == waiting
@@ -105,6 +114,7 @@ def test_after_the_allocation_newcomers_are_served_first_come(lottery):
     event, small, medium, large = lottery
     rank(event, "a@example.org", small)
     rank(event, "b@example.org", small)
+    preview(event, 1)
     commit_allocation(event, seed=1)
     db.session.commit()
     late = rank(event, "late@example.org", small, large)  # small is full now
@@ -120,3 +130,42 @@ def test_no_commit_while_choices_are_open(lottery):
     rank(event, "a@example.org", small)
     with pytest.raises(VisitError, match="still open"):
         commit_allocation(event, seed=1)
+
+
+def test_a_commit_that_would_differ_from_its_preview_is_refused(lottery):
+    event, small, medium, large = lottery
+    for n in range(4):
+        rank(event, f"p{n}@example.org", small, medium)
+    preview(event, 5)
+    with pytest.raises(VisitError, match="Preview the allocation with seed 6"):
+        commit_allocation(event, seed=6)
+    rank(event, "late@example.org", small)  # the inputs change after the preview
+    with pytest.raises(VisitError, match="changed since that preview"):
+        commit_allocation(event, seed=5)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(VisitSeat.id))) == 0
+    preview(event, 5)
+    commit_allocation(event, seed=5)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(VisitSeat.id))) == 5
+
+
+def test_once_choices_close_rankings_cannot_change_until_the_allocation(lottery, client, mailbox):
+    from eventhub.visits.services import change_choices
+
+    event, small, medium, large = lottery
+    person = rank(event, "a@example.org", small)
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(VisitError, match="closed"):
+        change_choices(person, [BlockChoices(small.block_id, [medium.id])])
+    db.session.rollback()
+    assert f"visit_{small.block_id}_1" not in client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    late = rank(event, "late@example.org")  # registering still works, without choices
+    assert late is not None
+    preview(event, 3)
+    commit_allocation(event, seed=3)
+    db.session.commit()
+    change_choices(person, [BlockChoices(small.block_id, [large.id])])  # after the allocation: first come
+    db.session.commit()
+    assert place_of(person, large).status is SeatStatus.CONFIRMED

@@ -21,9 +21,11 @@ def test_allocate_previews_then_commits_the_same_seed(runner, make_event, make_v
     assert db.session.scalar(sa.select(sa.func.count(VisitSeat.id))) == 0
     refused = runner.invoke(args=["visits", "allocate", "--event", event.slug, "--commit"])
     assert refused.exit_code == 2 and "--seed" in refused.output
+    previewed = {line for line in preview.output.splitlines() if "seats given" in line}
     committed = runner.invoke(args=["visits", "allocate", "--event", event.slug, "--seed", str(seed), "--commit"])
     assert committed.exit_code == 0, committed.output
     assert f"Committed with seed {seed}" in committed.output
+    assert {line for line in committed.output.splitlines() if "seats given" in line} == previewed
     statuses = sorted(s.value for s in db.session.scalars(sa.select(VisitSeat.status)))
     assert statuses == ["confirmed"] * 2 + ["waitlisted"] * 3
     again = runner.invoke(args=["visits", "allocate", "--event", event.slug])
@@ -62,3 +64,21 @@ def test_privacy_purge_deletes_old_screening_data_and_is_safe_to_repeat(runner, 
     assert place_of(person, visit).status is SeatStatus.CONFIRMED
     assert "of 0 visitor place(s)" in runner.invoke(args=["privacy", "purge"]).output
     assert runner.invoke(args=["privacy", "purge", "--days", "-1"]).exit_code == 2
+
+
+def test_mode_switches_to_a_lottery_with_a_closing_time_in_the_event_zone(runner, make_event):
+    from datetime import datetime, timezone
+
+    event = make_event(timezone="America/Chicago")
+    result = runner.invoke(args=["visits", "mode", "--event", event.slug, "--lottery",
+                                 "--choices-close", "2031-03-20 17:00"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(event)
+    assert event.visit_allocation is VisitAllocationMode.LOTTERY
+    assert event.choices_close_at == datetime(2031, 3, 20, 22, 0, tzinfo=timezone.utc)
+    assert "choices close Thursday, March 20, 2031 at 5:00 PM CDT" in result.output
+    back = runner.invoke(args=["visits", "mode", "--event", event.slug, "--first-come"])
+    db.session.refresh(event)
+    assert back.exit_code == 0 and event.visit_allocation is VisitAllocationMode.FIRST_COME
+    assert event.choices_close_at is None
+    assert runner.invoke(args=["visits", "mode", "--event", event.slug]).exit_code == 2

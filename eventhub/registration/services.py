@@ -197,7 +197,7 @@ def register(
     chosen = [c for c in visits.choices if c.visit_ids]
     for registration in newcomers:
         for block_choices in chosen if registration is outcome.lead or visits.same_for_colleagues else []:
-            save_choices(registration, block_choices, first_time=True)
+            save_choices(registration, block_choices, first_time=True, now=now)
         send_registration_email(registration, "registration_welcome", "")
     if not newcomers:
         return outcome

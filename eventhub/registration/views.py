@@ -27,7 +27,7 @@ from eventhub.registration.services import (
 )
 
 from eventhub.visits.queries import choices_for, places_for, seat_counts, seat_position, visits_by_block
-from eventhub.visits.services import VisitError, change_choices, first_come_applies, leave_place
+from eventhub.visits.services import VisitError, change_choices, choices_open, first_come_applies, leave_place
 
 from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
 
@@ -83,7 +83,7 @@ def register_form(slug: str):
     colleagues = form.colleague_details()
     try:
         outcome = register(event, form.attendee_details(), colleagues,
-                           visits=form.visit_request() if blocks else None)
+                           visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
     except (RegistrationError, VisitError) as error:
         db.session.rollback()
         return render_template("registration/closed.html", event=event, message=str(error)), 403
@@ -117,7 +117,9 @@ def _render_form(event, form: RegistrationForm, status: int):
 
 
 def _with_visits(base, event, blocks):
-    """The form class with visit choices for this event, if it has visits."""
+    """The form class with visit choices for this event's blocks still open to choices, if any."""
+    now = utcnow()
+    blocks = [(block, visits) for block, visits in blocks if choices_open(event, block.id if block else None, now)]
     if not blocks:
         return base
     collect = all(first_come_applies(event, block.id if block else None) for block, _ in blocks)
@@ -243,7 +245,11 @@ def visit_choices(token: str):
     if registration.status is RegistrationStatus.CANCELLED:
         flash("This registration is cancelled. Register again before choosing visits.", "error")
         return redirect(url_for("registration.private_page", token=token))
-    form = _with_visits(VisitChoicesForm, event, blocks)()
+    form_class = _with_visits(VisitChoicesForm, event, blocks)
+    if form_class is VisitChoicesForm:
+        flash("Visit choices are closed while seats are being allocated; we will email you your visits.", "info")
+        return redirect(url_for("registration.private_page", token=token))
+    form = form_class()
     if request.method == "GET":
         form.fill_choices(choices_for(registration))
     elif form.validate_on_submit():

@@ -6,6 +6,7 @@ team is placed together on the visit that suits all of them best, where their ra
 the seats allow; otherwise each member gets their own best choice. Whoever gets no seat waits
 on their first choice.
 """
+import hashlib
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class AllocationResult:
 
     seed: int
     blocks: list[BlockResult]
+    # Digest of everything the outcome depends on: a commit must find the same as its preview.
+    fingerprint: str = ""
 
 
 def new_seed() -> int:
@@ -87,7 +90,18 @@ def plan_allocation(event: Event, seed: int) -> AllocationResult:
     for index, block in enumerate(open_blocks(event)):
         served = order if index % 2 == 0 else list(reversed(order))
         results.append(_plan_block(event, block, units, served))
-    return AllocationResult(seed=seed, blocks=results)
+    digest = hashlib.sha256(repr((seed, [(b.block.id if b.block else None, sorted(b.assigned.items()),
+                                          sorted(b.waiting.items()), b.order) for b in results])).encode())
+    return AllocationResult(seed=seed, blocks=results, fingerprint=digest.hexdigest()[:12])
+
+
+def record_preview(event: Event, plan: AllocationResult) -> None:
+    """Keep the preview the organizer saw, so its commit can be checked against it."""
+    for block_result in plan.blocks:
+        db.session.add(VisitAllocation(
+            event_id=event.id, block_id=block_result.block.id if block_result.block else None, seed=plan.seed,
+            report={**block_result.report, "fingerprint": plan.fingerprint}))
+    db.session.flush()
 
 
 def _team_units(registrations: list[Registration]) -> dict[int, list[Registration]]:
@@ -178,7 +192,11 @@ def _report(result: BlockResult, rankings, teams: int, together: int, visits) ->
 
 
 def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -> AllocationResult:
-    """Write the allocation previewed with `seed`: seats, waiting lists in serving order, and emails."""
+    """Write exactly the allocation previewed with `seed`: seats, waiting lists in serving order, emails.
+
+    Refused if anything it depends on (who is registered, their rankings, the seats) changed
+    since that preview: the organizer previews again rather than commit something unseen.
+    """
     now = now or utcnow()
     if event.choices_close_at and now < event.choices_close_at:
         raise VisitError("Choices are still open; allocate after they close.")
@@ -186,6 +204,13 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
     plan = plan_allocation(event, seed)
     if not plan.blocks:
         raise VisitError("Every visit block of this event is already allocated.")
+    previews = db.session.scalars(sa.select(VisitAllocation).where(
+        VisitAllocation.event_id == event.id, VisitAllocation.seed == seed,
+        VisitAllocation.committed_at.is_(None))).all()
+    if not previews:
+        raise VisitError(f"Preview the allocation with seed {seed} before committing it.")
+    if previews[-1].report.get("fingerprint") != plan.fingerprint:
+        raise VisitError("Registrations, rankings or seats changed since that preview; preview again.")
     for block_result in plan.blocks:
         for registration_id in block_result.order:
             registration = db.session.get(Registration, registration_id)
@@ -198,8 +223,9 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
             place.cancelled_at = None
             place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
             db.session.flush()  # insertion order keeps the waiting list in serving order
-        db.session.add(VisitAllocation(event_id=event.id, block_id=block_result.block.id if block_result.block else None,
-                                       seed=seed, report=block_result.report, committed_at=now))
+    for preview in previews:
+        if preview.report.get("fingerprint") == plan.fingerprint:
+            preview.committed_at = now
     db.session.flush()
     notified = {rid for block_result in plan.blocks for rid in block_result.order}
     for registration_id in sorted(notified):

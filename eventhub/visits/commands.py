@@ -1,5 +1,6 @@
 """`flask visits ...` and `flask privacy purge`: allocation, host guest lists, screening-data deletion."""
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import click
@@ -7,8 +8,9 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from eventhub.extensions import db
-from eventhub.models import Event, Visit
-from eventhub.visits.allocation import commit_allocation, new_seed, plan_allocation
+from eventhub.models import Event, Visit, VisitAllocationMode
+from eventhub.templating import moment
+from eventhub.visits.allocation import commit_allocation, new_seed, plan_allocation, record_preview
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.services import VisitError, purge_screening_data
 
@@ -52,8 +54,31 @@ def allocate_command(slug: str, seed: int | None, commit: bool) -> None:
         db.session.commit()
         click.echo(f"Committed with seed {seed}; everyone was emailed their visits.")
     else:
+        record_preview(event, result)
+        db.session.commit()
         click.echo(f"Preview with seed {seed}. To commit exactly this: "
                    f"flask --app app visits allocate --event {slug} --seed {seed} --commit")
+
+
+@visits_cli.command("mode")
+@click.option("--event", "slug", required=True, help="The event's URL slug.")
+@click.option("--first-come", "mode", flag_value="first_come", help="Give seats as choices arrive.")
+@click.option("--lottery", "mode", flag_value="lottery", help="Collect rankings, then allocate fairly.")
+@click.option("--choices-close", type=click.DateTime(formats=["%Y-%m-%d %H:%M"]), default=None,
+              help="With --lottery: when rankings close, in the event's local time (YYYY-MM-DD HH:MM).")
+def mode_command(slug: str, mode: str | None, choices_close) -> None:
+    """Choose how an event gives out visit seats."""
+    event = _event(slug)
+    if mode is None:
+        raise click.UsageError("Say --first-come or --lottery.")
+    if mode == "first_come" and choices_close is not None:
+        raise click.UsageError("--choices-close goes with --lottery.")
+    event.visit_allocation = VisitAllocationMode(mode)
+    event.choices_close_at = (choices_close.replace(tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
+                              if choices_close else None)
+    db.session.commit()
+    when = f"; choices close {moment(event.choices_close_at, event.timezone)}" if event.choices_close_at else ""
+    click.echo(f"{event.title}: visit seats are now given {'first come, first served' if mode == 'first_come' else 'by a fair allocation after choices close'}{when}.")
 
 
 @visits_cli.command("guest-list")

@@ -62,8 +62,18 @@ class Booking:
 # --- choices ------------------------------------------------------------------------------------
 
 
-def save_choices(registration: Registration, choices: BlockChoices, *, first_time: bool = False) -> None:
+def choices_open(event: Event, block_id: int | None, now: datetime) -> bool:
+    """Whether rankings may still change: always where seats go first come, else until choices close."""
+    if first_come_applies(event, block_id):
+        return True
+    return event.choices_close_at is None or now < event.choices_close_at
+
+
+def save_choices(registration: Registration, choices: BlockChoices, *, first_time: bool = False,
+                 now: datetime | None = None) -> None:
     """Replace the person's ranked choices for one block (`first_time`: they have none yet)."""
+    if not choices_open(registration.event, choices.block_id, now or utcnow()):
+        raise VisitError("Visit choices are closed while seats are being allocated; we will email you your visits.")
     if len(choices.visit_ids) > MAX_RANKED or len(set(choices.visit_ids)) != len(choices.visit_ids):
         raise VisitError(f"Rank up to {MAX_RANKED} different visits.")
     # Usually already in the session (the form listed them), so this costs no query.
@@ -392,8 +402,10 @@ def change_choices(
     bookings = []
     for block_choices in choices:
         if block_choices.visit_ids:
-            save_choices(registration, block_choices)
+            save_choices(registration, block_choices, now=now)
         else:
+            if not choices_open(event, block_choices.block_id, now):
+                raise VisitError("Visit choices are closed while seats are being allocated.")
             db.session.execute(sa.delete(VisitChoice).where(
                 VisitChoice.registration_id == registration.id,
                 VisitChoice.visit_id.in_([v.id for v in _visits_in_block(event, block_choices.block_id)]),
