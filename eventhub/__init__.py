@@ -59,11 +59,13 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["slug"] = SlugConverter
     from eventhub.events import bp as events_bp
     from eventhub.registration import bp as registration_bp
+    from eventhub.invites import bp as invites_bp
     from eventhub.visits import bp as visits_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(invites_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

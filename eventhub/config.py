@@ -47,6 +47,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "NETWORK_NAME": env.get("NETWORK_NAME", "Learning Districts Network"),
         "MAIL_FROM": env.get("MAIL_FROM", "Learning Districts Network <events@example.org>"),
+        # The mailbox calendar replies go to: the ORGANIZER of every invitation.
+        "MAIL_ORGANIZER": env.get("MAIL_ORGANIZER", "events@example.org"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

@@ -75,6 +75,13 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
 
+    @app.template_global()
+    def calendar_links(endpoint: str, **values) -> dict:
+        """webcal:// and Google Calendar links to a feed."""
+        from eventhub.invites.views import subscription_links
+
+        return subscription_links(endpoint, **values)
+
     @app.context_processor
     def network():
         """The network's name on every page and email."""

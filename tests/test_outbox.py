@@ -21,8 +21,12 @@ def outbox():
 def test_messages_have_a_text_and_an_html_part_and_proper_headers(make_event, make_registration, mailbox):
     make_registration(make_event(title="Spring Convening"), "ana@example.org", legal_first_name="Ana")
     [message] = mailbox.messages()
-    assert message.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    # A confirmation carries the convening invitation: mixed(alternative(text, html, calendar), invite.ics).
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert [part.get_content_type() for part in alternative.iter_parts()] == ["text/plain", "text/html",
+                                                                              "text/calendar"]
+    assert attachment.get_filename() == "invite.ics"
     assert message["To"] == "Ana García <ana@example.org>"
     assert message["Message-ID"].endswith("@example.org>")
     html = message.get_body(preferencelist=("html",)).get_content()

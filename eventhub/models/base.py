@@ -1,9 +1,15 @@
 """Column types shared by the models: aware UTC timestamps and string-backed enums."""
 import enum
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+
+def new_calendar_uid() -> str:
+    """A calendar UID for something people are invited to: random, stored, never regenerated."""
+    return f"{uuid.uuid4()}@eventhub"
 
 
 def utcnow() -> datetime:

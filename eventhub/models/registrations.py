@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import District
 from eventhub.models.events import Event
 
@@ -109,6 +109,10 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the attendee accepted the visit norms; every seat they are given later carries it.
     visit_norms_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The convening invitation in the attendee's calendar: its UID never changes, its SEQUENCE
+    # rises with every update or cancellation sent.
+    invite_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_calendar_uid)
+    invite_sequence: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()
     district: Mapped[District | None] = relationship()

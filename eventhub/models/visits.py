@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import School
 from eventhub.models.events import AgendaItem, Event
 from eventhub.models.registrations import Registration
@@ -191,6 +191,9 @@ class VisitSeat(db.Model):
     id_type: Mapped[str] = mapped_column(sa.String(50), default="")
     screening_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     screening_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # This seat's invitation in the attendee's calendar (see Registration.invite_uid).
+    invite_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_calendar_uid)
+    invite_sequence: Mapped[int] = mapped_column(default=0)
 
     visit: Mapped[Visit] = relationship()
     registration: Mapped[Registration] = relationship()

@@ -28,8 +28,13 @@ def renderer(name: str):
     return decorate
 
 
-def compose_email(*, to_address: str, to_name: str, subject: str, template: str, context: dict) -> EmailMessage:
-    """Build a text + HTML message from templates/email/<template>.txt and .html."""
+def compose_email(*, to_address: str, to_name: str, subject: str, template: str, context: dict,
+                  calendar: bytes | None = None, method: str | None = None) -> EmailMessage:
+    """Build a text + HTML message from templates/email/<template>.txt and .html.
+
+    With a calendar, the shape clients recognise as an invitation: multipart/mixed holding
+    multipart/alternative (text, html, text/calendar with the iTIP method) and invite.ics.
+    """
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
     message = EmailMessage()
@@ -41,6 +46,10 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if calendar is not None:
+        ics = calendar.decode("utf-8")
+        message.add_alternative(ics, subtype="calendar", params={"method": method})
+        message.add_attachment(ics, subtype="calendar", filename="invite.ics", params={"method": method})
     return message
 
 

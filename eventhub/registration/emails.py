@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, Registration, RegistrationStatus, SeatStatus, Visit, VisitSeat
+from eventhub.invites.calendar import convening_event, invitation, visit_event
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.queries import waitlist_position
@@ -26,6 +27,13 @@ def send_registration_email(registration: Registration, template: str, subject: 
         extra["visit_id"] = visit.id
     queue_deferred(kind=template, to_address=registration.email, subject=subject, renderer_name="registration",
                    payload={"template": template, "extra": extra}, registration=registration)
+
+
+def send_visit_invitation(place: VisitSeat, method: str, reason: str) -> None:
+    """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat."""
+    queue_deferred(kind="visit_invite", to_address=place.registration.email, subject="", renderer_name="registration",
+                   payload={"template": "visit_invite", "extra": {"reason": reason, "method": method},
+                            "place_id": place.id}, registration=place.registration)
 
 
 @renderer("registration")
@@ -57,9 +65,51 @@ def compose_registration_email(message: OutboxMessage):
             template, subject = "registration_waitlisted", f"You're on the waiting list for {event.title}"
         else:
             template, subject = "registration_confirmed", f"You're registered for {event.title}"
-        message.subject = subject
-    return compose_email(to_address=message.to_address, to_name=registration.display_name,
-                         subject=subject, template=f"registration/{template}", context=context)
+    calendar, method = None, None
+    if template in ("registration_confirmed", "registration_promoted"):
+        method = "REQUEST"
+        calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id),
+                                              context["private_url"]),
+                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
+    elif template == "registration_cancelled" and registration.invite_sequence > 0:
+        method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
+        calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id)),
+                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
+    elif template == "visit_invite":
+        place = db.session.get(VisitSeat, message.payload["place_id"])
+        method = extra["method"]
+        _refuse_if_obsolete_invitation(place, method)
+        calendar = invitation(visit_event(place, _next_sequence(VisitSeat, place.id), context["private_url"]),
+                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
+        context.update(place=place, visit=place.visit, method=method, reason=extra.get("reason"))
+        subject = {"REQUEST": "Invitation", "CANCEL": "Cancelled"}[method]
+        if method == "REQUEST" and extra.get("reason") == "updated":
+            subject = "Updated invitation"
+        subject = f"{subject}: School visit: {place.visit.title}"
+    message.subject = subject
+    return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
+                         template=f"registration/{template}", context=context, calendar=calendar, method=method)
+
+
+def _next_sequence(model, row_id: int) -> int:
+    """Take the next SEQUENCE of an invitation (0 for the first), atomically, as the message is composed."""
+    raised = db.session.execute(
+        sa.update(model).where(model.id == row_id)
+        .values(invite_sequence=model.invite_sequence + 1)
+        .returning(model.invite_sequence)
+    ).scalar_one()
+    return raised - 1
+
+
+def _refuse_if_obsolete_invitation(place: VisitSeat, method: str) -> None:
+    """Send an invitation only for a seat still held, and a withdrawal only of an invitation that went out."""
+    if method == "REQUEST" and (place.status is not SeatStatus.CONFIRMED
+                                or place.registration.status is RegistrationStatus.CANCELLED):
+        raise Obsolete("the seat was given up before its invitation went out")
+    if method == "CANCEL" and place.status is SeatStatus.CONFIRMED:
+        raise Obsolete("the seat was taken again before its withdrawal went out")
+    if method == "CANCEL" and place.invite_sequence == 0:
+        raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")
 
 
 # Emails that tell someone they have a place; untrue once the registration is cancelled.

@@ -28,7 +28,7 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.registration.emails import send_registration_email
+from eventhub.registration.emails import send_registration_email, send_visit_invitation
 from eventhub.visits.queries import free_seats
 from eventhub.visits.services import VisitError, _place, first_come_applies
 
@@ -211,6 +211,7 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
         raise VisitError(f"Preview the allocation with seed {seed} before committing it.")
     if previews[-1].report.get("fingerprint") != plan.fingerprint:
         raise VisitError("Registrations, rankings or seats changed since that preview; preview again.")
+    invited = []
     for block_result in plan.blocks:
         for registration_id in block_result.order:
             registration = db.session.get(Registration, registration_id)
@@ -218,11 +219,14 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
             place = _place(registration, db.session.get(Visit, visit_id))
             if registration_id in block_result.assigned:
                 place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
+                invited.append(place)
             else:
                 place.status, place.waitlisted_at = SeatStatus.WAITLISTED, now
             place.cancelled_at = None
             place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
             db.session.flush()  # insertion order keeps the waiting list in serving order
+    for place in invited:
+        send_visit_invitation(place, "REQUEST", "allocated")
     for preview in previews:
         if preview.report.get("fingerprint") == plan.fingerprint:
             preview.committed_at = now

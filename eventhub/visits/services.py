@@ -23,7 +23,7 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.registration.emails import send_registration_email
+from eventhub.registration.emails import send_visit_invitation
 from eventhub.visits.queries import free_seats
 
 MAX_RANKED = 3
@@ -222,6 +222,8 @@ def book_first_come(
             target.status, target.waitlisted_at = SeatStatus.WAITLISTED, now
         target.cancelled_at = None
         db.session.flush()
+    if target is not None and status is SeatStatus.CONFIRMED and target is not held:
+        send_visit_invitation(target, "REQUEST", "booked")
     for place in booking.released:
         promote_visit_waitlist(place.visit, now=now)
     return booking
@@ -244,7 +246,12 @@ def book_all_blocks(registration: Registration, *, now: datetime | None = None,
 
 
 def _cancel_place(place: VisitSeat, now: datetime) -> None:
-    """Mark a seat or waiting place cancelled (the caller promotes if a seat was freed)."""
+    """Mark a seat or waiting place cancelled (the caller promotes if a seat was freed).
+
+    A seat that was in the person's calendar gets its invitation withdrawn (iTIP CANCEL).
+    """
+    if place.status is SeatStatus.CONFIRMED:
+        send_visit_invitation(place, "CANCEL", "cancelled")
     place.status = SeatStatus.CANCELLED
     place.cancelled_at = now
 
@@ -289,8 +296,7 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
                 promote_visit_waitlist(other.visit, now=now)
         place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
         db.session.flush()
-        send_registration_email(place.registration, "visit_promoted",
-                                f"A seat opened up on your visit: {visit.title}", visit=visit)
+        send_visit_invitation(place, "REQUEST", "promoted")
     return heads
 
 

@@ -1,0 +1,6 @@
+"""Calendar invitations (iTIP over email) and subscription feeds; the only feature that touches icalendar."""
+from flask import Blueprint
+
+bp = Blueprint("invites", __name__)
+
+from eventhub.invites import views  # noqa: E402,F401
