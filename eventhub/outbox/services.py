@@ -37,6 +37,8 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
     """
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
+    # Headers are one line: whatever a title or name holds, it cannot add a header of its own.
+    subject, to_name = " ".join(subject.split()), " ".join(to_name.split())
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_FROM"]

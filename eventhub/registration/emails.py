@@ -66,12 +66,12 @@ def compose_registration_email(message: OutboxMessage):
         else:
             template, subject = "registration_confirmed", f"You're registered for {event.title}"
     calendar, method = None, None
-    if template in ("registration_confirmed", "registration_promoted"):
+    if template in ("registration_confirmed", "registration_promoted", "registration_updated"):
         method = "REQUEST"
         calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id),
                                               context["private_url"]),
                               method=method, attendee_email=registration.email, attendee_name=registration.display_name)
-    elif template == "registration_cancelled" and registration.invite_sequence > 0:
+    elif template in ("registration_cancelled", "event_cancelled") and registration.invite_sequence > 0:
         method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
         calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id)),
                               method=method, attendee_email=registration.email, attendee_name=registration.display_name)
@@ -114,7 +114,7 @@ def _refuse_if_obsolete_invitation(place: VisitSeat, method: str) -> None:
 
 # Emails that tell someone they have a place; untrue once the registration is cancelled.
 PLACE_NEWS = {"registration_welcome", "registration_confirmed", "registration_waitlisted", "registration_promoted",
-              "visit_promoted", "visit_allocated"}
+              "registration_updated", "visit_promoted", "visit_allocated"}
 
 
 def _refuse_if_obsolete(template: str, registration: Registration, visit: Visit | None) -> None:

@@ -46,6 +46,16 @@ def clean_text(value):
     return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
+def clean_line(value):
+    """A one-line value: no control characters at all, so it can never add a line to an email header
+    or a calendar; runs of white space become one space."""
+    if not isinstance(value, str):
+        return value
+    breaks = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+    cleaned = "".join(" " if ch in breaks else ch for ch in value if ch in breaks or unicodedata.category(ch) != "Cc")
+    return " ".join(cleaned.split())
+
+
 class ValidEmail:
     """Check an address with email-validator (syntax only: the network is closed to DNS) and normalise it.
 
@@ -67,7 +77,7 @@ def email_field(label: str, required: bool = True) -> EmailField:
     return EmailField(
         label,
         validators=[first, Length(max=254, message="An email address has at most 254 characters."), ValidEmail()],
-        filters=[clean_text],
+        filters=[clean_line],
     )
 
 
@@ -77,7 +87,7 @@ def name_field(label: str, required: bool = True, max_length: int = 100) -> Stri
     return StringField(
         label,
         validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters.")],
-        filters=[clean_text],
+        filters=[clean_line],
     )
 
 
@@ -107,7 +117,7 @@ class AttendeeForm(FlaskForm):
     legal_last_name = name_field("Legal last name")
     preferred_name = name_field("Preferred name", required=False)
     email = email_field("Email")
-    mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE], filters=[clean_text])
+    mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE], filters=[clean_line])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose your role.")])
     title = name_field("Title", required=False, max_length=150)
     district = SelectField("District", choices=[], validators=[InputRequired(message="Choose your district.")])
@@ -132,7 +142,7 @@ class AttendeeForm(FlaskForm):
     )
     emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150)
     emergency_contact_phone = TelField("Emergency contact phone", validators=[Optional(), Length(max=30), PHONE],
-                                       filters=[clean_text])
+                                       filters=[clean_line])
 
     def set_districts(self, districts) -> None:
         """Offer the network's member districts (objects, or bare ids when only checking), then "other"."""

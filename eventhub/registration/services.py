@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from eventhub.events.services import lock_event, registration_window, writes_are_serialised
 from eventhub.extensions import db
-from eventhub.models import AttendeeRole, Event, Registration, RegistrationStatus, Visit, utcnow
+from eventhub.models import AttendeeRole, Event, EventStatus, Registration, RegistrationStatus, Visit, VisitStatus, utcnow
 from eventhub.outbox.services import queue_email
 from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
     LINK_REMINDER_INTERVAL,
@@ -30,6 +30,7 @@ from eventhub.urls import external_url
 from eventhub.visits.queries import free_seats
 from eventhub.visits.services import (
     BlockChoices,
+    cancel_visit,
     book_first_come,
     first_come_applies,
     Screening,
@@ -392,3 +393,51 @@ def _refuse_after_event(event: Event, now: datetime) -> None:
         raise EventEnded("This event is over, so the registration can no longer be changed.")
 
 
+
+
+# --- organizer changes to the event -----------------------------------------------------------------
+
+EVENT_CALENDAR_FIELDS = {"title", "starts_on", "ends_on", "venue_name", "venue_address"}
+
+
+def update_event_details(event: Event, **changes) -> int:
+    """Change the event; when its dates, venue or title change, every confirmed attendee's calendar updates."""
+    unknown = set(changes) - EVENT_CALENDAR_FIELDS - {"summary", "registration_opens_at", "registration_closes_at",
+                                                      "capacity"}
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    moved = any(getattr(event, name) != value for name, value in changes.items() if name in EVENT_CALENDAR_FIELDS)
+    for name, value in changes.items():
+        setattr(event, name, value)
+    if event.ends_on < event.starts_on:
+        raise RegistrationError("An event must end on or after the day it starts.")
+    db.session.flush()
+    if "capacity" in changes:
+        promote_from_waitlist(event)
+    if not moved:
+        return 0
+    confirmed = _confirmed_registrations(event)
+    for registration in confirmed:
+        send_registration_email(registration, "registration_updated", f"Updated: {event.title}")
+    return len(confirmed)
+
+
+def cancel_event(event: Event, *, now: datetime | None = None) -> int:
+    """Call the event off: its status changes, every visit seat is withdrawn, and everyone confirmed is told."""
+    now = now or utcnow()
+    lock_event(event)
+    event.status = EventStatus.CANCELLED
+    for visit in event.visits:
+        if visit.status is VisitStatus.SCHEDULED:
+            cancel_visit(visit, now=now)
+    confirmed = _confirmed_registrations(event)
+    for registration in confirmed:
+        send_registration_email(registration, "event_cancelled", f"Cancelled: {event.title}")
+    db.session.flush()
+    return len(confirmed)
+
+
+def _confirmed_registrations(event: Event) -> list[Registration]:
+    """Everyone holding a seat at the event."""
+    return list(db.session.scalars(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)))

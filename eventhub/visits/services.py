@@ -429,3 +429,53 @@ def change_choices(
     acknowledge_norms(registration, now=now)
     db.session.flush()
     return bookings
+
+
+# --- organizer changes ---------------------------------------------------------------------------
+
+# Changes that move a visit in people's calendars; they get an updated invitation.
+CALENDAR_FIELDS = {"starts_at", "ends_at", "school", "meeting_point", "bus_departs_at", "title"}
+EDITABLE_FIELDS = CALENDAR_FIELDS | {"focus", "topics", "transport", "host_contact_name", "host_contact_email",
+                                     "host_contact_phone", "lunch_provided"}
+
+
+def update_visit(visit: Visit, **changes) -> int:
+    """Change a visit; when its time, place or title changes, everyone seated gets an updated invitation.
+
+    Returns how many people are notified (the "N attendees will be notified" of the back office).
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    moved = any(getattr(visit, name) != value for name, value in changes.items() if name in CALENDAR_FIELDS)
+    for name, value in changes.items():
+        setattr(visit, name, value)
+    if visit.ends_at <= visit.starts_at:
+        raise VisitError("A visit must end after it starts.")
+    db.session.flush()
+    if not moved:
+        return 0
+    seated = _seated(visit)
+    for place in seated:
+        send_visit_invitation(place, "REQUEST", "updated")
+    return len(seated)
+
+
+def cancel_visit(visit: Visit, *, now: datetime | None = None) -> int:
+    """Call a visit off: every seat and waiting place is cancelled; those seated get a CANCEL."""
+    now = now or utcnow()
+    lock_event(visit.event)
+    visit.status = VisitStatus.CANCELLED
+    places = list(db.session.scalars(
+        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status != SeatStatus.CANCELLED)))
+    seated = sum(1 for p in places if p.status is SeatStatus.CONFIRMED)
+    for place in places:
+        _cancel_place(place, now)
+    db.session.flush()
+    return seated
+
+
+def _seated(visit: Visit) -> list[VisitSeat]:
+    """Confirmed seats of a visit."""
+    return list(db.session.scalars(
+        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.CONFIRMED)))

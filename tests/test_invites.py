@@ -1,0 +1,254 @@
+"""Calendar invitations that real clients honour, checked with two independent parsers, and the feeds."""
+import email
+import email.policy
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+import vobject
+from icalendar import Calendar
+
+from conftest import attendee, event_start, free_port, place_of, private_link
+from eventhub.extensions import db
+from eventhub.models import Registration, SeatStatus
+from eventhub.registration.services import cancel_registration, register, update_event_details
+from eventhub.visits.services import BlockChoices, cancel_visit, change_choices, update_visit
+
+ORGANIZER = "mailto:events@example.org"
+
+
+def invitation_parts(message):
+    """(MIME method, calendar text) of an invitation email, after checking its MIME shape."""
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = list(message.iter_parts())
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, html, calendar = list(alternative.iter_parts())
+    assert (text.get_content_type(), html.get_content_type(), calendar.get_content_type()) == (
+        "text/plain", "text/html", "text/calendar")
+    assert calendar.get_param("charset").lower() == "utf-8"
+    assert attachment.get_filename() == "invite.ics" and attachment.get_content_type() == "text/calendar"
+    assert attachment.get_content() == calendar.get_content()
+    assert attachment.get_param("method") == calendar.get_param("method")
+    return calendar.get_param("method"), calendar.get_content()
+
+
+def check_itip(message, method: str) -> dict:
+    """Parse with icalendar and vobject and check the iTIP rules; return the event's facts."""
+    mime_method, text = invitation_parts(message)
+    assert mime_method == method
+    calendar = Calendar.from_ical(text)
+    assert str(calendar["METHOD"]) == method
+    [event] = calendar.walk("VEVENT")
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "SUMMARY", "DTSTART", "ORGANIZER", "ATTENDEE"):
+        assert name in event, f"{method} lacks {name}"
+    assert str(event["ORGANIZER"]) == ORGANIZER
+    attendee = event["ATTENDEE"]
+    assert not isinstance(attendee, list), "one attendee per invitation"
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION" and attendee.params["RSVP"] == "TRUE"
+    assert attendee.params["ROLE"] == "REQ-PARTICIPANT" and attendee.params["CN"]
+    if method == "CANCEL":
+        assert str(event["STATUS"]) == "CANCELLED"
+    second = vobject.readOne(text)  # an independent parser must agree
+    assert second.vevent.uid.value == str(event["UID"])
+    assert int(second.vevent.sequence.value) == int(event["SEQUENCE"])
+    assert second.vevent.summary.value == str(event["SUMMARY"])
+    return {"uid": str(event["UID"]), "sequence": int(event["SEQUENCE"]), "summary": str(event["SUMMARY"]),
+            "start": event.decoded("DTSTART"), "end": event.decoded("DTEND"),
+            "location": str(event.get("LOCATION", "")), "description": str(event.get("DESCRIPTION", "")),
+            "cn": attendee.params["CN"], "vobject": second}
+
+
+def invitations(mailbox, address):
+    """The invitation emails one person received, oldest first."""
+    return [m for m in mailbox.to(address) if m.get_content_type() == "multipart/mixed"]
+
+
+def test_a_confirmation_is_an_invitation_to_an_all_day_convening(make_event, make_registration, mailbox):
+    event = make_event(title="Spring Convening", starts_on=date(2031, 4, 8), ends_on=date(2031, 4, 10),
+                       venue_name="Harbor Hall", venue_address="1 Pier Rd, Duluth, MN")
+    registration = make_registration(event, "ana@example.org")
+    [message] = invitations(mailbox, "ana@example.org")
+    facts = check_itip(message, "REQUEST")
+    assert facts["uid"] == registration.invite_uid and facts["sequence"] == 0
+    assert facts["start"] == date(2031, 4, 8) and facts["end"] == date(2031, 4, 11)  # exclusive end
+    assert facts["location"] == "Harbor Hall, 1 Pier Rd, Duluth, MN"
+    assert f"/events/{event.slug}" in facts["description"] and "Central Time (America/Chicago)" in facts["description"]
+    body = message.get_body(("plain",)).get_content()
+    assert "April 8–10, 2031" in body and "/r/" in body
+
+
+def test_a_waiting_list_place_sends_no_invitation(make_event, make_registration, mailbox):
+    event = make_event(capacity=0)
+    make_registration(event, "ana@example.org")
+    assert invitations(mailbox, "ana@example.org") == []
+
+
+def test_a_visit_at_nine_in_chicago_reads_nine_in_chicago(make_event, make_visit, book, mailbox):
+    event = make_event(timezone="America/Chicago")
+    visit = make_visit(event, start="09:00", end="11:30")
+    book(event, "ana@example.org", visit)
+    [convening, visit_invite] = invitations(mailbox, "ana@example.org")
+    facts = check_itip(visit_invite, "REQUEST")
+    chicago = ZoneInfo("America/Chicago")
+    assert (facts["start"].astimezone(chicago).hour, facts["start"].astimezone(chicago).minute) == (9, 0)
+    assert facts["vobject"].vevent.dtstart.value.astimezone(chicago).hour == 9
+    assert visit_invite["Subject"] == f"Invitation: School visit: {visit.title}"
+    assert "9:00 AM" in visit_invite.get_body(("plain",)).get_content()
+
+
+def test_the_whole_change_sequence_over_real_smtp(make_app, make_event, make_visit, book, smtp_server):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        event = make_event()
+        morning = make_visit(event, title="Morning visit", seats=5)
+        other = make_visit(event, block=morning.block, title="Other visit", seats=5)
+        person = book(event, "ana@example.org", morning)
+
+        def received():
+            return [email.message_from_bytes(e.content, policy=email.policy.default)
+                    for e in smtp_server.handler.received]
+
+        convening0, visit0 = [check_itip(m, "REQUEST") for m in received()]
+        # The organizer moves the visit an hour later: same UID, higher SEQUENCE, the new time.
+        assert update_visit(morning, starts_at=morning.starts_at + timedelta(hours=1),
+                            ends_at=morning.ends_at + timedelta(hours=1)) == 1
+        db.session.commit()
+        moved = check_itip(received()[-1], "REQUEST")
+        assert (moved["uid"], moved["sequence"]) == (visit0["uid"], visit0["sequence"] + 1)
+        assert moved["start"] == visit0["start"] + timedelta(hours=1)
+        assert received()[-1]["Subject"].startswith("Updated invitation")
+        # The attendee switches visits: CANCEL for the old one, REQUEST for the new one.
+        change_choices(person, [BlockChoices(morning.block_id, [other.id])])
+        db.session.commit()
+        withdrawn, new_visit = received()[-2:]
+        withdrawn = check_itip(withdrawn, "CANCEL")
+        assert (withdrawn["uid"], withdrawn["sequence"]) == (visit0["uid"], moved["sequence"] + 1)
+        new_visit = check_itip(new_visit, "REQUEST")
+        assert new_visit["uid"] != visit0["uid"] and new_visit["sequence"] == 0
+        # The venue changes: the convening moves in the calendar.
+        assert update_event_details(event, venue_name="New Hall") == 1
+        db.session.commit()
+        venue = check_itip(received()[-1], "REQUEST")
+        assert (venue["uid"], venue["sequence"]) == (convening0["uid"], 1) and venue["location"].startswith("New Hall")
+        # The attendee cancels: both the convening and the visit leave the calendar.
+        cancel_registration(person)
+        db.session.commit()
+        last = received()[-2:]
+        methods = sorted(invitation_parts(m)[0] for m in last)
+        assert methods == ["CANCEL", "CANCEL"]
+        facts = {check_itip(m, "CANCEL")["uid"]: check_itip(m, "CANCEL")["sequence"] for m in last}
+        assert facts == {convening0["uid"]: 2, new_visit["uid"]: 1}
+
+
+def test_cancelling_a_visit_or_the_event_withdraws_the_invitations(make_event, make_visit, book, mailbox):
+    event = make_event()
+    visit = make_visit(event)
+    person = book(event, "ana@example.org", visit)
+    assert cancel_visit(visit) == 1
+    db.session.commit()
+    assert place_of(person, visit).status is SeatStatus.CANCELLED
+    check_itip(invitations(mailbox, "ana@example.org")[-1], "CANCEL")
+    other = make_visit(event, start="13:00", end="15:00")
+    book(event, "ben@example.org", other)
+    from eventhub.registration.services import cancel_event
+
+    assert cancel_event(event) == 2
+    db.session.commit()
+    ben = [check_itip(m, method) for m, method in zip(invitations(mailbox, "ben@example.org")[-2:],
+                                                      ("CANCEL", "CANCEL"))]
+    assert {f["summary"] for f in ben} == {event.title, f"School visit: {other.title}"}
+
+
+def test_text_that_breaks_calendars_round_trips_exactly(make_event, make_visit, mailbox):
+    from eventhub.registration.services import VisitRequest
+
+    event = make_event(title="Convening: Zürich 北京; \"Spring\", \\ edition", venue_name="Hall, Room; 1")
+    visit = make_visit(event, title="Visit\r\nATTENDEE:mailto:evil@example.org")
+    name = dict(legal_first_name="José; Jr.", legal_last_name="O'Brien, \"JJ\"")
+    register(event, attendee("jose@example.org", **name),
+             visits=VisitRequest(choices=[BlockChoices(visit.block_id, [visit.id])], norms_acknowledged=True))
+    db.session.commit()
+    convening, visit_invite = invitations(mailbox, "jose@example.org")
+    facts = check_itip(convening, "REQUEST")
+    assert facts["summary"] == event.title
+    assert facts["location"].startswith("Hall, Room; 1")
+    assert facts["cn"] == "José; Jr. O'Brien, 'JJ'"  # a parameter cannot hold a double quote
+    visit_facts = check_itip(visit_invite, "REQUEST")  # one ATTENDEE only: nothing was injected
+    assert visit_facts["summary"] == "School visit: " + visit.title.replace("\r\n", "\n")  # a line break, as text
+    assert visit_invite["To"].addresses[0].addr_spec == "jose@example.org"
+
+
+def test_names_with_line_breaks_cannot_reach_a_header(client, make_event, mailbox):
+    event = make_event()
+    client.post(f"/events/{event.slug}/register", data={
+        "legal_first_name": "Ana\r\nBcc: victim@example.org", "legal_last_name": "García", "email": "ana@example.org",
+        "role": "teacher", "district": str(event.hosts[0].id), "photo_consent": "no"})
+    [message] = mailbox.to("ana@example.org")
+    assert message["Bcc"] is None
+    assert db.session.scalar(sa.select(Registration.legal_first_name)) == "Ana Bcc: victim@example.org"
+
+
+def test_the_public_feed_is_a_subscription_not_an_invitation(client, make_event, make_agenda_item, make_visit):
+    event = make_event(title="Spring Convening")
+    make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
+    make_visit(event, title="Laptops", start="13:00", end="15:00")
+    response = client.get(f"/events/{event.slug}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    assert "METHOD" not in calendar
+    assert str(calendar["X-WR-CALNAME"]) == "Spring Convening" and str(calendar["NAME"]) == "Spring Convening"
+    assert "REFRESH-INTERVAL" in calendar
+    events = calendar.walk("VEVENT")
+    assert {"Opening plenary", "School visit: Laptops"} <= {str(e["SUMMARY"]) for e in events}
+    assert not any("ATTENDEE" in e or "ORGANIZER" in e for e in events)
+    vobject.readOne(response.get_data(as_text=True))
+    again = client.get(f"/events/{event.slug}/calendar.ics", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert response.headers["Last-Modified"]
+
+
+def test_the_personal_feed_uses_the_invitations_uids(client, make_event, make_visit, mailbox):
+    event = make_event()
+    visit = make_visit(event)
+    client.post(f"/events/{event.slug}/register", data={
+        "legal_first_name": "Ana", "legal_last_name": "García", "email": "ana@example.org", "role": "teacher",
+        "district": str(event.hosts[0].id), "photo_consent": "no", f"visit_{visit.block_id}_1": visit.id,
+        "norms": "y"})
+    link = private_link(mailbox.to("ana@example.org")[0])
+    page = client.get(link).get_data(as_text=True)
+    assert "webcal://" in page and "calendar.google.com" in page
+    feed = Calendar.from_ical(client.get(f"{link}/calendar.ics").data)
+    assert "METHOD" not in feed
+    registration = db.session.scalar(sa.select(Registration))
+    uids = {str(e["UID"]) for e in feed.walk("VEVENT")}
+    assert registration.invite_uid in uids and place_of(registration, visit).invite_uid in uids
+    assert not any("ATTENDEE" in e for e in feed.walk("VEVENT"))
+    assert client.get("/r/not-a-token/calendar.ics").status_code == 404
+
+
+def test_the_event_page_offers_the_feed(client, make_event):
+    event = make_event()
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert f"webcal://eventhub.test/events/{event.slug}/calendar.ics" in page
+    assert "calendar.google.com/calendar/r?cid=webcal%3A%2F%2Feventhub.test" in page
+
+
+def test_a_burst_of_registrations_while_smtp_is_down_loses_nothing(make_app, make_event, smtp_server):
+    from eventhub.outbox.delivery import deliver_pending
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with app.app_context():
+        event = make_event()
+        for n in range(25):
+            register(event, attendee(f"p{n}@example.org"))
+            db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 25
+        assert smtp_server.handler.received == []
+        app.config["MAIL_PORT"] = smtp_server.port
+        report = deliver_pending(db.engine, app.config)
+        assert len(report.sent) == 25 and report.failed == {}
+        assert deliver_pending(db.engine, app.config).sent == []
+        ids = [email.message_from_bytes(e.content, policy=email.policy.default)["Message-ID"]
+               for e in smtp_server.handler.received]
+        assert len(ids) == len(set(ids)) == 25
