@@ -65,7 +65,9 @@ def test_a_registration_survives_a_mail_server_that_is_down(make_app, make_event
 
         # The server is back: `flask mail deliver` sends what waited, and only once.
         app.config["MAIL_PORT"] = smtp_server.port
-        result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        waiting = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        assert waiting.output.startswith("0 sent, 0 failed")  # still backing off after the failure
+        result = app.test_cli_runner().invoke(args=["mail", "deliver", "--retry-now"])
         assert result.exit_code == 0, result.output
         assert "1 sent, 0 failed" in result.output
         assert app.test_cli_runner().invoke(args=["mail", "deliver"]).output.startswith("0 sent")
@@ -77,7 +79,7 @@ def test_mail_deliver_reports_failures_with_a_nonzero_exit(make_app, make_event,
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     with app.app_context():
         make_registration(make_event())
-        result = app.test_cli_runner().invoke(args=["mail", "deliver"])
+        result = app.test_cli_runner().invoke(args=["mail", "deliver", "--retry-now"])
         assert result.exit_code == 1
         assert "0 sent, 1 failed" in result.output
 
@@ -86,7 +88,7 @@ def test_a_message_that_keeps_failing_is_marked_failed(make_app, make_event, mak
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
     with app.app_context():
         make_registration(make_event())
-        deliver_pending(db.engine, app.config)
+        deliver_pending(db.engine, app.config, ignore_backoff=True)
         [message] = outbox()
         assert message.status is OutboxStatus.FAILED and message.attempts == 2
 
@@ -183,3 +185,36 @@ def test_a_failed_connection_does_not_reopen_what_another_deliverer_sent(app, ma
     assert report.failed == {}
     [message] = outbox()
     assert (message.status, message.attempts) == (OutboxStatus.SENT, 0)
+
+
+def test_failures_back_off_before_the_next_try(make_app, make_event, make_registration, smtp_server):
+    from datetime import timedelta
+
+    from eventhub.models import utcnow
+    from eventhub.outbox.delivery import backoff
+
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120] and backoff(30) == timedelta(hours=1)
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    with app.app_context():
+        make_registration(make_event())
+        [message] = outbox()
+        assert message.attempts == 1 and message.next_attempt_at > utcnow()
+        app.config["MAIL_PORT"] = smtp_server.port
+        assert deliver_pending(db.engine, app.config).sent == []  # not due yet
+        assert deliver_pending(db.engine, app.config, now=utcnow() + timedelta(seconds=31)).sent == [message.id]
+
+
+def test_many_messages_go_over_one_connection(make_app, make_event, make_registration, smtp_server, monkeypatch):
+    from eventhub.outbox import delivery
+
+    app = make_app(MAIL_SEND_ON_COMMIT=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    opened = []
+    real_open = delivery.SMTPTransport.open
+    monkeypatch.setattr(delivery.SMTPTransport, "open", lambda self: (opened.append(1), real_open(self))[1])
+    monkeypatch.setattr(delivery, "BATCH_SIZE", 7)
+    with app.app_context():
+        event = make_event()
+        for n in range(30):
+            make_registration(event, f"p{n}@example.org")
+        report = deliver_pending(db.engine, app.config)
+        assert len(report.sent) == 30 and len(opened) == 1

@@ -45,6 +45,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set while one deliverer holds the message; a stale claim is taken back.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After a failure, not tried again before this (backing off while the mail server is down).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped["Registration | None"] = relationship()  # noqa: F821

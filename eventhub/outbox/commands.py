@@ -12,9 +12,11 @@ mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
 
 
 @mail_cli.command("deliver")
-def deliver_command() -> None:
-    """Send every pending message (safe to run from cron, and twice at once)."""
-    report = deliver_pending(db.engine, current_app.config)
+@click.option("--retry-now", is_flag=True,
+              help="Also retry messages still waiting out their backoff (e.g. once the mail server is fixed).")
+def deliver_command(retry_now: bool) -> None:
+    """Send every message that is due (safe to run from cron, and twice at once)."""
+    report = deliver_pending(db.engine, current_app.config, ignore_backoff=retry_now)
     click.echo(report.summary)
     for message_id, error in report.failed.items():
         click.echo(f"  message {message_id}: {error}", err=True)

@@ -89,72 +89,105 @@ class DeliveryReport:
         return text + (f", {len(self.skipped)} no longer true and skipped" if self.skipped else "")
 
 
-def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now: datetime | None = None) -> DeliveryReport:
-    """Claim pending messages one by one, send them, and record the outcome.
+# Messages claimed at a time; each batch goes over one SMTP connection.
+BATCH_SIZE = 100
+# Waits after the 1st, 2nd, 3rd... failure: 30 s, 1 min, 2 min, ... at most an hour.
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
 
-    Runs in its own session so that it can be called right after another
-    transaction commits. Claiming is a conditional UPDATE, so two deliverers
-    running at once never send the same message.
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after `attempts` failed tries."""
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now: datetime | None = None,
+                    ignore_backoff: bool = False) -> DeliveryReport:
+    """Claim due messages in batches, send each batch over one connection, and record every outcome.
+
+    Runs in its own session so that it can be called right after another transaction commits.
+    Claiming is one UPDATE of pending rows (on PostgreSQL over `FOR UPDATE SKIP LOCKED`), so
+    deliverers running at once share the work and never send a message twice.
     """
     now = now or utcnow()
     report = DeliveryReport()
     with Session(engine) as session:
         _release_stale_claims(session, now)
-        query = sa.select(OutboxMessage.id).where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.attempts < config["MAIL_MAX_ATTEMPTS"],
-        )
-        if ids is not None:
-            query = query.where(OutboxMessage.id.in_(ids))
-        candidates = session.scalars(query.order_by(OutboxMessage.id)).all()
-        session.commit()
-        if not candidates:
-            return report
-        transport = transport_for(config)
+        transport = None
         try:
-            transport.open()
-        except (smtplib.SMTPException, OSError) as exc:
-            for message_id in candidates:
-                # Only messages still pending: another deliverer may have sent some meanwhile.
-                if _record_failure(session, message_id, f"could not connect: {exc}", config, OutboxStatus.PENDING):
-                    report.failed[message_id] = str(exc)
-            return report
-        try:
-            for message_id in candidates:
-                if not _claim(session, message_id):
-                    continue
-                message = session.get(OutboxMessage, message_id)
-                if not message.raw:
+            while claimed := _claim_batch(session, config, ids, now, ignore_backoff):
+                if transport is None:
+                    transport = transport_for(config)
                     try:
-                        _render_in_own_session(message_id)
-                    except Obsolete as reason:
-                        session.rollback()
-                        _mark_skipped(session, message_id, str(reason))
-                        report.skipped.append(message_id)
-                        continue
-                    except Exception as exc:  # a broken template must not stop the other messages
-                        session.rollback()
-                        _record_failure(session, message_id, f"could not compose: {exc!r}", config,
-                                        OutboxStatus.SENDING)
-                        report.failed[message_id] = repr(exc)
-                        continue
-                    session.refresh(message)
-                try:
-                    transport.send(message)
-                except (smtplib.SMTPException, OSError) as exc:
-                    session.rollback()
-                    _record_failure(session, message_id, str(exc), config, OutboxStatus.SENDING)
-                    report.failed[message_id] = str(exc)
-                    continue
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.attempts += 1
-                message.last_error = ""
-                session.commit()
-                report.sent.append(message_id)
+                        transport.open()
+                    except (smtplib.SMTPException, OSError) as exc:
+                        transport = None
+                        for message_id in claimed:
+                            if _record_failure(session, message_id, f"could not connect: {exc}", config, now):
+                                report.failed[message_id] = str(exc)
+                        break  # the rest waits for the next run
+                for message_id in claimed:
+                    _deliver_one(session, transport, message_id, config, now, report)
         finally:
-            transport.close()
+            if transport is not None:
+                transport.close()
     return report
+
+
+def _claim_batch(session: Session, config, ids, now: datetime, ignore_backoff: bool) -> list[int]:
+    """Move up to BATCH_SIZE due messages from pending to sending; return the ids this run holds."""
+    due = sa.select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.attempts < config["MAIL_MAX_ATTEMPTS"],
+    )
+    if not ignore_backoff:
+        due = due.where(sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+    if ids is not None:
+        due = due.where(OutboxMessage.id.in_(ids))
+    due = due.order_by(OutboxMessage.id).limit(BATCH_SIZE)
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.scalars(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
+        .returning(OutboxMessage.id)
+    ).all()
+    session.commit()
+    return sorted(claimed)
+
+
+def _deliver_one(session: Session, transport, message_id: int, config, now: datetime, report) -> None:
+    """Compose if deferred, send, and record the outcome of one claimed message."""
+    message = session.get(OutboxMessage, message_id)
+    if not message.raw:
+        try:
+            _render_in_own_session(message_id)
+        except Obsolete as reason:
+            session.rollback()
+            _mark_skipped(session, message_id, str(reason))
+            report.skipped.append(message_id)
+            return
+        except Exception as exc:  # a broken template must not stop the other messages
+            session.rollback()
+            _record_failure(session, message_id, f"could not compose: {exc!r}", config, now)
+            report.failed[message_id] = repr(exc)
+            return
+        session.refresh(message)
+    try:
+        transport.send(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        session.rollback()
+        _record_failure(session, message_id, str(exc), config, now)
+        report.failed[message_id] = str(exc)
+        return
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.attempts += 1
+    message.last_error = ""
+    message.claimed_at = None
+    session.commit()
+    report.sent.append(message_id)
 
 
 def _render_in_own_session(message_id: int) -> None:
@@ -180,33 +213,25 @@ def _mark_skipped(session: Session, message_id: int, reason: str) -> None:
     session.commit()
 
 
-def _claim(session: Session, message_id: int) -> bool:
-    """Move one message from pending to sending; False if someone else got it first."""
-    # Stamped now, not when the run began, so a long batch never looks like a dead deliverer.
-    result = session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
-    )
-    session.commit()
-    return result.rowcount == 1
+def _record_failure(session: Session, message_id: int, error: str, config, now: datetime) -> bool:
+    """Count a failed attempt on a message this run holds: back to pending after a backoff, or failed.
 
-
-def _record_failure(session: Session, message_id: int, error: str, config, expected: OutboxStatus) -> bool:
-    """Count a failed attempt: back to pending, or failed after the last one. Only if still `expected`."""
-    exhausted = OutboxMessage.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]
-    result = session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == expected)
-        .values(
-            attempts=OutboxMessage.attempts + 1,
-            last_error=error[:2000],
-            claimed_at=None,
-            status=sa.case((exhausted, OutboxStatus.FAILED.value), else_=OutboxStatus.PENDING.value),
-        )
-    )
+    False when the message is no longer this run's (another deliverer finished it meanwhile).
+    """
+    session.expire_all()
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status is not OutboxStatus.SENDING:
+        return False
+    message.attempts += 1
+    message.last_error = error[:2000]
+    message.claimed_at = None
+    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.FAILED
+    else:
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = now + backoff(message.attempts)
     session.commit()
-    return result.rowcount == 1
+    return True
 
 
 def _release_stale_claims(session: Session, now: datetime) -> None:
