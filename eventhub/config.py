@@ -59,6 +59,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAIL_DIR": env.get("MAIL_DIR") or str(Path(instance_path) / "mail"),
         "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", True),
         "FORM_CACHE_SECONDS": _int("FORM_CACHE_SECONDS", 5),
+        # With Redis, email (and later batch printing) runs in `rq worker` processes.
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RQ_QUEUE": env.get("RQ_QUEUE", "eventhub"),
         # Unset means: Secure in production, not over http://127.0.0.1 in development.
         "SESSION_COOKIE_SECURE": (
             _flag("SESSION_COOKIE_SECURE") if os.environ.get("SESSION_COOKIE_SECURE") else None

@@ -69,6 +69,7 @@ def make_app(database_url, tmp_path):
             "WTF_CSRF_ENABLED": False,
             "MAIL_DIR": str(tmp_path / "mail"),
             "MAIL_SERVER": None,
+            "REDIS_URL": None,
             "BASE_URL": "http://eventhub.test",
             "SERVER_NAME": None,
             "FORM_CACHE_SECONDS": 0,  # tests change seats between requests; the cache has its own test

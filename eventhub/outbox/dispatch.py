@@ -48,6 +48,11 @@ def _deliver_after_commit(session) -> None:
     config = current_app.config
     if not config["MAIL_SEND_ON_COMMIT"]:
         return
+    if config.get("REDIS_URL"):
+        from eventhub.outbox.jobs import enqueue_delivery
+
+        enqueue_delivery(config, ids)
+        return
     try:
         report = deliver_pending(db.engine, config, ids=ids)
     except Exception:  # the registration is committed; mail waits for `flask mail deliver`
