@@ -252,3 +252,16 @@ def test_a_burst_of_registrations_while_smtp_is_down_loses_nothing(make_app, mak
         ids = [email.message_from_bytes(e.content, policy=email.policy.default)["Message-ID"]
                for e in smtp_server.handler.received]
         assert len(ids) == len(set(ids)) == 25
+
+
+def test_the_public_feed_follows_every_change_of_the_agenda(client, make_event, make_agenda_item):
+    event = make_event()
+    item = make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
+    first = client.get(f"/events/{event.slug}/calendar.ics")
+    assert b"Opening plenary" in first.data
+    item.title = "Welcome plenary"
+    db.session.commit()
+    second = client.get(f"/events/{event.slug}/calendar.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and b"Welcome plenary" in second.data
+    make_agenda_item(event, event.starts_on, "10:30", "11:00", title="Coffee")
+    assert b"Coffee" in client.get(f"/events/{event.slug}/calendar.ics").data

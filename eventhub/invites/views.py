@@ -1,6 +1,9 @@
 """Subscription feeds: the public agenda of an event and an attendee's own programme."""
 import hashlib
+from datetime import UTC
 from urllib.parse import quote
+
+import sqlalchemy as sa
 
 from flask import Response, abort, request
 
@@ -14,7 +17,8 @@ from eventhub.invites.calendar import (
     public_visit_event,
     visit_event,
 )
-from eventhub.models import RegistrationStatus, SeatStatus
+from eventhub.extensions import db
+from eventhub.models import AgendaItem, RegistrationStatus, SeatStatus, Visit
 from eventhub.registration.links import registration_for_token
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
@@ -22,19 +26,46 @@ from eventhub.visits.queries import places_for, visits_by_block
 
 @bp.get("/events/<slug:slug>/calendar.ics")
 def event_feed(slug: str):
-    """The event's public agenda and visits; no attendees."""
+    """The event's public agenda and visits; no attendees. Built once per change, then served from memory."""
     event = public_event(slug) or abort(404, "There is no event at this address.")
-    stamp = event.updated_at
-    items = [item for _, day in agenda_by_day(event) for item in day]
-    visits = [visit for _, block in visits_by_block(event) for visit in block]
-    stamp = max([stamp, *(v.updated_at for v in visits)])
-    components = [agenda_event(item, stamp) for item in items] + [public_visit_event(v, stamp) for v in visits]
-    return _calendar_response(feed(event.title, components), stamp, private=False)
+    version = feed_version(event)
+    key = (db.engine.url.render_as_string(), event.id)
+    body = _public_feeds.get(key + version)
+    if body is None:
+        stamp = version[0]
+        items = [item for _, day in agenda_by_day(event) for item in day]
+        visits = [visit for _, block in visits_by_block(event) for visit in block]
+        components = [agenda_event(item, stamp) for item in items] + [public_visit_event(v, stamp) for v in visits]
+        body = feed(event.title, components)
+        # Keep one version per event: the newest.
+        for old in [k for k in _public_feeds if k[:2] == key]:
+            _public_feeds.pop(old, None)
+        _public_feeds[key + version] = body
+    return _calendar_response(body, version[0], private=False)
+
+
+# Built public feeds per (database, event id, version); clients poll them far more often than they change.
+_public_feeds: dict[tuple, bytes] = {}
+
+
+def feed_version(event) -> tuple:
+    """What the public feed depends on, in one query: the latest change and the counts."""
+    agenda = db.session.execute(sa.select(sa.func.max(AgendaItem.updated_at), sa.func.count(AgendaItem.id))
+                                .where(AgendaItem.event_id == event.id)).one()
+    visits = db.session.execute(sa.select(sa.func.max(Visit.updated_at), sa.func.count(Visit.id))
+                                .where(Visit.event_id == event.id)).one()
+    latest = max(m for m in (event.updated_at, agenda[0], visits[0]) if m is not None)
+    if latest.tzinfo is None:  # SQLite's max() comes back as a naive UTC value
+        latest = latest.replace(tzinfo=UTC)
+    return latest, agenda[1], visits[1]
 
 
 @bp.get("/r/<token>/calendar.ics")
 def personal_feed(token: str):
-    """An attendee's convening, the agenda, and their visit seats, with the same UIDs as their invitations."""
+    """An attendee's convening and their visit seats, with the same UIDs as their invitations.
+
+    The agenda itself is the public feed's; sessions join this one once attendees can choose them.
+    """
     registration = registration_for_token(token)
     if registration is None:
         abort(404, "This private link is not valid.")
@@ -44,7 +75,6 @@ def personal_feed(token: str):
         stamp = max(stamps)
         components.append(convening_event(registration, last_sent_sequence(registration.invite_sequence),
                                           stamp=stamp))
-        components += [agenda_event(item, stamp) for _, day in agenda_by_day(event) for item in day]
         for place in places_for(registration):
             if place.status is SeatStatus.CONFIRMED:
                 stamps += [place.confirmed_at, place.visit.updated_at]

@@ -130,6 +130,7 @@ class AgendaItem(db.Model):
     room: Mapped[str] = mapped_column(sa.String(120), default="")
     kind: Mapped[AgendaKind] = mapped_column(str_enum(AgendaKind), default=AgendaKind.OTHER)
     topic: Mapped[str | None] = mapped_column(sa.String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="agenda_items")
 

@@ -62,7 +62,7 @@ def places_for(registration: Registration) -> list[VisitSeat]:
             sa.select(VisitSeat)
             .join(Visit)
             .where(VisitSeat.registration_id == registration.id, VisitSeat.status != SeatStatus.CANCELLED)
-            .options(selectinload(VisitSeat.visit).selectinload(Visit.school).selectinload(School.district))
+            .options(joinedload(VisitSeat.visit).joinedload(Visit.school).joinedload(School.district))
             .order_by(Visit.starts_at, Visit.id)
         )
     )

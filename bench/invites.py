@@ -1,0 +1,144 @@
+"""Invitations at convening scale: 750 attendees' invites composed and delivered over SMTP, and feed timings.
+
+Usage: .venv/bin/python bench/invites.py [--attendees 750] [--agenda-items 500]
+Runs on PostgreSQL, the production database: BENCH_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench, emptied); --sqlite uses a temporary file.
+Delivers to a local aiosmtpd server with --workers deliverer processes (default 2, as two RQ workers
+would run), which share the queue through the outbox's row claims. Prints a last line of JSON:
+{"messages", "seconds", "messages_per_s", "feed_ms_500_items", "personal_feed_ms"}
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def median_ms(fn, runs: int) -> float:
+    """Median wall time of fn() in milliseconds, after two warm-up calls."""
+    fn(), fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def deliver_in_worker(config: dict) -> None:
+    """One deliverer process: its own app and connections, claiming batches until nothing is left."""
+    from eventhub import create_app
+    from eventhub.extensions import db
+    from eventhub.outbox.delivery import deliver_pending
+
+    app = create_app(config)
+    with app.app_context():
+        deliver_pending(db.engine, app.config)
+
+
+def main() -> None:
+    """Seed, deliver, time the feeds, print the figures."""
+    from aiosmtpd.controller import Controller
+
+    from eventhub import create_app
+    from eventhub.extensions import db
+    from eventhub.models import AgendaItem, AgendaKind, AttendeeRole, District, Event, EventStatus, Locale
+    from eventhub.outbox.delivery import deliver_pending
+    from eventhub.models import OutboxMessage, OutboxStatus
+    from eventhub.registration.services import AttendeeDetails, register
+    import sqlalchemy as sa
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attendees", type=int, default=750)
+    parser.add_argument("--agenda-items", type=int, default=500)
+    parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file instead")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="deliverer processes working at once, as RQ workers would (they share via row claims)")
+    args = parser.parse_args()
+
+    class Sink:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Sink.count += 1
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    workdir = Path(tempfile.mkdtemp(prefix="eventhub-bench-invites-"))
+    url = (f"sqlite:///{workdir / 'bench.sqlite3'}" if args.sqlite
+           else os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench"))
+    if url.startswith("postgresql"):
+        from bench.registration_rush import ensure_database
+
+        ensure_database(url)
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+                      "MAIL_SEND_ON_COMMIT": False, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        host = District(name="Bench District", state="IL", timezone="America/Chicago", enrollment=20000,
+                        locale=Locale.SUBURB, frl_percent=40, grade_span="PK-12")
+        starts = date.today() + timedelta(days=60)
+        event = Event(slug="bench", title="Bench Convening", timezone="America/Chicago", starts_on=starts,
+                      ends_on=starts + timedelta(days=2), status=EventStatus.PUBLISHED, hosts=[host],
+                      venue_name="Civic Center", venue_address="1 Main St, Springfield, IL",
+                      registration_opens_at=datetime.now(UTC) - timedelta(days=1))
+        first = datetime(starts.year, starts.month, starts.day, 13, 0, tzinfo=UTC)
+        db.session.add_all([host, event] + [
+            AgendaItem(event=event, title=f"Session {n}: practice, evidence; next steps", room=f"Room {n % 20}",
+                       kind=AgendaKind.BREAKOUT, starts_at=first + timedelta(minutes=5 * n),
+                       ends_at=first + timedelta(minutes=5 * n + 45), description="Bring your team's questions.")
+            for n in range(args.agenda_items)])
+        db.session.commit()
+        for n in range(args.attendees):
+            register(event, AttendeeDetails(email=f"a{n}@example.org", legal_first_name="Ana",
+                                            legal_last_name=f"García {n}", role=AttendeeRole.TEACHER))
+        db.session.commit()
+        db.engine.dispose()
+        config = dict(app.config)
+        start = time.perf_counter()
+        workers = [multiprocessing.Process(target=deliver_in_worker, args=(config,)) for _ in range(args.workers)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        seconds = time.perf_counter() - start
+        sent = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.SENT))
+        assert sent == args.attendees and Sink.count == args.attendees, (sent, Sink.count)
+        from eventhub.registration.links import issue_private_link
+        from eventhub.models import Registration
+
+        token = issue_private_link(db.session.scalar(sa.select(Registration).limit(1)))
+        db.session.commit()
+    controller.stop()
+    client = app.test_client()
+    start = time.perf_counter()
+    client.get("/events/bench/calendar.ics")  # the first request after a change builds the feed
+    cold_ms = (time.perf_counter() - start) * 1000
+    feed_ms = median_ms(lambda: client.get("/events/bench/calendar.ics"), 20)
+    personal_ms = median_ms(lambda: client.get(f"/r/{token}/calendar.ics"), 20)
+    print(json.dumps({"messages": args.attendees, "seconds": round(seconds, 2),
+                      "messages_per_s": round(args.attendees / seconds, 1),
+                      "feed_ms_500_items": round(feed_ms, 1), "personal_feed_ms": round(personal_ms, 1),
+                      "feed_cold_ms_500_items": round(cold_ms, 1)}))
+
+
+if __name__ == "__main__":
+    main()
