@@ -265,3 +265,15 @@ def test_the_public_feed_follows_every_change_of_the_agenda(client, make_event, 
     assert second.status_code == 200 and b"Welcome plenary" in second.data
     make_agenda_item(event, event.starts_on, "10:30", "11:00", title="Coffee")
     assert b"Coffee" in client.get(f"/events/{event.slug}/calendar.ics").data
+
+
+def test_a_new_host_district_updates_the_convening_in_calendars(make_event, make_registration, make_district,
+                                                               mailbox):
+    event = make_event()
+    make_registration(event, "ana@example.org")
+    cohost = make_district(name="Maple Falls")
+    assert update_event_details(event, hosts=[*event.hosts, cohost]) == 1
+    db.session.commit()
+    facts = check_itip(invitations(mailbox, "ana@example.org")[-1], "REQUEST")
+    assert facts["sequence"] == 1 and "Maple Falls" in facts["description"]
+    assert update_event_details(event, summary="New words") == 0  # nothing a calendar shows

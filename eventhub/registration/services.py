@@ -397,7 +397,7 @@ def _refuse_after_event(event: Event, now: datetime) -> None:
 
 # --- organizer changes to the event -----------------------------------------------------------------
 
-EVENT_CALENDAR_FIELDS = {"title", "starts_on", "ends_on", "venue_name", "venue_address"}
+EVENT_CALENDAR_FIELDS = {"title", "starts_on", "ends_on", "venue_name", "venue_address", "hosts"}
 
 
 def update_event_details(event: Event, **changes) -> int:
