@@ -39,24 +39,33 @@ def live_url(make_app):
     thread.join(timeout=5)
 
 
-def test_a_rush_on_the_last_seats_never_oversells(live_url, make_event):
-    event = make_event(capacity=SEATS)
-    district_id = event.hosts[0].id
+def rush(url: str, forms: list[dict]) -> list[int]:
+    """POST every form at once (released together by a barrier); return the HTTP statuses."""
     opener = build_opener(NoRedirect)
-    start = threading.Barrier(PEOPLE)
+    start = threading.Barrier(len(forms))
 
-    def register(n: int) -> int:
-        body = urlencode({"legal_first_name": "P", "legal_last_name": str(n), "email": f"p{n}@example.org",
-                          "role": "teacher", "district": district_id, "photo_consent": "no"}).encode()
+    def post(form: dict) -> int:
+        body = urlencode(form).encode()
         start.wait()
         try:
-            return opener.open(Request(f"{live_url}/events/{event.slug}/register", data=body), timeout=60).status
+            return opener.open(Request(url, data=body), timeout=120).status
         except HTTPError as error:
             return error.code
 
-    with ThreadPoolExecutor(max_workers=PEOPLE) as pool:
-        statuses = list(pool.map(register, range(PEOPLE)))
+    with ThreadPoolExecutor(max_workers=len(forms)) as pool:
+        return list(pool.map(post, forms))
 
+
+def person(n: int, district_id: int, email: str | None = None, **extra) -> dict:
+    """A minimal valid registration form."""
+    return {"legal_first_name": "P", "legal_last_name": str(n), "email": email or f"p{n}@example.org",
+            "role": "teacher", "district": district_id, "photo_consent": "no", **extra}
+
+
+def test_a_rush_on_the_last_seats_never_oversells(live_url, make_event):
+    event = make_event(capacity=SEATS)
+    forms = [person(n, event.hosts[0].id) for n in range(PEOPLE)]
+    statuses = rush(f"{live_url}/events/{event.slug}/register", forms)
     assert statuses == [302] * PEOPLE
     db.session.expire_all()
     counts = dict(db.session.execute(
@@ -72,23 +81,10 @@ def test_a_rush_on_a_ten_seat_visit_never_oversells(live_url, make_event, make_v
     """At least 100 simultaneous bookings of a 10-seat visit: exactly 10 seats, the rest waiting, no 5xx."""
     event = make_event(capacity=None)
     visit = make_visit(event, seats=VISIT_SEATS)
-    district_id, slug, visit_id, block_id = event.hosts[0].id, event.slug, visit.id, visit.block_id
-    opener = build_opener(NoRedirect)
-    start = threading.Barrier(VISIT_RUSH)
-
-    def book(n: int) -> int:
-        body = urlencode({"legal_first_name": "V", "legal_last_name": str(n), "email": f"v{n}@example.org",
-                          "role": "principal", "district": district_id, "photo_consent": "yes",
-                          f"visit_{block_id}_1": visit_id, "norms": "y"}).encode()
-        start.wait()
-        try:
-            return opener.open(Request(f"{live_url}/events/{slug}/register", data=body), timeout=120).status
-        except HTTPError as error:
-            return error.code
-
-    with ThreadPoolExecutor(max_workers=VISIT_RUSH) as pool:
-        statuses = list(pool.map(book, range(VISIT_RUSH)))
-
+    visit_id = visit.id
+    forms = [person(n, event.hosts[0].id, **{f"visit_{visit.block_id}_1": visit_id, "norms": "y"})
+             for n in range(VISIT_RUSH)]
+    statuses = rush(f"{live_url}/events/{event.slug}/register", forms)
     assert statuses == [302] * VISIT_RUSH
     db.session.expire_all()
     counts = dict(db.session.execute(
@@ -101,21 +97,7 @@ def test_a_rush_on_a_ten_seat_visit_never_oversells(live_url, make_event, make_v
 
 def test_the_same_email_twenty_times_at_once_registers_once(live_url, make_event):
     event = make_event()
-    district_id, slug = event.hosts[0].id, event.slug
-    opener = build_opener(NoRedirect)
-    start = threading.Barrier(20)
-
-    def register(n: int) -> int:
-        body = urlencode({"legal_first_name": "Same", "legal_last_name": str(n), "email": "same@example.org",
-                          "role": "teacher", "district": district_id, "photo_consent": "no"}).encode()
-        start.wait()
-        try:
-            return opener.open(Request(f"{live_url}/events/{slug}/register", data=body), timeout=60).status
-        except HTTPError as error:
-            return error.code
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(register, range(20)))
-    assert statuses == [302] * 20
+    forms = [person(n, event.hosts[0].id, email="same@example.org") for n in range(20)]
+    assert rush(f"{live_url}/events/{event.slug}/register", forms) == [302] * 20
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
