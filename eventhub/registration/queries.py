@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from eventhub.extensions import db
 from eventhub.models import Event, Registration, RegistrationStatus
+from eventhub.waiting import place_in_line
 
 
 @dataclass(frozen=True)
@@ -42,23 +43,10 @@ def seat_summary(event: Event) -> SeatSummary:
 
 
 def waitlist_position(registration: Registration) -> int | None:
-    """1 for the head of the waiting list; None when not waiting."""
+    """1 for the head of the event's waiting list; None when not waiting."""
     if registration.status is not RegistrationStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id < registration.id,
-                ),
-            ),
-        )
-    )
-    return ahead + 1
+    return place_in_line(Registration, registration, Registration.event_id == registration.event_id)
 
 
 def find_registration(event: Event, email: str) -> Registration | None:

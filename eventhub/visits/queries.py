@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.extensions import db
+from eventhub.waiting import place_in_line
 from eventhub.models import (
     AgendaItem,
     District,
@@ -42,17 +43,7 @@ def seat_position(seat: VisitSeat) -> int | None:
     """1 for the head of the visit's waiting list; None when not waiting."""
     if seat.status is not SeatStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            VisitSeat.visit_id == seat.visit_id,
-            VisitSeat.status == SeatStatus.WAITLISTED,
-            sa.or_(
-                VisitSeat.waitlisted_at < seat.waitlisted_at,
-                sa.and_(VisitSeat.waitlisted_at == seat.waitlisted_at, VisitSeat.id < seat.id),
-            ),
-        )
-    )
-    return ahead + 1
+    return place_in_line(VisitSeat, seat, VisitSeat.visit_id == seat.visit_id)
 
 
 def places_for(registration: Registration) -> list[VisitSeat]:
