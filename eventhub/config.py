@@ -75,7 +75,8 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a long form must not expire while someone fills it in
     "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "MAIL_MAX_ATTEMPTS": 10,
+    # A message that could not be delivered for this long is marked failed (`flask mail requeue-failed`).
+    "MAIL_GIVE_UP_HOURS": 72,
 }
 
 

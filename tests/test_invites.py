@@ -277,3 +277,73 @@ def test_a_new_host_district_updates_the_convening_in_calendars(make_event, make
     facts = check_itip(invitations(mailbox, "ana@example.org")[-1], "REQUEST")
     assert facts["sequence"] == 1 and "Maple Falls" in facts["description"]
     assert update_event_details(event, summary="New words") == 0  # nothing a calendar shows
+
+
+def test_a_retried_invitation_never_lands_after_its_withdrawal(app, make_event, make_visit, book, monkeypatch):
+    import smtplib
+
+    from eventhub.outbox import delivery
+    from eventhub.visits.services import leave_place
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    event = make_event()
+    visit = make_visit(event)
+    person = book(event, "ana@example.org", visit)
+    sent = []
+
+    class FlakyTransport:
+        """Refuses the visit invitation once (a temporary SMTP error), accepts everything else."""
+
+        refused = False
+
+        def open(self):
+            pass
+
+        def close(self):
+            pass
+
+        def send(self, message):
+            if "School visit" in message.subject and not FlakyTransport.refused:
+                FlakyTransport.refused = True
+                raise smtplib.SMTPResponseException(451, b"try again later")
+            sent.append(message.raw)
+
+    monkeypatch.setattr(delivery, "transport_for", lambda config: FlakyTransport())
+    delivery.deliver_pending(db.engine, app.config)  # the convening goes; the visit REQUEST waits to retry
+    leave_place(place_of(person, visit))  # meanwhile the seat is given up: a CANCEL is queued
+    db.session.commit()
+    delivery.deliver_pending(db.engine, app.config)  # the CANCEL is due at once; the REQUEST still backs off
+    report = delivery.deliver_pending(db.engine, app.config, ignore_backoff=True)  # now the REQUEST's retry
+    parsed = [email.message_from_string(raw, policy=email.policy.default) for raw in sent]
+    methods = [invitation_parts(m)[0] for m in parsed if "School visit" in m["Subject"]]
+    assert methods == ["CANCEL"], "the stale REQUEST must not follow the CANCEL"
+    assert len(report.skipped) == 1
+
+
+def test_rejoining_onto_the_waiting_list_still_withdraws_the_convening(make_event, make_registration, mailbox):
+    from eventhub.registration.services import rejoin
+
+    event = make_event(capacity=1)
+    first = make_registration(event, "ana@example.org")
+    cancel_registration(first)
+    db.session.commit()
+    make_registration(event, "ben@example.org")
+    rejoin(first)
+    db.session.commit()
+    assert first.status.value == "waitlisted"
+    calendars = [invitation_parts(m)[0] for m in invitations(mailbox, "ana@example.org")]
+    assert calendars == ["REQUEST", "CANCEL"]
+
+
+def test_a_cancelled_event_leaves_the_feeds(client, make_event, make_agenda_item, make_registration, mailbox):
+    from eventhub.registration.services import cancel_event
+
+    event = make_event()
+    make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
+    make_registration(event, "ana@example.org")
+    link = private_link(mailbox.to("ana@example.org")[0])
+    cancel_event(event)
+    db.session.commit()
+    for url in (f"/events/{event.slug}/calendar.ics", f"{link}/calendar.ics"):
+        feed = Calendar.from_ical(client.get(url).data)
+        assert feed.walk("VEVENT") == [], url

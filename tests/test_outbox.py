@@ -84,13 +84,25 @@ def test_mail_deliver_reports_failures_with_a_nonzero_exit(make_app, make_event,
         assert "0 sent, 1 failed" in result.output
 
 
-def test_a_message_that_keeps_failing_is_marked_failed(make_app, make_event, make_registration):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
+def test_a_message_is_given_up_by_age_not_by_tries(make_app, make_event, make_registration):
+    from datetime import timedelta
+
+    from eventhub.models import utcnow
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     with app.app_context():
         make_registration(make_event())
-        deliver_pending(db.engine, app.config, ignore_backoff=True)
+        # Hours of outage lose nothing: the message keeps waiting and retrying ...
+        deliver_pending(db.engine, app.config, now=utcnow() + timedelta(hours=5), ignore_backoff=True)
         [message] = outbox()
-        assert message.status is OutboxStatus.FAILED and message.attempts == 2
+        assert message.status is OutboxStatus.PENDING and message.attempts == 2
+        # ... until it is MAIL_GIVE_UP_HOURS old; then an operator can requeue it.
+        deliver_pending(db.engine, app.config, now=utcnow() + timedelta(hours=73), ignore_backoff=True)
+        [message] = outbox()
+        assert message.status is OutboxStatus.FAILED and message.attempts == 3
+        result = app.test_cli_runner().invoke(args=["mail", "requeue-failed"])
+        assert "1 failed message(s) will be tried again" in result.output
+        assert [m.status for m in outbox()] == [OutboxStatus.PENDING]
 
 
 def test_a_rolled_back_change_sends_nothing(app, make_event, mailbox):
@@ -218,3 +230,26 @@ def test_many_messages_go_over_one_connection(make_app, make_event, make_registr
             make_registration(event, f"p{n}@example.org")
         report = deliver_pending(db.engine, app.config)
         assert len(report.sent) == 30 and len(opened) == 1
+
+
+def test_a_claim_lost_during_a_slow_batch_is_not_sent_again(app, make_event, make_registration, monkeypatch):
+    from datetime import timedelta
+
+    from eventhub.outbox import delivery
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    make_registration(make_event())
+    with delivery.Session(db.engine) as session:
+        claimed, token = delivery._claim_batch(session, app.config, None, delivery.utcnow(), False)
+        # Our run stalls for 20 minutes; its claim looks dead, and another run takes the message.
+        session.execute(sa.update(OutboxMessage).values(claimed_at=token - timedelta(minutes=20)))
+        session.commit()
+        other = ScriptedTransport()
+        monkeypatch.setattr(delivery, "transport_for", lambda config: other)
+        delivery.deliver_pending(db.engine, app.config)
+        assert other.sent == claimed
+        # Our run wakes up and would send it: it must notice the claim is no longer its own.
+        late = ScriptedTransport()
+        delivery._deliver_one(session, late, claimed[0], token - timedelta(minutes=20), app.config,
+                              delivery.utcnow(), delivery.DeliveryReport())
+        assert late.sent == []

@@ -18,7 +18,7 @@ from eventhub.invites.calendar import (
     visit_event,
 )
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, RegistrationStatus, SeatStatus, Visit
+from eventhub.models import AgendaItem, EventStatus, RegistrationStatus, SeatStatus, Visit, VisitSeat, utcnow
 from eventhub.registration.links import registration_for_token
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
@@ -30,18 +30,22 @@ def event_feed(slug: str):
     event = public_event(slug) or abort(404, "There is no event at this address.")
     version = feed_version(event)
     key = (db.engine.url.render_as_string(), event.id)
-    body = _public_feeds.get(key + version)
-    if body is None:
+    cached = _public_feeds.get(key + version)
+    if cached is None:
         stamp = version[0]
-        items = [item for _, day in agenda_by_day(event) for item in day]
-        visits = [visit for _, block in visits_by_block(event) for visit in block]
-        components = [agenda_event(item, stamp) for item in items] + [public_visit_event(v, stamp) for v in visits]
-        body = feed(event.title, components)
-        # Keep one version per event: the newest.
-        for old in [k for k in _public_feeds if k[:2] == key]:
+        components = []
+        if event.status is not EventStatus.CANCELLED:  # a cancelled event leaves subscribers' calendars
+            items = [item for _, day in agenda_by_day(event) for item in day]
+            visits = [visit for _, block in visits_by_block(event) for visit in block]
+            components = ([agenda_event(item, stamp) for item in items]
+                          + [public_visit_event(v, stamp) for v in visits])
+        # Built now: Last-Modified moves forward with every new version, removals included.
+        cached = (feed(event.title, components), utcnow())
+        for old in [k for k in _public_feeds if k[:2] == key]:  # keep only the newest version
             _public_feeds.pop(old, None)
-        _public_feeds[key + version] = body
-    return _calendar_response(body, version[0], private=False)
+        _public_feeds[key + version] = cached
+    body, built_at = cached
+    return _calendar_response(body, built_at, private=False)
 
 
 # Built public feeds per (database, event id, version); clients poll them far more often than they change.
@@ -70,8 +74,14 @@ def personal_feed(token: str):
     if registration is None:
         abort(404, "This private link is not valid.")
     event = registration.event
-    components, stamps = [], [registration.updated_at, event.updated_at]
-    if registration.status is RegistrationStatus.CONFIRMED:
+    # Seats given up count too, so that a removal moves Last-Modified forward.
+    last_seat_change = db.session.scalar(
+        sa.select(sa.func.max(sa.func.coalesce(VisitSeat.cancelled_at, VisitSeat.confirmed_at)))
+        .where(VisitSeat.registration_id == registration.id))
+    if last_seat_change is not None and last_seat_change.tzinfo is None:
+        last_seat_change = last_seat_change.replace(tzinfo=UTC)
+    components, stamps = [], [registration.updated_at, event.updated_at, last_seat_change]
+    if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
         stamp = max(stamps)
         components.append(convening_event(registration, last_sent_sequence(registration.invite_sequence),
                                           stamp=stamp))

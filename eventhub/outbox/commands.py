@@ -24,6 +24,17 @@ def deliver_command(retry_now: bool) -> None:
         raise SystemExit(1)
 
 
+@mail_cli.command("requeue-failed")
+def requeue_failed_command() -> None:
+    """Try every message marked failed again (after fixing what made it fail)."""
+    count = db.session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=None, claimed_at=None)
+    ).rowcount
+    db.session.commit()
+    click.echo(f"{count} failed message(s) will be tried again.")
+
+
 @mail_cli.command("status")
 def status_command() -> None:
     """Count messages by delivery state."""

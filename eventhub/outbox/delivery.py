@@ -115,7 +115,10 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
         _release_stale_claims(session, now)
         transport = None
         try:
-            while claimed := _claim_batch(session, config, ids, now, ignore_backoff):
+            while True:
+                claimed, token = _claim_batch(session, config, ids, now, ignore_backoff)
+                if not claimed:
+                    break
                 if transport is None:
                     transport = transport_for(config)
                     try:
@@ -127,19 +130,16 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
                                 report.failed[message_id] = str(exc)
                         break  # the rest waits for the next run
                 for message_id in claimed:
-                    _deliver_one(session, transport, message_id, config, now, report)
+                    _deliver_one(session, transport, message_id, token, config, now, report)
         finally:
             if transport is not None:
                 transport.close()
     return report
 
 
-def _claim_batch(session: Session, config, ids, now: datetime, ignore_backoff: bool) -> list[int]:
-    """Move up to BATCH_SIZE due messages from pending to sending; return the ids this run holds."""
-    due = sa.select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.PENDING,
-        OutboxMessage.attempts < config["MAIL_MAX_ATTEMPTS"],
-    )
+def _claim_batch(session: Session, config, ids, now: datetime, ignore_backoff: bool) -> tuple[list[int], datetime]:
+    """Move up to BATCH_SIZE due messages from pending to sending; return their ids and this claim's stamp."""
+    due = sa.select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
     if not ignore_backoff:
         due = due.where(sa.or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
     if ids is not None:
@@ -147,18 +147,39 @@ def _claim_batch(session: Session, config, ids, now: datetime, ignore_backoff: b
     due = due.order_by(OutboxMessage.id).limit(BATCH_SIZE)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    token = utcnow()
     claimed = session.scalars(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=utcnow())
+        .values(status=OutboxStatus.SENDING, claimed_at=token)
         .returning(OutboxMessage.id)
     ).all()
     session.commit()
-    return sorted(claimed)
+    return sorted(claimed), token
 
 
-def _deliver_one(session: Session, transport, message_id: int, config, now: datetime, report) -> None:
+def _still_ours(session: Session, message_id: int, token: datetime) -> datetime | None:
+    """Renew this run's claim on one message right before sending it; None if the claim was lost.
+
+    A batch can take long on a slow server; a claim older than STALE_CLAIM may have been released
+    and taken by another run, which must then be the only one to send it.
+    """
+    fresh = utcnow()
+    renewed = session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.claimed_at == token)
+        .values(claimed_at=fresh)
+    ).rowcount
+    session.commit()
+    return fresh if renewed == 1 else None
+
+
+def _deliver_one(session: Session, transport, message_id: int, token: datetime, config, now: datetime,
+                 report) -> None:
     """Compose if deferred, send, and record the outcome of one claimed message."""
+    if _still_ours(session, message_id, token) is None:
+        return
     message = session.get(OutboxMessage, message_id)
     if not message.raw:
         try:
@@ -174,6 +195,11 @@ def _deliver_one(session: Session, transport, message_id: int, config, now: date
             report.failed[message_id] = repr(exc)
             return
         session.refresh(message)
+    elif message.renderer and not _invitation_is_latest(session, message):
+        # A retry of an invitation overtaken by a newer one (e.g. its CANCEL): sending it would undo that.
+        _mark_skipped(session, message_id, "a newer invitation for the same event was composed since")
+        report.skipped.append(message_id)
+        return
     try:
         transport.send(message)
     except (smtplib.SMTPException, OSError) as exc:
@@ -213,10 +239,21 @@ def _mark_skipped(session: Session, message_id: int, reason: str) -> None:
     session.commit()
 
 
+def _invitation_is_latest(session: Session, message: OutboxMessage) -> bool:
+    """Whether no later invitation or withdrawal was composed for the same calendar event."""
+    invite = message.payload.get("invite")
+    if not invite:
+        return True
+    table = OutboxMessage.metadata.tables[invite["table"]]
+    current = session.scalar(sa.select(table.c.invite_sequence).where(table.c.id == invite["id"]))
+    return current == invite["sequence"] + 1
+
+
 def _record_failure(session: Session, message_id: int, error: str, config, now: datetime) -> bool:
     """Count a failed attempt on a message this run holds: back to pending after a backoff, or failed.
 
-    False when the message is no longer this run's (another deliverer finished it meanwhile).
+    A message is given up only when it is MAIL_GIVE_UP_HOURS old, however many tries that took, so
+    an outage of a few hours loses nothing. False when the message is no longer this run's.
     """
     session.expire_all()
     message = session.get(OutboxMessage, message_id)
@@ -225,7 +262,7 @@ def _record_failure(session: Session, message_id: int, error: str, config, now: 
     message.attempts += 1
     message.last_error = error[:2000]
     message.claimed_at = None
-    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+    if now - message.created_at >= timedelta(hours=config["MAIL_GIVE_UP_HOURS"]):
         message.status = OutboxStatus.FAILED
     else:
         message.status = OutboxStatus.PENDING

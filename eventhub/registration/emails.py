@@ -68,18 +68,23 @@ def compose_registration_email(message: OutboxMessage):
     calendar, method = None, None
     if template in ("registration_confirmed", "registration_promoted", "registration_updated"):
         method = "REQUEST"
-        calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id),
-                                              context["private_url"]),
+        sequence = _next_sequence(message, Registration, registration.id)
+        calendar = invitation(convening_event(registration, sequence, context["private_url"]),
                               method=method, attendee_email=registration.email, attendee_name=registration.display_name)
     elif template in ("registration_cancelled", "event_cancelled") and registration.invite_sequence > 0:
         method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
-        calendar = invitation(convening_event(registration, _next_sequence(Registration, registration.id)),
+        sequence = _next_sequence(message, Registration, registration.id)
+        calendar = invitation(convening_event(registration, sequence),
                               method=method, attendee_email=registration.email, attendee_name=registration.display_name)
     elif template == "visit_invite":
-        place = db.session.get(VisitSeat, message.payload["place_id"])
         method = extra["method"]
-        _refuse_if_obsolete_invitation(place, method)
-        calendar = invitation(visit_event(place, _next_sequence(VisitSeat, place.id), context["private_url"]),
+        # Taking the SEQUENCE locks the seat's row, so a REQUEST and a CANCEL for it are composed one
+        # after the other and each checks the seat as the other left it.
+        sequence = _next_sequence(message, VisitSeat, message.payload["place_id"])
+        place = db.session.get(VisitSeat, message.payload["place_id"])
+        db.session.refresh(place)
+        _refuse_if_obsolete_invitation(place, method, sequence)
+        calendar = invitation(visit_event(place, sequence, context["private_url"]),
                               method=method, attendee_email=registration.email, attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method, reason=extra.get("reason"))
         subject = {"REQUEST": "Invitation", "CANCEL": "Cancelled"}[method]
@@ -91,24 +96,27 @@ def compose_registration_email(message: OutboxMessage):
                          template=f"registration/{template}", context=context, calendar=calendar, method=method)
 
 
-def _next_sequence(model, row_id: int) -> int:
-    """Take the next SEQUENCE of an invitation (0 for the first), atomically, as the message is composed."""
+def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
+    """Take the next SEQUENCE of an invitation (0 for the first), atomically, and note it on the message
+    so a retry can tell whether a newer invitation overtook it."""
     raised = db.session.execute(
         sa.update(model).where(model.id == row_id)
         .values(invite_sequence=model.invite_sequence + 1)
         .returning(model.invite_sequence)
     ).scalar_one()
+    message.payload = {**message.payload,
+                       "invite": {"table": model.__tablename__, "id": row_id, "sequence": raised - 1}}
     return raised - 1
 
 
-def _refuse_if_obsolete_invitation(place: VisitSeat, method: str) -> None:
+def _refuse_if_obsolete_invitation(place: VisitSeat, method: str, sequence: int) -> None:
     """Send an invitation only for a seat still held, and a withdrawal only of an invitation that went out."""
     if method == "REQUEST" and (place.status is not SeatStatus.CONFIRMED
                                 or place.registration.status is RegistrationStatus.CANCELLED):
         raise Obsolete("the seat was given up before its invitation went out")
     if method == "CANCEL" and place.status is SeatStatus.CONFIRMED:
         raise Obsolete("the seat was taken again before its withdrawal went out")
-    if method == "CANCEL" and place.invite_sequence == 0:
+    if method == "CANCEL" and sequence == 0:
         raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")
 
 
@@ -122,8 +130,8 @@ def _refuse_if_obsolete(template: str, registration: Registration, visit: Visit 
     cancelled = registration.status is RegistrationStatus.CANCELLED
     if template in PLACE_NEWS and cancelled:
         raise Obsolete("the registration was cancelled before this message went out")
-    if template == "registration_cancelled" and not cancelled:
-        raise Obsolete("the attendee registered again before this message went out")
+    if template == "registration_cancelled" and registration.status is RegistrationStatus.CONFIRMED:
+        raise Obsolete("the attendee registered again, with a seat, before this message went out")
     if template == "visit_promoted" and visit is not None:
         place = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id,
                                                             VisitSeat.registration_id == registration.id))
