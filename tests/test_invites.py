@@ -40,7 +40,8 @@ def check_itip(message, method: str) -> dict:
     calendar = Calendar.from_ical(text)
     assert str(calendar["METHOD"]) == method
     [event] = calendar.walk("VEVENT")
-    for name in ("UID", "DTSTAMP", "SEQUENCE", "SUMMARY", "DTSTART", "ORGANIZER", "ATTENDEE"):
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "SUMMARY", "DTSTART", "ORGANIZER", "ATTENDEE", "LOCATION", "URL",
+                 "DESCRIPTION"):
         assert name in event, f"{method} lacks {name}"
     assert str(event["ORGANIZER"]) == ORGANIZER
     attendee = event["ATTENDEE"]
@@ -347,3 +348,50 @@ def test_a_cancelled_event_leaves_the_feeds(client, make_event, make_agenda_item
     for url in (f"/events/{event.slug}/calendar.ics", f"{link}/calendar.ics"):
         feed = Calendar.from_ical(client.get(url).data)
         assert feed.walk("VEVENT") == [], url
+
+
+def test_a_new_email_address_moves_the_invitations(make_event, make_visit, book, mailbox):
+    import re
+
+    from eventhub.registration.services import confirm_email_change, update_details
+
+    event = make_event()
+    visit = make_visit(event)
+    person = book(event, "old@example.org", visit)
+    update_details(person, attendee("new@example.org"))
+    db.session.commit()
+    signed = re.search(r"/email-change/(\S+)", mailbox.to("new@example.org")[-1].get_body(("plain",)).get_content())
+    confirm_email_change(signed.group(1))
+    db.session.commit()
+    old = [check_itip(m, invitation_parts(m)[0]) | {"method": invitation_parts(m)[0]}
+           for m in invitations(mailbox, "old@example.org")]
+    new = [check_itip(m, invitation_parts(m)[0]) | {"method": invitation_parts(m)[0]}
+           for m in invitations(mailbox, "new@example.org")]
+    assert [f["method"] for f in old] == ["REQUEST", "REQUEST", "CANCEL", "CANCEL"]
+    assert [f["method"] for f in new] == ["REQUEST", "REQUEST"]
+    assert {f["uid"] for f in old} == {f["uid"] for f in new}
+    assert min(f["sequence"] for f in new) > max(f["sequence"] for f in old if f["method"] == "REQUEST")
+    assert place_of(person, visit).status is SeatStatus.CONFIRMED
+
+
+def test_promotion_from_the_waiting_lists_sends_the_invitations(make_event, make_visit, book, mailbox):
+    from eventhub.visits.services import leave_place
+
+    event = make_event(capacity=1)
+    visit = make_visit(event, seats=5)
+    first = book(event, "a@example.org", visit)
+    book(event, "b@example.org", visit)
+    assert invitations(mailbox, "b@example.org") == []  # waiting: nothing in the calendar yet
+    cancel_registration(first)
+    db.session.commit()
+    facts = [check_itip(m, "REQUEST") for m in invitations(mailbox, "b@example.org")]
+    assert {f["summary"] for f in facts} == {event.title, f"School visit: {visit.title}"}
+    # A visit seat freed by someone else reaches the head of the visit's list the same way.
+    other_event = make_event()
+    small = make_visit(other_event, seats=1, start="13:00", end="15:00")
+    holder = book(other_event, "c@example.org", small)
+    head = book(other_event, "d@example.org", small)
+    leave_place(place_of(holder, small))
+    db.session.commit()
+    promoted = check_itip(invitations(mailbox, "d@example.org")[-1], "REQUEST")
+    assert promoted["uid"] == place_of(head, small).invite_uid

@@ -17,7 +17,8 @@ from eventhub.visits.queries import places_for, seat_position
 LINK_REMINDER_INTERVAL = timedelta(minutes=10)
 
 
-def send_registration_email(registration: Registration, template: str, subject: str, **extra) -> None:
+def send_registration_email(registration: Registration, template: str, subject: str, to_address: str | None = None,
+                            **extra) -> None:
     """Queue one of the registration emails; it is composed at delivery, with a fresh private link.
 
     `extra` holds plain values for the template; a `visit` is passed on by its id.
@@ -25,13 +26,15 @@ def send_registration_email(registration: Registration, template: str, subject: 
     visit = extra.pop("visit", None)
     if visit is not None:
         extra["visit_id"] = visit.id
-    queue_deferred(kind=template, to_address=registration.email, subject=subject, renderer_name="registration",
+    queue_deferred(kind=template, to_address=to_address or registration.email, subject=subject,
+                   renderer_name="registration",
                    payload={"template": template, "extra": extra}, registration=registration)
 
 
-def send_visit_invitation(place: VisitSeat, method: str, reason: str) -> None:
+def send_visit_invitation(place: VisitSeat, method: str, reason: str, to_address: str | None = None) -> None:
     """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat."""
-    queue_deferred(kind="visit_invite", to_address=place.registration.email, subject="", renderer_name="registration",
+    queue_deferred(kind="visit_invite", to_address=to_address or place.registration.email, subject="",
+                   renderer_name="registration",
                    payload={"template": "visit_invite", "extra": {"reason": reason, "method": method},
                             "place_id": place.id}, registration=place.registration)
 
@@ -70,12 +73,13 @@ def compose_registration_email(message: OutboxMessage):
         method = "REQUEST"
         sequence = _next_sequence(message, Registration, registration.id)
         calendar = invitation(convening_event(registration, sequence, context["private_url"]),
-                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
-    elif template in ("registration_cancelled", "event_cancelled") and registration.invite_sequence > 0:
+                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
+    elif template in ("registration_cancelled", "event_cancelled", "registration_moved") \
+            and registration.invite_sequence > 0:
         method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
         sequence = _next_sequence(message, Registration, registration.id)
         calendar = invitation(convening_event(registration, sequence),
-                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
+                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
     elif template == "visit_invite":
         method = extra["method"]
         # Taking the SEQUENCE locks the seat's row, so a REQUEST and a CANCEL for it are composed one
@@ -83,9 +87,9 @@ def compose_registration_email(message: OutboxMessage):
         sequence = _next_sequence(message, VisitSeat, message.payload["place_id"])
         place = db.session.get(VisitSeat, message.payload["place_id"])
         db.session.refresh(place)
-        _refuse_if_obsolete_invitation(place, method, sequence)
+        _refuse_if_obsolete_invitation(place, method, sequence, extra.get("reason"))
         calendar = invitation(visit_event(place, sequence, context["private_url"]),
-                              method=method, attendee_email=registration.email, attendee_name=registration.display_name)
+                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method, reason=extra.get("reason"))
         subject = {"REQUEST": "Invitation", "CANCEL": "Cancelled"}[method]
         if method == "REQUEST" and extra.get("reason") == "updated":
@@ -109,12 +113,12 @@ def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
     return raised - 1
 
 
-def _refuse_if_obsolete_invitation(place: VisitSeat, method: str, sequence: int) -> None:
+def _refuse_if_obsolete_invitation(place: VisitSeat, method: str, sequence: int, reason: str | None) -> None:
     """Send an invitation only for a seat still held, and a withdrawal only of an invitation that went out."""
     if method == "REQUEST" and (place.status is not SeatStatus.CONFIRMED
                                 or place.registration.status is RegistrationStatus.CANCELLED):
         raise Obsolete("the seat was given up before its invitation went out")
-    if method == "CANCEL" and place.status is SeatStatus.CONFIRMED:
+    if method == "CANCEL" and place.status is SeatStatus.CONFIRMED and reason != "address_changed":
         raise Obsolete("the seat was taken again before its withdrawal went out")
     if method == "CANCEL" and sequence == 0:
         raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")

@@ -11,10 +11,21 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from eventhub.events.services import lock_event, registration_window, writes_are_serialised
 from eventhub.extensions import db
-from eventhub.models import AttendeeRole, Event, EventStatus, Registration, RegistrationStatus, Visit, VisitStatus, utcnow
+from eventhub.models import (
+    AttendeeRole,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    Visit,
+    VisitStatus,
+    utcnow,
+)
 from eventhub.outbox.services import queue_email
 from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
     LINK_REMINDER_INTERVAL,
+    send_visit_invitation,
     send_link_reminder,
     send_new_link,
     send_registration_email,
@@ -27,7 +38,7 @@ from eventhub.registration.links import (  # noqa: F401
 from eventhub.registration.queries import SeatSummary, find_registration, seat_summary, waitlist_position  # noqa: F401
 from eventhub.templating import date_range
 from eventhub.urls import external_url
-from eventhub.visits.queries import free_seats
+from eventhub.visits.queries import free_seats, places_for
 from eventhub.visits.services import (
     BlockChoices,
     cancel_visit,
@@ -337,10 +348,26 @@ def confirm_email_change(signed: str, *, now: datetime | None = None) -> tuple[R
         _refuse_after_event(registration.event, now or utcnow())
         if find_registration(registration.event, payload["to"]) is not None:
             raise EmailTaken("This address is already used by another registration for this event.")
-        registration.email = payload["to"]
-        db.session.flush()
+        _move_invitations(registration, payload["to"])
         send_new_link(registration)  # so the new inbox holds the link for later
     return registration, issue_private_link(registration)
+
+
+def _move_invitations(registration: Registration, new_email: str) -> None:
+    """Take the convening and visit seats out of the old address's calendar and into the new one's."""
+    old_email = registration.email
+    seated = [p for p in places_for(registration) if p.status is SeatStatus.CONFIRMED]
+    if registration.status is RegistrationStatus.CONFIRMED:
+        send_registration_email(registration, "registration_moved", f"Moved to another address: {registration.event.title}",
+                                to_address=old_email)
+    for place in seated:
+        send_visit_invitation(place, "CANCEL", "address_changed", to_address=old_email)
+    registration.email = new_email
+    db.session.flush()
+    if registration.status is RegistrationStatus.CONFIRMED:
+        send_registration_email(registration, "registration_updated", f"Updated: {registration.event.title}")
+    for place in seated:
+        send_visit_invitation(place, "REQUEST", "address_changed")
 
 
 def _email_change_signer() -> URLSafeTimedSerializer:
