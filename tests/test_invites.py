@@ -395,3 +395,12 @@ def test_promotion_from_the_waiting_lists_sends_the_invitations(make_event, make
     db.session.commit()
     promoted = check_itip(invitations(mailbox, "d@example.org")[-1], "REQUEST")
     assert promoted["uid"] == place_of(head, small).invite_uid
+
+
+def test_the_personal_feed_of_someone_without_visits(client, make_event, make_registration, mailbox):
+    event = make_event()
+    registration = make_registration(event, "ana@example.org")
+    link = private_link(mailbox.to("ana@example.org")[0])
+    response = client.get(f"{link}/calendar.ics")
+    assert response.status_code == 200
+    assert [str(e["UID"]) for e in Calendar.from_ical(response.data).walk("VEVENT")] == [registration.invite_uid]

@@ -80,7 +80,8 @@ def personal_feed(token: str):
         .where(VisitSeat.registration_id == registration.id))
     if last_seat_change is not None and last_seat_change.tzinfo is None:
         last_seat_change = last_seat_change.replace(tzinfo=UTC)
-    components, stamps = [], [registration.updated_at, event.updated_at, last_seat_change]
+    stamps = [s for s in (registration.updated_at, event.updated_at, last_seat_change) if s is not None]
+    components = []
     if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
         stamp = max(stamps)
         components.append(convening_event(registration, last_sent_sequence(registration.invite_sequence),
