@@ -57,11 +57,11 @@ def main() -> None:
 
     from eventhub import create_app
     from eventhub.extensions import db
-    from eventhub.models import AgendaItem, AgendaKind, AttendeeRole, District, Event, EventStatus, Locale
-    from eventhub.outbox.delivery import deliver_pending
-    from eventhub.models import OutboxMessage, OutboxStatus
-    from eventhub.registration.services import AttendeeDetails, register
     import sqlalchemy as sa
+
+    from eventhub.models import (AgendaItem, AgendaKind, AttendeeRole, District, Event, EventStatus, Locale,
+                                 OutboxMessage, OutboxStatus)
+    from eventhub.registration.services import AttendeeDetails, register
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, default=750)

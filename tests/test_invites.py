@@ -4,12 +4,11 @@ import email.policy
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 import vobject
 from icalendar import Calendar
 
-from conftest import attendee, event_start, free_port, place_of, private_link
+from conftest import attendee, free_port, place_of, private_link
 from eventhub.extensions import db
 from eventhub.models import Registration, SeatStatus
 from eventhub.registration.services import cancel_registration, register, update_event_details

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from conftest import attendee, body_text, place_of
 from eventhub.extensions import db
-from eventhub.models import RegistrationStatus, SeatStatus, VisitSeat, utcnow
+from eventhub.models import RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.registration.services import VisitRequest, cancel_registration, register
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.queries import seat_position, taken_seats

@@ -23,7 +23,7 @@ def test_the_event_page_shows_each_visit_with_its_host_rules(client, make_event,
     school.accepted_ids = "US driver's license or state ID only (the scanner reads no passports)"
     school.notice_school_days = 3
     school.photo_policy = "No photos of students without written permission."
-    visit = make_visit(event, title="Take-home laptops", seats=None, buses=1, room_limit=30)
+    make_visit(event, title="Take-home laptops", seats=None, buses=1, room_limit=30)
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Take-home laptops" in page
     assert "the scanner reads no passports" in page and "3 school days" in page

@@ -1348,14 +1348,6 @@ def database_has_data() -> bool:
     return has_district or has_event
 
 
-
-def database_has_data() -> bool:
-    """Whether any district or event exists (an event alone would still clash on its slug)."""
-    has_district = db.session.scalar(sa.select(District.id).limit(1)) is not None
-    has_event = db.session.scalar(sa.select(Event.id).limit(1)) is not None
-    return has_district or has_event
-
-
 @click.command("seed-demo")
 @click.option(
     "--if-empty",

@@ -156,8 +156,3 @@ def last_sent_sequence(stored: int) -> int:
 def _param_text(text: str) -> str:
     """A parameter value (CN) cannot hold a double quote or a line break; keep the rest as typed."""
     return " ".join(text.replace('"', "'").split())
-
-
-def last_changed(*moments: datetime | None) -> datetime:
-    """The latest of several timestamps, for Last-Modified."""
-    return max(m for m in moments if m is not None)

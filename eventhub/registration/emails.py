@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, RegistrationStatus, SeatStatus, Visit, VisitSeat
+from eventhub.models import OutboxMessage, Registration, RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.invites.calendar import convening_event, invitation, visit_event
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
@@ -21,11 +21,8 @@ def send_registration_email(registration: Registration, template: str, subject: 
                             **extra) -> None:
     """Queue one of the registration emails; it is composed at delivery, with a fresh private link.
 
-    `extra` holds plain values for the template; a `visit` is passed on by its id.
+    `extra` holds plain (JSON) values for the template.
     """
-    visit = extra.pop("visit", None)
-    if visit is not None:
-        extra["visit_id"] = visit.id
     queue_deferred(kind=template, to_address=to_address or registration.email, subject=subject,
                    renderer_name="registration",
                    payload={"template": template, "extra": extra}, registration=registration)
@@ -45,9 +42,7 @@ def compose_registration_email(message: OutboxMessage):
     registration = db.session.get(Registration, message.registration_id)
     event = registration.event
     extra = dict(message.payload.get("extra", {}))
-    if "visit_id" in extra:
-        extra["visit"] = db.session.get(Visit, extra.pop("visit_id"))
-    _refuse_if_obsolete(message.payload["template"], registration, extra.get("visit"))
+    _refuse_if_obsolete(message.payload["template"], registration)
     token = issue_private_link(registration)
     context = {
         "registration": registration,
@@ -126,21 +121,16 @@ def _refuse_if_obsolete_invitation(place: VisitSeat, method: str, sequence: int,
 
 # Emails that tell someone they have a place; untrue once the registration is cancelled.
 PLACE_NEWS = {"registration_welcome", "registration_confirmed", "registration_waitlisted", "registration_promoted",
-              "registration_updated", "visit_promoted", "visit_allocated"}
+              "registration_updated", "visit_allocated"}
 
 
-def _refuse_if_obsolete(template: str, registration: Registration, visit: Visit | None) -> None:
+def _refuse_if_obsolete(template: str, registration: Registration) -> None:
     """Composed at delivery, a message must still be true: otherwise it is skipped, not sent."""
     cancelled = registration.status is RegistrationStatus.CANCELLED
     if template in PLACE_NEWS and cancelled:
         raise Obsolete("the registration was cancelled before this message went out")
     if template == "registration_cancelled" and registration.status is RegistrationStatus.CONFIRMED:
         raise Obsolete("the attendee registered again, with a seat, before this message went out")
-    if template == "visit_promoted" and visit is not None:
-        place = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id,
-                                                            VisitSeat.registration_id == registration.id))
-        if place is None or place.status is not SeatStatus.CONFIRMED:
-            raise Obsolete("the seat was given up before this message went out")
 
 
 def send_new_link(registration: Registration) -> None:

@@ -35,7 +35,7 @@ from eventhub.registration.links import (  # noqa: F401
     registration_for_token,
     revoke_private_links,
 )
-from eventhub.registration.queries import SeatSummary, find_registration, seat_summary, waitlist_position  # noqa: F401
+from eventhub.registration.queries import find_registration, seat_summary, waitlist_position  # noqa: F401
 from eventhub.templating import date_range
 from eventhub.urls import external_url
 from eventhub.visits.queries import free_seats, places_for

@@ -30,7 +30,7 @@ from eventhub.models import (
 )
 from eventhub.registration.emails import send_registration_email, send_visit_invitation
 from eventhub.visits.queries import free_seats
-from eventhub.visits.services import VisitError, _place, first_come_applies
+from eventhub.visits.services import VisitError, _place, first_come_applies, in_block
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 
@@ -117,7 +117,7 @@ def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]
     block_id = block.id if block else None
     visits = db.session.scalars(
         sa.select(Visit).where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
-                               Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id)
+                               in_block(Visit.block_id, block_id))
     ).all()
     left = {visit.id: free_seats(visit) for visit in visits}
     rankings = _rankings(event, block_id)
@@ -154,7 +154,7 @@ def _rankings(event: Event, block_id: int | None) -> dict[int, list[int]]:
         sa.select(VisitChoice.registration_id, VisitChoice.visit_id)
         .join(Visit, Visit.id == VisitChoice.visit_id)
         .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
-               Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id)
+               in_block(Visit.block_id, block_id))
         .order_by(VisitChoice.registration_id, VisitChoice.rank)
     ).all()
     rankings: dict[int, list[int]] = {}

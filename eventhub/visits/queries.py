@@ -6,7 +6,6 @@ from eventhub.extensions import db
 from eventhub.waiting import place_in_line
 from eventhub.models import (
     AgendaItem,
-    District,
     Event,
     Registration,
     School,
@@ -30,13 +29,6 @@ def free_seats(visit: Visit) -> int:
     if visit.status is not VisitStatus.SCHEDULED:
         return 0
     return max(visit.seats - taken_seats(visit), 0)
-
-
-def waiting_count(visit: Visit) -> int:
-    """People on the visit's waiting list."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
-    )
 
 
 def seat_position(seat: VisitSeat) -> int | None:
@@ -97,8 +89,3 @@ def seat_counts(visit_ids: list[int]) -> dict[int, tuple[int, int]]:
     for visit_id, status, count in rows:
         counts[visit_id][0 if status is SeatStatus.CONFIRMED else 1] = count
     return {visit_id: (c[0], c[1]) for visit_id, c in counts.items()}
-
-
-def host_district(visit: Visit) -> District:
-    """The district whose school hosts the visit."""
-    return visit.school.district

@@ -100,9 +100,14 @@ def _visits_in_block(event: Event, block_id: int | None) -> list[Visit]:
     ))
 
 
+def in_block(column, block_id: int | None):
+    """SQL condition: `column` (a block_id column) names this block; NULL is a peer visit's "block"."""
+    return column.is_(None) if block_id is None else column == block_id
+
+
 def _same_block(block_id: int | None):
-    """SQL condition: the visit belongs to this block (NULL for a peer visit)."""
-    return Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id
+    """SQL condition: the visit belongs to this block."""
+    return in_block(Visit.block_id, block_id)
 
 
 def ranked_visits(registration: Registration, block_id: int | None) -> list[Visit]:
@@ -134,7 +139,7 @@ def first_come_applies(event: Event, block_id: int | None) -> bool:
     committed = db.session.scalar(
         sa.select(VisitAllocation.id).where(
             VisitAllocation.event_id == event.id,
-            VisitAllocation.block_id.is_(None) if block_id is None else VisitAllocation.block_id == block_id,
+            in_block(VisitAllocation.block_id, block_id),
             VisitAllocation.committed_at.is_not(None),
         ).limit(1)
     )
@@ -229,18 +234,13 @@ def book_first_come(
     return booking
 
 
-def book_all_blocks(registration: Registration, *, now: datetime | None = None,
-                    screening: Screening | None = None,
-                    norms_acknowledged_at: datetime | None = None,
-                    blocks: list[int | None] | None = None,
-                    new_registration: bool = False) -> list[Booking]:
-    """Book every block the person ranked visits in (or `blocks`), where seats go first come first served."""
+def book_all_blocks(registration: Registration, *, now: datetime | None = None) -> list[Booking]:
+    """Book every block the person ranked visits in, where seats go first come first served."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         return []
     return [
-        book_first_come(registration, block_id, now=now, screening=screening,
-                        norms_acknowledged_at=norms_acknowledged_at, new_registration=new_registration)
-        for block_id in (chosen_blocks(registration) if blocks is None else blocks)
+        book_first_come(registration, block_id, now=now)
+        for block_id in chosen_blocks(registration)
         if first_come_applies(registration.event, block_id)
     ]
 
