@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extension singletons and the outbox's after-commit delivery."""
     from eventhub import models  # noqa: F401  (every model must be known to Alembic)
-    from eventhub.extensions import csrf, db, login_manager, migrate
+    from eventhub.extensions import csrf, db, limiter, login_manager, migrate
     from eventhub.models.base import render_migration_item
     from eventhub.outbox.dispatch import install_dispatch
 
@@ -42,6 +42,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                     render_item=render_migration_item)
     login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to open that page."
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
     csrf.init_app(app)
     install_dispatch(app)
 
@@ -61,11 +65,15 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.registration import bp as registration_bp
     from eventhub.invites import bp as invites_bp
     from eventhub.visits import bp as visits_bp
+    from eventhub.accounts import bp as accounts_bp
+    from eventhub.printing import bp as printing_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(invites_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(printing_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -83,10 +91,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the `flask` subcommands: seed-demo, users, mail, registrations, visits, privacy."""
+    """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy."""
     from eventhub.accounts.commands import users_cli
     from eventhub.demo.commands import seed_demo
     from eventhub.outbox.commands import mail_cli
+    from eventhub.printing.commands import print_cli
     from eventhub.registration.commands import registrations_cli
     from eventhub.visits.commands import privacy_cli, visits_cli
 
@@ -96,3 +105,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(print_cli)

@@ -59,7 +59,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAIL_DIR": env.get("MAIL_DIR") or str(Path(instance_path) / "mail"),
         "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", True),
         "FORM_CACHE_SECONDS": _int("FORM_CACHE_SECONDS", 5),
-        # With Redis, email (and later batch printing) runs in `rq worker` processes.
+        # Finished print batches (PDF files) are kept here.
+        "PRINT_DIR": env.get("PRINT_DIR") or str(Path(instance_path) / "prints"),
+        # Processes that lay out a print batch; one per core by default.
+        "PRINT_WORKERS": _int("PRINT_WORKERS", os.cpu_count() or 1),
+        # With Redis, email and batch printing run in `rq worker` processes.
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RQ_QUEUE": env.get("RQ_QUEUE", "eventhub"),
         # Unset means: Secure in production, not over http://127.0.0.1 in development.

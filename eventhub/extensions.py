@@ -1,5 +1,7 @@
 """Flask extension singletons, created unbound and initialised in create_app."""
 import sqlalchemy as sa
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits only where a route asks (sign-in); storage is Redis when REDIS_URL is set, else memory.
+limiter = Limiter(key_func=get_remote_address)

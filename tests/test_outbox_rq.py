@@ -33,6 +33,7 @@ def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_regi
     from redis import Redis
     from rq import SimpleWorker
 
+    from eventhub import jobs as shared_jobs
     from eventhub.outbox import jobs
 
     queue_name = f"eventhub-test-{uuid.uuid4().hex[:8]}"
@@ -42,7 +43,7 @@ def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_regi
     monkeypatch.setenv("SECRET_KEY", "worker-secret")
     monkeypatch.setenv("MAIL_DIR", app.config["MAIL_DIR"])
     monkeypatch.delenv("MAIL_SERVER", raising=False)
-    monkeypatch.setattr(jobs, "_worker_app", None)
+    monkeypatch.setattr(shared_jobs, "_worker_app", None)
     with app.app_context():
         make_registration(make_event(), "ana@example.org")
         assert [m.status for m in db.session.scalars(sa.select(OutboxMessage))] == [OutboxStatus.PENDING]

@@ -1,14 +1,14 @@
 """Reading events for the public: what is upcoming, the agenda by day, the registration window."""
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import groupby
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, Event, EventStatus
+from eventhub.models import AgendaItem, Event, EventStatus, Visit
 from eventhub.templating import moment
 
 
@@ -92,6 +92,18 @@ def agenda_by_day(event: Event) -> list[tuple[date, list[AgendaItem]]]:
         (day, list(group))
         for day, group in groupby(items, key=lambda item: item.starts_at.astimezone(zone).date())
     ]
+
+
+def agenda_version(event: Event) -> tuple:
+    """What the published agenda (feed, printout) depends on: the latest change and the counts."""
+    agenda = db.session.execute(sa.select(sa.func.max(AgendaItem.updated_at), sa.func.count(AgendaItem.id))
+                                .where(AgendaItem.event_id == event.id)).one()
+    visits = db.session.execute(sa.select(sa.func.max(Visit.updated_at), sa.func.count(Visit.id))
+                                .where(Visit.event_id == event.id)).one()
+    latest = max(m for m in (event.updated_at, agenda[0], visits[0]) if m is not None)
+    if latest.tzinfo is None:  # SQLite's max() comes back as a naive UTC value
+        latest = latest.replace(tzinfo=UTC)
+    return latest, agenda[1], visits[1]
 
 
 # Namespace of the PostgreSQL advisory locks that guard an event's seats (any fixed number).

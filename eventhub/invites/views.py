@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from flask import Response, abort, request
 
-from eventhub.events.services import agenda_by_day, public_event
+from eventhub.events.services import agenda_by_day, agenda_version, public_event
 from eventhub.invites import bp
 from eventhub.invites.calendar import (
     agenda_event,
@@ -28,7 +28,7 @@ from eventhub.visits.queries import places_for, visits_by_block
 def event_feed(slug: str):
     """The event's public agenda and visits; no attendees. Built once per change, then served from memory."""
     event = public_event(slug) or abort(404, "There is no event at this address.")
-    version = feed_version(event)
+    version = agenda_version(event)
     key = (db.engine.url.render_as_string(), event.id)
     cached = _public_feeds.get(key + version)
     if cached is None:
@@ -50,18 +50,6 @@ def event_feed(slug: str):
 
 # Built public feeds per (database, event id, version); clients poll them far more often than they change.
 _public_feeds: dict[tuple, bytes] = {}
-
-
-def feed_version(event) -> tuple:
-    """What the public feed depends on, in one query: the latest change and the counts."""
-    agenda = db.session.execute(sa.select(sa.func.max(AgendaItem.updated_at), sa.func.count(AgendaItem.id))
-                                .where(AgendaItem.event_id == event.id)).one()
-    visits = db.session.execute(sa.select(sa.func.max(Visit.updated_at), sa.func.count(Visit.id))
-                                .where(Visit.event_id == event.id)).one()
-    latest = max(m for m in (event.updated_at, agenda[0], visits[0]) if m is not None)
-    if latest.tzinfo is None:  # SQLite's max() comes back as a naive UTC value
-        latest = latest.replace(tzinfo=UTC)
-    return latest, agenda[1], visits[1]
 
 
 @bp.get("/r/<token>/calendar.ics")

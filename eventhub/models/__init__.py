@@ -12,6 +12,7 @@ from eventhub.models.events import (
     event_hosts,
 )
 from eventhub.models.outbox import OutboxMessage, OutboxStatus
+from eventhub.models.printing import PrintBatch, PrintKind, PrintStatus
 from eventhub.models.registrations import (
     ACCESSIBILITY_OPTIONS,
     DIETARY_OPTIONS,
@@ -45,6 +46,9 @@ __all__ = [
     "Locale",
     "OutboxMessage",
     "OutboxStatus",
+    "PrintBatch",
+    "PrintKind",
+    "PrintStatus",
     "PrivateLink",
     "Registration",
     "RegistrationStatus",

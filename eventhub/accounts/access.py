@@ -1,0 +1,27 @@
+"""Who may open which back-office page: admins and organizers everything, host coordinators their schools."""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from eventhub.models import UserRole, Visit
+
+
+def organizer_required(view):
+    """Signed in as an admin or organizer; anyone else signed in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role not in (UserRole.ADMIN, UserRole.ORGANIZER):
+            abort(403, "This page is for the network's organizers.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def can_see_visit(user, visit: Visit) -> bool:
+    """Organizers see every visit; a host coordinator only those at their own district's schools."""
+    if user.role in (UserRole.ADMIN, UserRole.ORGANIZER):
+        return True
+    return user.role is UserRole.HOST_COORDINATOR and visit.school.district_id == user.district_id

@@ -1,0 +1,6 @@
+"""Printed PDFs: agendas, personal agendas, rosters, badges, commitment sheets; the only feature that touches WeasyPrint."""
+from flask import Blueprint
+
+bp = Blueprint("printing", __name__)
+
+from eventhub.printing import views  # noqa: E402,F401

@@ -1,0 +1,217 @@
+"""Batch printing outside the request: an RQ job when REDIS_URL is set, else a background thread.
+
+A batch reads everything it prints in a few queries, renders the HTML here, and lays
+the documents out in worker processes (PRINT_WORKERS, one per core by default), a
+chunk at a time, saving progress after each chunk. The file appears under its final
+name only when every page is in it; a failed batch keeps the reason and no file.
+"""
+import logging
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from pypdf import PdfReader, PdfWriter
+
+from eventhub.extensions import db
+from eventhub.jobs import queue_for, worker_app
+from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
+from eventhub.printing import documents
+from eventhub.printing.documents import Order
+from eventhub.printing.render import render_in_processes, render_pdfs
+
+log = logging.getLogger(__name__)
+
+# Documents per chunk: small enough for steady progress, large enough that fonts are embedded rarely.
+CHUNK_SIZE = 40
+
+
+class PrintError(Exception):
+    """A batch cannot be printed; the message says why, in words for the organizer."""
+
+
+@dataclass
+class Plan:
+    """What a batch will print: the HTML of each document, produced lazily, and how many there are."""
+
+    total: int
+    htmls: Iterator[str]
+    title: str
+
+
+def create_batch(event: Event, kind: PrintKind, order: Order = Order.NAME, user: User | None = None) -> PrintBatch:
+    """Record a batch to print; the caller commits, then calls `launch`."""
+    batch = PrintBatch(event=event, kind=kind, order=order.value, requested_by_id=user.id if user else None)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def plan_batch(batch: PrintBatch, *, district_id: int | None = None) -> Plan:
+    """Load what the batch prints; private links are minted (and committed by the caller) before any rendering."""
+    event = batch.event
+    kind, order = batch.kind, Order(batch.order)
+    if kind is PrintKind.ROSTERS:
+        visits = documents.roster_visits(event, district_id)
+        seats = documents.roster_seats(visits)
+        htmls = (documents.roster_html(visit, seats[visit.id]) for visit in visits)
+        return Plan(len(visits), htmls, f"{event.title}: visit rosters")
+    people = documents.attendees(event, order=order)
+    if kind is PrintKind.AGENDAS:
+        documents.give_private_links(people)
+        return Plan(len(people), documents.iter_personal_agendas(event, people), f"{event.title}: personal agendas")
+    if kind is PrintKind.SHEETS:
+        htmls = (documents.commitment_sheet_html(event, person) for person in people)
+        return Plan(len(people), htmls, f"{event.title}: commitment sheets")
+    sheets = [people[i:i + 6] for i in range(0, len(people), 6)]
+    return Plan(len(sheets), (documents.badges_html(event, sheet) for sheet in sheets), f"{event.title}: name badges")
+
+
+def batch_path(batch: PrintBatch, config=None) -> Path:
+    """Where a finished batch's PDF is kept."""
+    config = config or current_app.config
+    return Path(config["PRINT_DIR"]) / f"batch-{batch.id}-{batch.kind.value}.pdf"
+
+
+def run_batch(batch_id: int, *, workers: int | None = None,
+              on_progress: Callable[[PrintBatch], None] | None = None) -> PrintBatch:
+    """Print a batch to its file, saving progress as chunks finish; never leaves a partial file."""
+    batch = db.session.get(PrintBatch, batch_id)
+    if batch is None:
+        raise PrintError(f"There is no print batch {batch_id}.")
+    if batch.status is not PrintStatus.QUEUED:
+        return batch  # already taken by another worker, or finished
+    batch.status, batch.started_at = PrintStatus.RUNNING, utcnow()
+    db.session.commit()
+    config = current_app.config
+    final = batch_path(batch, config)
+    partial = final.with_suffix(".part")
+    try:
+        plan = plan_batch(batch)
+        batch.total = plan.total
+        db.session.commit()  # the private links printed on agendas now exist
+        if plan.total == 0:
+            raise PrintError("There is nothing to print: no confirmed attendees (or visits) yet.")
+        final.parent.mkdir(parents=True, exist_ok=True)
+
+        def chunk_done(count: int) -> None:
+            batch.done = min(batch.done + count, batch.total)
+            db.session.commit()
+            if on_progress:
+                on_progress(batch)
+
+        pdf, pages = print_documents(plan, workers or config["PRINT_WORKERS"], chunk_done)
+        partial.write_bytes(pdf)
+        os.replace(partial, final)  # the file appears whole, or not at all
+        batch.status, batch.pages, batch.file_name = PrintStatus.DONE, pages, final.name
+        batch.done, batch.finished_at = batch.total, utcnow()
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 (any failure must be recorded, not lost in a thread)
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        log.exception("print batch %s failed", batch_id)
+        batch = db.session.get(PrintBatch, batch_id)
+        batch.status, batch.finished_at = PrintStatus.FAILED, utcnow()
+        batch.error = str(error) if isinstance(error, PrintError) else (
+            f"The printout could not be made ({type(error).__name__}: {str(error)[:300]}). "
+            "Nothing was saved; try again, and tell the team if it fails again."
+        )
+        db.session.commit()
+    return batch
+
+
+def _chunks(htmls: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for html in htmls:
+        chunk.append(html)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def print_documents(plan: Plan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
+    """Lay out every document (each numbered on its own) and return one PDF and its page count."""
+    if workers <= 1 or plan.total <= CHUNK_SIZE:
+        done = 0
+
+        def one_more() -> None:
+            nonlocal done
+            done += 1
+            if done % CHUNK_SIZE == 0:
+                chunk_done(CHUNK_SIZE)
+
+        pdf = render_pdfs(plan.htmls, on_page_done=one_more)
+        chunk_done(done % CHUNK_SIZE)
+        return pdf, len(PdfReader(BytesIO(pdf)).pages)
+    # The HTML is rendered here, in order; layout runs in the worker processes.
+    chunks = list(_chunks(plan.htmls, CHUNK_SIZE))
+    parts: list[bytes] = [b""] * len(chunks)
+
+    def collect(index: int, pdf: bytes) -> None:
+        parts[index] = pdf
+        chunk_done(len(chunks[index]))
+
+    render_in_processes(chunks, workers, collect)
+    return merge_pdfs(parts, plan.title)
+
+
+def merge_pdfs(parts: list[bytes], title: str) -> tuple[bytes, int]:
+    """Join chunk PDFs into one file with the batch's title and language."""
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(BytesIO(part)))
+    writer.add_metadata({"/Title": title, "/Creator": "eventhub"})
+    writer.set_page_layout("/SinglePage")
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer._root_object[NameObject("/Lang")] = TextStringObject("en")
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
+
+
+# --- running a batch outside the request ------------------------------------------------------
+
+# Without Redis, batches run one at a time in a thread of the process that asked for them.
+_local_runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-batch")
+
+
+def launch(app: Flask, batch_id: int) -> str:
+    """Start a committed batch: on the RQ queue when REDIS_URL is set, else in a background thread."""
+    if app.config.get("REDIS_URL"):
+        try:
+            queue_for(app.config).enqueue(print_batch_job, batch_id, job_timeout=3600, result_ttl=0)
+            return "queue"
+        except Exception:  # Redis unreachable: print here rather than not at all
+            log.exception("could not queue print batch %s; printing it in this process", batch_id)
+    _local_runner.submit(_run_in_thread, app, batch_id)
+    return "thread"
+
+
+def _run_in_thread(app: Flask, batch_id: int) -> None:
+    with app.app_context():
+        try:
+            run_batch(batch_id)
+        finally:
+            db.session.remove()
+
+
+def print_batch_job(batch_id: int) -> str:
+    """The RQ job: print one batch with the worker's own app."""
+    app = worker_app()
+    with app.app_context():
+        batch = run_batch(batch_id)
+        return f"batch {batch.id}: {batch.status.value}"
+
+
+def latest_batches(event: Event, limit: int = 20) -> list[PrintBatch]:
+    """The event's recent batches, newest first."""
+    return list(db.session.scalars(
+        sa.select(PrintBatch).where(PrintBatch.event_id == event.id).order_by(PrintBatch.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,265 @@
+"""What each printout says: the data behind it, loaded in a few queries, rendered to HTML.
+
+`render.py` turns the HTML into PDF; this module never touches WeasyPrint and the
+templates under `templates/print/` never query the database, so a batch of 750
+personal agendas costs a handful of queries, not thousands.
+"""
+import enum
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import segno
+import sqlalchemy as sa
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from eventhub.events.services import agenda_by_day
+from eventhub.extensions import db
+from eventhub.models import (
+    AgendaItem,
+    AgendaKind,
+    Event,
+    Registration,
+    RegistrationStatus,
+    School,
+    SeatStatus,
+    Visit,
+    VisitSeat,
+    VisitStatus,
+)
+from eventhub.registration.links import issue_private_link
+from eventhub.urls import external_url
+from eventhub.visits.queries import visits_by_block
+
+# The check-ins the commitment sheet asks for, in days after the event (DOMAIN: 30/60/90).
+CHECK_IN_DAYS = (30, 60, 90)
+
+
+class Order(enum.StrEnum):
+    """How a batch of personal documents is sorted."""
+
+    NAME = "name"
+    VISIT = "visit"  # by bus: the first visit's departure, then the visit, then the name
+
+    @property
+    def label(self) -> str:
+        """Human wording of the order."""
+        return {"name": "by last name", "visit": "by visit and bus"}[self.value]
+
+
+@dataclass
+class Attendee:
+    """One registration with what its printouts show: seats and waiting-list places in time order."""
+
+    registration: Registration
+    places: list[VisitSeat] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)  # seat id -> place in line
+    private_url: str | None = None
+
+    @property
+    def sort_name(self) -> tuple[str, str, int]:
+        """Last name, first name, id: the order of rosters and name-ordered batches."""
+        r = self.registration
+        return (r.legal_last_name.casefold(), r.legal_first_name.casefold(), r.id)
+
+    @property
+    def bus_key(self) -> tuple:
+        """First confirmed visit's departure (or start), then that visit, then the name."""
+        seats = [p for p in self.places if p.status is SeatStatus.CONFIRMED]
+        if not seats:
+            return (1, "", 0, self.sort_name)
+        visit = seats[0].visit
+        return (0, (visit.bus_departs_at or visit.starts_at).isoformat(), visit.id, self.sort_name)
+
+    @property
+    def groups(self) -> list[str]:
+        """"Lincoln Elementary, Tuesday": the visit groups a badge shows."""
+        return [f"{seat.visit.school.name}, {seat.visit.local_date:%A}"
+                for seat in self.places if seat.status is SeatStatus.CONFIRMED]
+
+
+def private_url(token: str) -> str:
+    """The address of the private page a token opens."""
+    return external_url("registration.private_page", token=token)
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code of `url` (the URL is ours, not user text)."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#14305a", omitsize=True))
+
+
+def _common(event: Event, title: str, subject: str = "") -> dict:
+    return {"event": event, "tz": event.timezone, "title": title, "subject": subject, "Status": SeatStatus}
+
+
+# --- event agenda -------------------------------------------------------------------------
+
+
+def event_agenda_html(event: Event) -> str:
+    """The agenda for the tables: a cover, then each day with its sessions and its visits."""
+    days = agenda_by_day(event)
+    visits_of_block: dict[int | None, list[Visit]] = {
+        (block.id if block else None): visits for block, visits in visits_by_block(event)
+    }
+    return render_template(
+        "print/event_agenda.html",
+        days=days,
+        visits_of_block=visits_of_block,
+        standalone_visits=visits_of_block.get(None, []),
+        hosts=event.hosts,
+        **_common(event, f"{event.title}: agenda", "Agenda"),
+    )
+
+
+# --- attendees: personal agendas, badges, commitment sheets ------------------------------------------
+
+
+def attendees(event: Event, *, order: Order = Order.NAME, registration_ids: list[int] | None = None,
+              statuses: tuple[RegistrationStatus, ...] = (RegistrationStatus.CONFIRMED,)) -> list[Attendee]:
+    """Registrations of the event with their visit places, in three queries whatever their number."""
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status.in_(statuses))
+        .options(joinedload(Registration.district))
+    )
+    if registration_ids is not None:
+        query = query.where(Registration.id.in_(registration_ids))
+    found = {r.id: Attendee(r) for r in db.session.scalars(query)}
+    if not found:
+        return []
+    seats = db.session.scalars(
+        sa.select(VisitSeat)
+        .join(Visit)
+        .where(Visit.event_id == event.id, VisitSeat.status != SeatStatus.CANCELLED)
+        .options(joinedload(VisitSeat.visit).joinedload(Visit.school).joinedload(School.district))
+        .order_by(Visit.starts_at, Visit.id, VisitSeat.waitlisted_at, VisitSeat.id)
+    ).all()
+    line: dict[int, int] = defaultdict(int)
+    for seat in seats:  # waiting lists: in order of joining, as waiting.place_in_line counts them
+        position = None
+        if seat.status is SeatStatus.WAITLISTED:
+            line[seat.visit_id] += 1
+            position = line[seat.visit_id]
+        attendee = found.get(seat.registration_id)
+        if attendee is not None:
+            attendee.places.append(seat)
+            if position is not None:
+                attendee.positions[seat.id] = position
+    people = list(found.values())
+    people.sort(key=(lambda a: a.bus_key) if order is Order.VISIT else (lambda a: a.sort_name))
+    return people
+
+
+def give_private_links(people: list[Attendee]) -> None:
+    """A fresh private link for each person whose printout carries one (links are stored hashed,
+    so an old one cannot be printed); the caller commits."""
+    for person in people:
+        if person.private_url is None:
+            person.private_url = private_url(issue_private_link(person.registration))
+
+
+def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple[AgendaItem, list[VisitSeat]]]]]:
+    """The event's agenda with the person's own visit places beside each visit block."""
+    places_by_block: dict[int | None, list[VisitSeat]] = defaultdict(list)
+    for place in person.places:
+        places_by_block[place.visit.block_id].append(place)
+    return [(day, [(item, places_by_block.get(item.id, []) if item.kind is AgendaKind.VISIT_BLOCK else [])
+                   for item in items]) for day, items in days]
+
+
+def personal_agenda_html(event: Event, person: Attendee, days=None) -> str:
+    """One attendee's agenda: who they are, their visits with the host's rules, their days, their link."""
+    days = agenda_by_day(event) if days is None else days
+    registration = person.registration
+    return render_template(
+        "print/personal_agenda.html",
+        person=person,
+        registration=registration,
+        agenda=_agenda_for(person, days),
+        qr=qr_svg(person.private_url) if person.private_url else None,
+        **_common(event, f"{event.title}: agenda for {registration.display_name}", registration.display_name),
+    )
+
+
+def badges_html(event: Event, people: list[Attendee]) -> str:
+    """Six badges per Letter sheet (Avery 5392), in the given order."""
+    sheets = [people[i:i + 6] for i in range(0, len(people), 6)]
+    return render_template("print/badges.html", sheets=sheets, **_common(event, f"{event.title}: name badges"))
+
+
+def commitment_sheet_html(event: Event, person: Attendee) -> str:
+    """The follow-up commitment sheet, with the person's name and visits filled in."""
+    check_ins = [event.ends_on + timedelta(days=d) for d in CHECK_IN_DAYS]
+    registration = person.registration
+    return render_template(
+        "print/commitment_sheet.html",
+        person=person,
+        registration=registration,
+        visits=[p.visit for p in person.places if p.status is SeatStatus.CONFIRMED],
+        check_ins=check_ins,
+        **_common(event, f"{event.title}: commitment sheet for {registration.display_name}",
+                  registration.display_name),
+    )
+
+
+# --- visits: rosters and sign-in sheets ------------------------------------------------------
+
+
+def roster_visits(event: Event, school_district_id: int | None = None) -> list[Visit]:
+    """Scheduled visits of the event in time order (only one district's schools, for its coordinator)."""
+    query = (
+        sa.select(Visit)
+        .join(School)
+        .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED)
+        .options(joinedload(Visit.school).joinedload(School.district))
+        .order_by(Visit.starts_at, School.name, Visit.id)
+    )
+    if school_district_id is not None:
+        query = query.where(School.district_id == school_district_id)
+    return list(db.session.scalars(query))
+
+
+def roster_seats(visits: list[Visit]) -> dict[int, list[VisitSeat]]:
+    """Confirmed seats of each visit, by the guest's last name."""
+    by_visit: dict[int, list[VisitSeat]] = {v.id: [] for v in visits}
+    if not visits:
+        return by_visit
+    seats = db.session.scalars(
+        sa.select(VisitSeat)
+        .join(Registration)
+        .where(VisitSeat.visit_id.in_(list(by_visit)), VisitSeat.status == SeatStatus.CONFIRMED)
+        .options(selectinload(VisitSeat.registration).joinedload(Registration.district))
+        .order_by(sa.func.lower(Registration.legal_last_name), sa.func.lower(Registration.legal_first_name),
+                  Registration.id)
+    )
+    for seat in seats:
+        by_visit[seat.visit_id].append(seat)
+    return by_visit
+
+
+def roster_html(visit: Visit, seats: list[VisitSeat]) -> str:
+    """Roster and sign-in sheet for the host school; screening columns only where this host collects them."""
+    school = visit.school
+    show_dob = school.screening_dob_required
+    show_id = school.screening_id_type_required
+    event = visit.event
+    return render_template(
+        "print/roster.html",
+        visit=visit,
+        school=school,
+        seats=seats,
+        show_dob=show_dob,
+        show_id=show_id,
+        vtz=visit.timezone,
+        **_common(event, f"{visit.title}: roster and sign-in sheet", school.name),
+    )
+
+
+def iter_personal_agendas(event: Event, people: list[Attendee]) -> Iterator[str]:
+    """The HTML of each person's agenda, the agenda read once for all of them."""
+    days = agenda_by_day(event)
+    for person in people:
+        yield personal_agenda_html(event, person, days)

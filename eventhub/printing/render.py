@@ -1,0 +1,115 @@
+"""HTML in, PDF bytes out: the only module that touches WeasyPrint.
+
+Everything a printout loads (its stylesheet, its fonts) comes from the app's own
+`static/` folder through `StaticOnlyFetcher`; any other address, `file://` and
+internal hosts included, is refused, so no field typed by a user can make the
+server fetch something.
+"""
+import logging
+import mimetypes
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_ROOT = Path(__file__).resolve().parent.parent.parent / "static"
+# Printouts address the static folder under a host that can never resolve (RFC 2606).
+STATIC_BASE = "https://static.eventhub.invalid/"
+STYLESHEET = "print/print.css"
+PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: readable by screen readers
+
+log = logging.getLogger(__name__)
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files of `static/` and refuses every other URL."""
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        """Return a static file, or raise ValueError (WeasyPrint then leaves the resource out)."""
+        path = static_path(url)
+        if path is None:
+            log.warning("Printing refused to fetch %r: printouts only use the app's own files.", url[:200])
+            raise ValueError(f"refused to fetch {url[:200]!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+
+
+def static_path(url: str) -> Path | None:
+    """The file of `static/` a printing URL names, or None when the URL is anything else."""
+    if not url.startswith(STATIC_BASE):
+        return None
+    parts = urlsplit(url)
+    path = (STATIC_ROOT / unquote(parts.path).lstrip("/")).resolve()
+    if parts.query or not path.is_relative_to(STATIC_ROOT) or not path.is_file():
+        return None
+    return path
+
+
+@lru_cache(maxsize=1)
+def _toolkit() -> tuple[FontConfiguration, CSS, StaticOnlyFetcher]:
+    """Fonts and the print stylesheet, parsed once per process."""
+    fonts = FontConfiguration()
+    fetcher = StaticOnlyFetcher(timeout=1, allow_redirects=False)
+    css = CSS(url=STATIC_BASE + STYLESHEET, url_fetcher=fetcher, font_config=fonts)
+    return fonts, css, fetcher
+
+
+# WeasyPrint is not documented as thread-safe; a threaded server prints one document at a time.
+_render_lock = threading.Lock()
+
+
+def _layout(html: str):
+    """Lay out one document (its own page numbers, its own "page N of M")."""
+    fonts, css, fetcher = _toolkit()
+    return HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).render(
+        stylesheets=[css], font_config=fonts, pdf_tags=True
+    )
+
+
+def _write(documents: Sequence) -> bytes:
+    """One PDF of the pages of every document, in order; fonts embedded once."""
+    first = documents[0]
+    pages = [page for document in documents for page in document.pages]
+    # The first document's title and language describe the whole file.
+    return first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
+
+
+def render_pdf(html: str) -> bytes:
+    """A single document as PDF bytes; its <title> and <html lang> become the PDF's."""
+    with _render_lock:
+        return _write([_layout(html)])
+
+
+def render_pdfs(htmls: Iterable[str], on_page_done: Callable[[], None] | None = None) -> bytes:
+    """Several documents, each numbered on its own, in one PDF."""
+    with _render_lock:
+        documents = []
+        for html in htmls:
+            documents.append(_layout(html))
+            if on_page_done:
+                on_page_done()
+        if not documents:
+            raise ValueError("nothing to print")
+        return _write(documents)
+
+
+def render_chunk(htmls: list[str]) -> bytes:
+    """Worker-process entry point: a chunk of documents as one PDF."""
+    return render_pdfs(htmls)
+
+
+def render_in_processes(chunks: Iterable[list[str]], workers: int,
+                        on_chunk_done: Callable[[int, bytes], None]) -> None:
+    """Render chunks in `workers` processes, handing each finished PDF (with its index) back in order."""
+    context = get_context("spawn")  # a fresh interpreter: no inherited database connections or locks
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
+        for index, future in enumerate(futures):
+            on_chunk_done(index, future.result())

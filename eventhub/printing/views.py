@@ -1,0 +1,202 @@
+"""PDF downloads: the public agenda, an attendee's own agenda, and the back office's documents and batches."""
+import hashlib
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from eventhub.accounts.access import can_see_visit, organizer_required
+from eventhub.events.services import agenda_version, public_event
+from eventhub.extensions import db
+from eventhub.models import (
+    Event,
+    PrintBatch,
+    PrintKind,
+    PrintStatus,
+    Registration,
+    RegistrationStatus,
+    UserRole,
+    Visit,
+)
+from eventhub.printing import bp, documents
+from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
+from eventhub.printing.documents import Order
+from eventhub.printing.render import render_pdf
+from eventhub.registration.links import registration_for_token
+
+
+def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> Response:
+    """A PDF response; private ones are neither cached nor given a referrer."""
+    response = Response(data, mimetype="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+@bp.get("/events/<slug:slug>/agenda.pdf")
+def event_agenda(slug: str):
+    """The printable agenda; built once per version of the agenda, then served from memory."""
+    event = public_event(slug) or abort(404, "There is no event at this address.")
+    version = agenda_version(event)
+    etag = hashlib.sha256(repr((event.id, version)).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    key = (db.engine.url.render_as_string(), event.id)
+    cached = _agendas.get(key)
+    if cached is None or cached[0] != version:
+        cached = (version, render_pdf(documents.event_agenda_html(event)))
+        _agendas[key] = cached
+    response = _pdf(cached[1], f"{event.slug}-agenda.pdf", private=False)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# The newest printed agenda per (database, event): printing it costs far more than serving it.
+_agendas: dict[tuple, tuple] = {}
+
+
+@bp.get("/r/<token>/agenda.pdf")
+def personal_agenda(token: str):
+    """The attendee's own agenda, with their private link printed on it."""
+    registration = registration_for_token(token)
+    if registration is None:
+        abort(404, "This private link is not valid.")
+    if registration.status is RegistrationStatus.CANCELLED:
+        abort(404, "This registration was cancelled, so there is no agenda to print.")
+    event = registration.event
+    person = documents.attendees(event, registration_ids=[registration.id],
+                                 statuses=(RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED))[0]
+    person.private_url = documents.private_url(token)
+    return _pdf(render_pdf(documents.personal_agenda_html(event, person)), f"{event.slug}-my-agenda.pdf",
+                private=True)
+
+
+# --- back office ----------------------------------------------------------------------------------
+
+
+def _event_or_404(slug: str) -> Event:
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug)) or abort(404, "There is no such event.")
+
+
+def _is_organizer() -> bool:
+    return current_user.role in (UserRole.ADMIN, UserRole.ORGANIZER)
+
+
+@bp.get("/admin/events/<slug:slug>/print")
+@login_required
+def event_prints(slug: str):
+    """Every document of the event: batches for organizers, the rosters of their schools for host coordinators."""
+    event = _event_or_404(slug)
+    district_id = None if _is_organizer() else current_user.district_id
+    visits = documents.roster_visits(event, district_id)
+    people = documents.attendees(event) if _is_organizer() else []
+    return render_template(
+        "printing/event.html",
+        event=event,
+        visits=visits,
+        people=people,
+        batches=latest_batches(event) if _is_organizer() else [],
+        kinds=list(PrintKind),
+        orders=list(Order),
+        is_organizer=_is_organizer(),
+    )
+
+
+@bp.post("/admin/events/<slug:slug>/print")
+@organizer_required
+def start_batch(slug: str):
+    """Start a batch; the page that follows shows its progress."""
+    event = _event_or_404(slug)
+    try:
+        kind = PrintKind(request.form.get("kind", ""))
+        order = Order(request.form.get("order") or Order.NAME.value)
+    except ValueError:
+        abort(400, "Choose one of the documents and orders offered on the printing page.")
+    batch = create_batch(event, kind, order, current_user)
+    db.session.commit()
+    launch(current_app._get_current_object(), batch.id)
+    flash(f"{kind.label} are being printed.", "success")
+    return redirect(url_for("printing.batch_status", batch_id=batch.id))
+
+
+def _batch_or_404(batch_id: int) -> PrintBatch:
+    return db.session.get(PrintBatch, batch_id) or abort(404, "There is no such print batch.")
+
+
+@bp.get("/admin/print/<int:batch_id>")
+@organizer_required
+def batch_status(batch_id: int):
+    """Progress of a batch (the page refreshes itself until it is done), then its download or its error."""
+    batch = _batch_or_404(batch_id)
+    return render_template("printing/batch.html", batch=batch, Status=PrintStatus)
+
+
+@bp.get("/admin/print/<int:batch_id>.json")
+@organizer_required
+def batch_progress(batch_id: int):
+    """The same progress for scripts."""
+    batch = _batch_or_404(batch_id)
+    return {"id": batch.id, "kind": batch.kind.value, "status": batch.status.value, "done": batch.done,
+            "total": batch.total, "percent": batch.percent, "pages": batch.pages, "error": batch.error or None,
+            "download": url_for("printing.batch_download", batch_id=batch.id)
+            if batch.status is PrintStatus.DONE else None}
+
+
+@bp.get("/admin/print/<int:batch_id>/download")
+@organizer_required
+def batch_download(batch_id: int):
+    """The finished PDF; nothing at all while a batch runs or after it failed."""
+    batch = _batch_or_404(batch_id)
+    if batch.status is not PrintStatus.DONE:
+        abort(409, "This batch has no file: it is still printing or it failed.")
+    path = batch_path(batch)
+    if not path.is_file():
+        abort(410, "This batch's file is gone from the server; print it again.")
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{batch.event.slug}-{batch.kind.value}.pdf")
+
+
+def _registration_or_404(registration_id: int) -> Registration:
+    return db.session.get(Registration, registration_id) or abort(404, "There is no such registration.")
+
+
+PERSONAL_DOCUMENTS = ("agenda", "badge", "sheet")
+
+
+@bp.get("/admin/registrations/<int:registration_id>/<document>.pdf")
+@organizer_required
+def person_document(registration_id: int, document: str):
+    """One person's agenda, badge or commitment sheet."""
+    if document not in PERSONAL_DOCUMENTS:
+        abort(404, "There is no such document.")
+    registration = _registration_or_404(registration_id)
+    event = registration.event
+    found = documents.attendees(event, registration_ids=[registration.id], statuses=tuple(RegistrationStatus))
+    person = found[0]
+    if document == "agenda":
+        documents.give_private_links([person])
+        html = documents.personal_agenda_html(event, person)
+        db.session.commit()  # the link printed on the agenda must work
+    elif document == "badge":
+        html = documents.badges_html(event, [person])
+    else:
+        html = documents.commitment_sheet_html(event, person)
+    return _pdf(render_pdf(html), f"{event.slug}-{document}-{registration.id}.pdf", private=True)
+
+
+@bp.get("/admin/visits/<int:visit_id>/roster.pdf")
+@login_required
+def visit_roster(visit_id: int):
+    """A visit's roster and sign-in sheet, for organizers and that school's host coordinator."""
+    visit = db.session.get(Visit, visit_id) or abort(404, "There is no such visit.")
+    if not can_see_visit(current_user, visit):
+        abort(403, "This visit is at another district's school.")
+    html = documents.roster_html(visit, documents.roster_seats([visit])[visit.id])
+    return _pdf(render_pdf(html), f"roster-visit-{visit.id}.pdf", private=True)
