@@ -73,6 +73,9 @@ def make_app(database_url, tmp_path):
             "BASE_URL": "http://eventhub.test",
             "SERVER_NAME": None,
             "FORM_CACHE_SECONDS": 0,  # tests change seats between requests; the cache has its own test
+            "PRINT_DIR": str(tmp_path / "prints"),
+            "PRINT_WORKERS": 1,  # batches lay out in-process; one test runs the worker processes
+            "RATELIMIT_ENABLED": False,  # the sign-in limit has its own test
         }
         config.update(overrides)
         app = create_app(config)

@@ -26,8 +26,9 @@ from eventhub.printing.render import render_in_processes, render_pdfs
 
 log = logging.getLogger(__name__)
 
-# Documents per chunk: small enough for steady progress, large enough that fonts are embedded rarely.
-CHUNK_SIZE = 40
+# Documents per chunk: small enough for steady progress, large enough that each chunk's fixed cost
+# (embedding the fonts it uses) is paid rarely.
+CHUNK_SIZE = 60
 
 
 class PrintError(Exception):

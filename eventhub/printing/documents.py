@@ -91,8 +91,8 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#14305a", omitsize=True))
 
 
-def _common(event: Event, title: str, subject: str = "") -> dict:
-    return {"event": event, "tz": event.timezone, "title": title, "subject": subject, "Status": SeatStatus}
+def _common(event: Event, title: str) -> dict:
+    return {"event": event, "tz": event.timezone, "title": title}
 
 
 # --- event agenda -------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def event_agenda_html(event: Event) -> str:
         visits_of_block=visits_of_block,
         standalone_visits=visits_of_block.get(None, []),
         hosts=event.hosts,
-        **_common(event, f"{event.title}: agenda", "Agenda"),
+        **_common(event, f"{event.title}: agenda"),
     )
 
 
@@ -161,13 +161,28 @@ def give_private_links(people: list[Attendee]) -> None:
             person.private_url = private_url(issue_private_link(person.registration))
 
 
-def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple[AgendaItem, list[VisitSeat]]]]]:
-    """The event's agenda with the person's own visit places beside each visit block."""
+def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
+    """The person's days as time slots: (starts, ends, items at that time, their visit places or None).
+
+    Sessions that run at the same time share one slot (the attendee picks one on the day);
+    a visit block carries the person's own seats instead of the list of every visit.
+    """
     places_by_block: dict[int | None, list[VisitSeat]] = defaultdict(list)
     for place in person.places:
         places_by_block[place.visit.block_id].append(place)
-    return [(day, [(item, places_by_block.get(item.id, []) if item.kind is AgendaKind.VISIT_BLOCK else [])
-                   for item in items]) for day, items in days]
+    agenda = []
+    for day, items in days:
+        slots: list[tuple] = []
+        for item in items:
+            if item.kind is AgendaKind.VISIT_BLOCK:
+                slots.append((item.starts_at, item.ends_at, [item], places_by_block.get(item.id, [])))
+            elif slots and slots[-1][3] is None and slots[-1][0] == item.starts_at:
+                slots[-1][2].append(item)
+                slots[-1] = (slots[-1][0], max(slots[-1][1], item.ends_at), slots[-1][2], None)
+            else:
+                slots.append((item.starts_at, item.ends_at, [item], None))
+        agenda.append((day, slots))
+    return agenda
 
 
 def personal_agenda_html(event: Event, person: Attendee, days=None) -> str:
@@ -180,7 +195,7 @@ def personal_agenda_html(event: Event, person: Attendee, days=None) -> str:
         registration=registration,
         agenda=_agenda_for(person, days),
         qr=qr_svg(person.private_url) if person.private_url else None,
-        **_common(event, f"{event.title}: agenda for {registration.display_name}", registration.display_name),
+        **_common(event, f"{event.title}: agenda for {registration.display_name}"),
     )
 
 
@@ -200,8 +215,7 @@ def commitment_sheet_html(event: Event, person: Attendee) -> str:
         registration=registration,
         visits=[p.visit for p in person.places if p.status is SeatStatus.CONFIRMED],
         check_ins=check_ins,
-        **_common(event, f"{event.title}: commitment sheet for {registration.display_name}",
-                  registration.display_name),
+        **_common(event, f"{event.title}: commitment sheet for {registration.display_name}"),
     )
 
 
@@ -254,7 +268,7 @@ def roster_html(visit: Visit, seats: list[VisitSeat]) -> str:
         show_dob=show_dob,
         show_id=show_id,
         vtz=visit.timezone,
-        **_common(event, f"{visit.title}: roster and sign-in sheet", school.name),
+        **_common(event, f"{visit.title}: roster and sign-in sheet"),
     )
 
 

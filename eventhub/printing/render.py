@@ -7,6 +7,7 @@ server fetch something.
 """
 import logging
 import mimetypes
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -65,9 +66,14 @@ def _toolkit() -> tuple[FontConfiguration, CSS, StaticOnlyFetcher]:
 _render_lock = threading.Lock()
 
 
+# Runs of whitespace that templates leave between tags: one space lays out the same and parses faster.
+_WHITESPACE = re.compile(r"\s{2,}")
+
+
 def _layout(html: str):
     """Lay out one document (its own page numbers, its own "page N of M")."""
     fonts, css, fetcher = _toolkit()
+    html = _WHITESPACE.sub(" ", html)
     return HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).render(
         stylesheets=[css], font_config=fonts, pdf_tags=True
     )

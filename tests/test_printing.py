@@ -1,0 +1,360 @@
+"""Printed PDFs: what each document says (read back from the PDF), its pages, metadata and fonts, and safety."""
+import shutil
+import subprocess
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from conftest import private_link
+from eventhub.extensions import db
+from eventhub.models import AgendaKind, AttendeeRole, School, VisitSeat
+from eventhub.printing import documents, render
+from eventhub.printing.render import STATIC_BASE, render_pdf, static_path
+from eventhub.visits.services import Screening
+
+
+def pages_text(data: bytes) -> list[str]:
+    """The text of each page, whitespace collapsed."""
+    return [" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(data)).pages]
+
+
+def all_text(data: bytes) -> str:
+    return " ".join(pages_text(data))
+
+
+def font_names(data: bytes) -> set[str]:
+    """Base names of the fonts the PDF embeds (subset prefix removed)."""
+    names = set()
+    for page in PdfReader(BytesIO(data)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+@pytest.fixture
+def member(make_district):
+    """The district the attendees come from."""
+    return make_district(name="Quarry Brook Public Schools", state="NJ")
+
+
+@pytest.fixture
+def book(book, member):
+    """Booking as a member of Quarry Brook, unless told otherwise."""
+
+    def factory(*args, **kw):
+        kw.setdefault("district_id", member.id)
+        return book(*args, **kw)
+
+    return factory
+
+
+@pytest.fixture
+def convening(make_event, make_district, make_agenda_item, make_visit):
+    """A two-day convening in Chicago time with a plenary, parallel breakouts and a visit block of two visits."""
+    host = make_district(name="Caliche Springs ISD", state="TX")
+    event = make_event(title="Spring Convening 2027", hosts=[host], venue_name="Caliche Springs Convention Center")
+    day1 = event.starts_on
+    make_agenda_item(event, day1, "08:30", "09:45", title="Opening plenary", room="Grand Ballroom")
+    make_agenda_item(event, day1, "10:00", "11:15", title="Buying together", room="Pecan Room",
+                     kind=AgendaKind.BREAKOUT, topic="Procurement")
+    make_agenda_item(event, day1, "10:00", "11:15", title="Grading for competency", room="Live Oak Room",
+                     kind=AgendaKind.BREAKOUT)
+    school = host.schools[0]
+    school.name, school.street, school.city = "Windmill Park Elementary", "815 Windmill Park Drive", "Caliche Springs"
+    school.accepted_ids = "US driver's license or passport"
+    school.photo_policy = "No photos of students."
+    school.screening_dob_required = True
+    other = School(name="Agave Middle School", street="3300 Agave Road", city="Caliche Springs", state="TX",
+                   photo_id_required=False)
+    host.schools.append(other)
+    db.session.commit()
+    first = make_visit(event, day=date.fromordinal(day1.toordinal() + 1), start="08:30", end="11:00",
+                       title="Early literacy on shared tablets", school=school, meeting_point="Depot Street bus loop",
+                       bus_departs_at=None, host_contact_name="Mai Nguyen", host_contact_phone="(254) 555-0185")
+    first.bus_departs_at = first.starts_at - timedelta(minutes=45)  # 7:45 AM
+    second = make_visit(event, block=first.block, school=other, title="Advisory and student-led conferences")
+    db.session.commit()
+    return event, first, second
+
+
+def test_event_agenda_has_the_cover_the_days_in_the_events_zone_and_page_numbers(convening, client):
+    event, first, second = convening
+    response = client.get(f"/events/{event.slug}/agenda.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = pages_text(response.data)
+    cover = pages[0]
+    assert "Spring Convening 2027" in cover and "Caliche Springs ISD" in cover
+    assert "Caliche Springs Convention Center" in cover and "Central Time (America/Chicago)" in cover
+    body = " ".join(pages[1:])
+    assert "8:30 AM–9:45 AM Opening plenary Grand Ballroom" in body
+    assert "Buying together" in body and "Procurement" in body and "Breakout" in body
+    # The visit day lists its visits with their schools and the time at the school.
+    assert "Early literacy on shared tablets" in body and "Windmill Park Elementary" in body
+    assert "Agave Middle School" in body and "8:30 AM–11:00 AM" in body
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text
+    assert "Spring Convening 2027" in pages[1].split("Page")[0]  # the running header, not only the cover
+
+
+def test_a_pdf_carries_its_title_and_language_and_is_tagged(convening):
+    event, _, _ = convening
+    data = render_pdf(documents.event_agenda_html(event))
+    reader = PdfReader(BytesIO(data))
+    assert reader.metadata.title == "Spring Convening 2027: agenda"
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()  # PDF/UA identification (XMP)
+
+
+def test_the_public_agenda_is_cached_by_version_and_not_given_for_drafts(convening, client, make_event,
+                                                                        make_agenda_item):
+    event, _, _ = convening
+    first = client.get(f"/events/{event.slug}/agenda.pdf")
+    etag = first.headers["ETag"]
+    assert client.get(f"/events/{event.slug}/agenda.pdf", headers={"If-None-Match": etag}).status_code == 304
+    make_agenda_item(event, event.starts_on, "16:00", "17:00", title="Network dinner")
+    changed = client.get(f"/events/{event.slug}/agenda.pdf", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Network dinner" in all_text(changed.data)
+    from eventhub.models import EventStatus
+
+    draft = make_event(status=EventStatus.DRAFT)
+    assert client.get(f"/events/{draft.slug}/agenda.pdf").status_code == 404
+
+
+def test_personal_agenda_from_the_private_page(convening, client, book, mailbox):
+    event, first, second = convening
+    ana = book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García",
+               preferred_name="Anita", title="Principal, Lincoln Elementary",
+               screening=Screening(date_of_birth=date(1980, 5, 2), consent=True))
+    link = private_link(mailbox.to("ana@example.org")[0])
+    token = link.rsplit("/", 1)[-1]
+    page = client.get(f"/r/{token}")
+    assert f"/r/{token}/agenda.pdf" in page.get_data(as_text=True)
+    response = client.get(f"/r/{token}/agenda.pdf")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    text = all_text(response.data)
+    assert "Anita" in text and "Ana García" in text and "Quarry Brook Public Schools" in text
+    assert "Principal, Lincoln Elementary" in text
+    visit_zone = first.starts_at.astimezone(first.zone)
+    assert "Early literacy on shared tablets" in text and "8:30 AM–11:00 AM" in text
+    assert visit_zone.tzname() in text  # CDT or CST, as on the day
+    assert "Windmill Park Elementary, 815 Windmill Park Drive" in text
+    assert "Bus leaves 7:45 AM from Depot Street bus loop" in text
+    assert "Host: Mai Nguyen, (254) 555-0185" in text
+    assert "Bring government photo ID (US driver's license or passport)" in text
+    assert "No photos of students." in text
+    assert link in text  # the private link as text (a QR code of it sits beside the name)
+    assert "Opening plenary" in text and "Buying together (Pecan Room) · Grading for competency" in text
+    assert "Your visit: Windmill Park Elementary" in text
+
+
+def test_personal_agenda_links_refuse_cancelled_and_unknown(convening, client, book, mailbox):
+    event, first, _ = convening
+    book(event, "ana@example.org", first)
+    token = private_link(mailbox.to("ana@example.org")[0]).rsplit("/", 1)[-1]
+    assert client.get("/r/not-a-token/agenda.pdf").status_code == 404
+    client.post(f"/r/{token}/cancel", data={"confirm": "y"})
+    response = client.get(f"/r/{token}/agenda.pdf")
+    assert response.status_code == 404 and b"cancelled" in response.data
+
+
+def test_each_attendee_is_numbered_on_their_own_inside_a_batch(convening, app):
+    from eventhub.models import PrintKind
+    from eventhub.printing.batches import batch_path, create_batch, run_batch
+
+    event, first, second = convening
+    from conftest import attendee
+    from eventhub.registration.services import register
+
+    for n in range(3):
+        register(event, attendee(f"p{n}@example.org", legal_last_name=f"Person{n}",
+                                 accessibility_notes="", allergies=""))
+    db.session.commit()
+    batch = create_batch(event, PrintKind.AGENDAS)
+    db.session.commit()
+    batch = run_batch(batch.id)
+    pages = pages_text(batch_path(batch).read_bytes())
+    numbers = [p[p.index("Page "):].split()[1:4] for p in pages]
+    per_person = len(pages) // 3
+    assert batch.pages == len(pages) == 3 * per_person
+    assert numbers == [[str(i), "of", str(per_person)] for _ in range(3) for i in range(1, per_person + 1)]
+    names = [next(f"Person{n}" for n in range(3) if f"Person{n}" in p) for p in pages[::per_person]]
+    assert names == ["Person0", "Person1", "Person2"]  # by last name
+
+
+def test_roster_shows_screening_only_where_the_host_collects_it(convening, book):
+    event, first, second = convening
+    book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García",
+         screening=Screening(date_of_birth=date(1980, 5, 2), consent=True))
+    book(event, "bo@example.org", second, legal_first_name="Bo", legal_last_name="Zhang", role=AttendeeRole.COACH)
+    seats = documents.roster_seats([first, second])
+    screened = all_text(render_pdf(documents.roster_html(first, seats[first.id])))
+    assert "García, Ana Quarry Brook Public Schools, NJ Principal 1980-05-02" in screened
+    assert "DATE OF BIRTH SIGNATURE" in screened and "Confidential" in screened
+    plain = all_text(render_pdf(documents.roster_html(second, seats[second.id])))
+    assert "Zhang, Bo Quarry Brook Public Schools, NJ Coach" in plain and "ROLE SIGNATURE" in plain
+    assert "DATE OF BIRTH" not in plain and "García" not in plain
+    # After the purge the column stays, empty: the host sees that the data is gone.
+    seat = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.visit_id == first.id))
+    seat.date_of_birth, seat.screening_purged_at = None, seat.created_at
+    db.session.commit()
+    purged = all_text(render_pdf(documents.roster_html(first, documents.roster_seats([first])[first.id])))
+    assert "1980-05-02" not in purged and "García, Ana" in purged
+
+
+def test_badges_six_to_a_sheet_with_both_names_district_role_and_visit(convening, book):
+    event, first, _ = convening
+    for n in range(7):
+        book(event, f"p{n}@example.org", first, legal_first_name="Margaret", legal_last_name=f"Lee{n}",
+             preferred_name="Peggy", title="Instructional coach")
+    people = documents.attendees(event)
+    pages = pages_text(render_pdf(documents.badges_html(event, people)))
+    assert len(pages) == 2
+    assert pages[0].count("Peggy") == 6 and pages[1].count("Peggy") == 1
+    assert "Margaret Lee0" in pages[0] and "Instructional coach" in pages[0]
+    assert pages[0].count("Quarry Brook Public Schools") == 6
+    assert "Visit: Windmill Park Elementary" in pages[0]
+
+
+def test_commitment_sheet_has_the_person_their_visits_and_the_prompts(convening, book):
+    event, first, second = convening
+    book(event, "ana@example.org", first, second)
+    person = documents.attendees(event)[0]
+    pages = pages_text(render_pdf(documents.commitment_sheet_html(event, person)))
+    text = " ".join(pages)
+    assert len(pages) == 2 and "Page 2 of 2" in pages[1]
+    assert "Ana García" in text and "Quarry Brook Public Schools" in text
+    assert "Early literacy on shared tablets, Windmill Park Elementary" in text
+    for prompt in ("What I saw", "The change I will try, and why it is new for us", "First test", "Where",
+                   "With whom", "Start date", "Due date", "My prediction", "How I will know", "Baseline",
+                   "Target", "Support I need, and from whom", "Check-ins", "Adopted", "Abandoned", "Scaled",
+                   "The network", "Public"):
+        assert prompt in text, prompt
+
+
+HOSTILE = {
+    "legal_first_name": "<img src=file:///etc/passwd>",
+    "legal_last_name": "Supercalifragilisticexpialidocious" * 3,
+    "preferred_name": "{{7*7}}",
+    "title": "ראש צוות",  # right-to-left
+}
+
+
+def test_hostile_names_print_as_text_and_fetch_nothing(convening, book, monkeypatch):
+    event, first, _ = convening
+    fetched: list[str] = []
+    original = render.StaticOnlyFetcher.fetch
+
+    def recording(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(render.StaticOnlyFetcher, "fetch", recording)
+    render._toolkit.cache_clear()
+    book(event, "eve@example.org", first, **HOSTILE)
+    person = documents.attendees(event)[0]
+    person.private_url = "http://eventhub.test/r/x"
+    printed = {
+        "agenda": documents.personal_agenda_html(event, person),
+        "badge": documents.badges_html(event, [person]),
+        "sheet": documents.commitment_sheet_html(event, person),
+        "roster": documents.roster_html(first, documents.roster_seats([first])[first.id]),
+    }
+    for name, html in printed.items():
+        assert "<img src=file" not in html, name  # escaped by the templates
+        data = render_pdf(html)
+        text = all_text(data).replace(" ", "")
+        assert "<imgsrc=file:///etc/passwd>" in text, name
+        assert "Supercalifragilistic" in text, name
+        assert "{{7*7}}" in text and "49" not in text, name
+        if name in ("agenda", "badge"):  # the places that print the title
+            assert "ראש" in text or "שאר" in text, name  # the right-to-left words, in either reading order
+        # the overlong name wraps inside the page instead of running off it
+        assert all(page.mediabox.width > 0 for page in PdfReader(BytesIO(data)).pages)
+    assert fetched and all(url.startswith(STATIC_BASE) for url in fetched)
+    render._toolkit.cache_clear()
+
+
+def test_raw_html_cannot_make_the_printer_fetch_files_or_hosts(tmp_path):
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    try:
+        html = (f'<html lang="en"><head><title>t</title><link rel="stylesheet" href="http://127.0.0.1:{server.server_port}/x.css">'
+                f'</head><body><p>visible</p><img src="file://{secret}"><img src="http://127.0.0.1:{server.server_port}/i.png">'
+                f'<iframe src="file://{secret}"></iframe><object data="file://{secret}"></object></body></html>')
+        data = render_pdf(html)
+    finally:
+        server.shutdown()
+    assert hits == []
+    assert "visible" in all_text(data) and b"TOP-SECRET" not in data
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "http://169.254.169.254/latest/meta-data/",
+    "https://static.eventhub.invalid/../../../etc/passwd",
+    "https://static.eventhub.invalid/%2e%2e/%2e%2e/app.py",
+    "https://static.eventhub.invalid/fonts/",
+    "https://static.eventhub.invalid.evil.example/print/print.css",
+    "data:text/css,body{}",
+])
+def test_the_fetcher_serves_only_files_of_static(url):
+    assert static_path(url) is None
+
+
+def test_the_fetcher_serves_the_print_stylesheet_and_fonts():
+    assert static_path(STATIC_BASE + "print/print.css").name == "print.css"
+    assert static_path(STATIC_BASE + "fonts/NotoSans-Regular.ttf").name == "NotoSans-Regular.ttf"
+
+
+def test_accented_greek_and_cyrillic_names_print_in_the_bundled_font(convening, book):
+    event, first, _ = convening
+    book(event, "a@example.org", first, legal_first_name="José Ñúñez", legal_last_name="Δημήτρης Ιβάνοβιτς Ølstad")
+    book(event, "b@example.org", first, legal_first_name="Анна", legal_last_name="Łukasiewicz-Şahin")
+    data = render_pdf(documents.badges_html(event, documents.attendees(event)))
+    text = all_text(data)
+    for name in ("José Ñúñez", "Δημήτρης Ιβάνοβιτς Ølstad", "Анна", "Łukasiewicz-Şahin"):
+        assert name in text
+    assert font_names(data) <= {"Print-Sans", "Print-Sans-Bold"}  # every letter found in the bundled font
+
+
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout
+    return "Noto Sans CJK" in out
+
+
+@pytest.mark.skipif(not _has_cjk_font(), reason="CJK names print in Noto Sans CJK: install it with "
+                    "`apt-get install fonts-noto-cjk` (CI does)")
+def test_cjk_names_print_as_letters_in_noto_sans_cjk(convening, book):
+    event, first, _ = convening
+    book(event, "a@example.org", first, legal_first_name="美咲", legal_last_name="山田", preferred_name="王小明")
+    data = render_pdf(documents.badges_html(event, documents.attendees(event)))
+    text = all_text(data)
+    assert "王小明" in text and "山田" in text
+    assert {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-JP-Bold"} <= font_names(data)
