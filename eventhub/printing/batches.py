@@ -16,13 +16,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, current_app
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from eventhub.extensions import db
 from eventhub.jobs import queue_for, worker_app
 from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
 from eventhub.printing import documents
 from eventhub.printing.documents import Order
-from eventhub.printing.render import render_in_processes, render_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,8 @@ def _chunks(htmls: Iterator[str], size: int) -> Iterator[list[str]]:
 
 def print_documents(plan: Plan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
     """Lay out every document (each numbered on its own) and return one PDF and its page count."""
+    from eventhub.printing.render import render_in_processes, render_pdfs  # WeasyPrint loads on first use
+
     if workers <= 1 or plan.total <= CHUNK_SIZE:
         done = 0
 
@@ -168,9 +170,6 @@ def merge_pdfs(parts: list[bytes], title: str) -> tuple[bytes, int]:
     for part in parts:
         writer.append(PdfReader(BytesIO(part)))
     writer.add_metadata({"/Title": title, "/Creator": "eventhub"})
-    writer.set_page_layout("/SinglePage")
-    from pypdf.generic import NameObject, TextStringObject
-
     writer._root_object[NameObject("/Lang")] = TextStringObject("en")
     out = BytesIO()
     writer.write(out)

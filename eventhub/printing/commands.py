@@ -10,7 +10,6 @@ from eventhub.models import Event, PrintKind, PrintStatus
 from eventhub.printing import documents
 from eventhub.printing.batches import batch_path, create_batch, run_batch
 from eventhub.printing.documents import Order
-from eventhub.printing.render import render_pdf
 
 print_cli = AppGroup("print", help="Print PDFs: the agenda and every batch of personal documents.")
 
@@ -64,5 +63,7 @@ _batch_command(PrintKind.ROSTERS, "rosters", "The roster and sign-in sheet of ev
 @_out_option
 def agenda_command(slug: str, out: str) -> None:
     """The event's agenda, as on /events/<slug>/agenda.pdf."""
+    from eventhub.printing.render import render_pdf
+
     Path(out).write_bytes(render_pdf(documents.event_agenda_html(_event(slug))))
     click.echo(f"Agenda written to {out}.")

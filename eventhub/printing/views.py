@@ -21,8 +21,17 @@ from eventhub.models import (
 from eventhub.printing import bp, documents
 from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
 from eventhub.printing.documents import Order
-from eventhub.printing.render import render_pdf
 from eventhub.registration.links import registration_for_token
+
+
+def render_pdf(html: str) -> bytes:
+    """Print through WeasyPrint, loaded on first use so the rest of the app runs without Pango."""
+    try:
+        from eventhub.printing.render import render_pdf as render
+    except OSError:  # WeasyPrint needs the Pango library (Debian: libpango-1.0-0 libpangoft2-1.0-0)
+        current_app.logger.exception("printing is unavailable")
+        abort(503, "Printing is not available on this server right now; please tell the network's staff.")
+    return render(html)
 
 
 def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> Response:
