@@ -279,7 +279,9 @@ def test_hostile_names_print_as_text_and_fetch_nothing(convening, book, monkeypa
             assert "ראש" in text or "שאר" in text, name  # the right-to-left words, in either reading order
         # the overlong name wraps inside the page instead of running off it
         assert all(page.mediabox.width > 0 for page in PdfReader(BytesIO(data)).pages)
-    assert fetched and all(url.startswith(STATIC_BASE) for url in fetched)
+    # Only the app's own files, and the QR code the agenda template made (inline, nothing fetched).
+    assert fetched and all(url.startswith((STATIC_BASE, render.PNG_DATA)) for url in fetched)
+    assert sum(url.startswith(render.PNG_DATA) for url in fetched) == 1
     render._toolkit.cache_clear()
 
 
@@ -321,6 +323,7 @@ def test_raw_html_cannot_make_the_printer_fetch_files_or_hosts(tmp_path):
     "https://static.eventhub.invalid/fonts/",
     "https://static.eventhub.invalid.evil.example/print/print.css",
     "data:text/css,body{}",
+    "data:image/svg+xml,<svg/>",
 ])
 def test_the_fetcher_serves_only_files_of_static(url):
     assert static_path(url) is None

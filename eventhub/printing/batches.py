@@ -26,9 +26,9 @@ from eventhub.printing.documents import Order
 
 log = logging.getLogger(__name__)
 
-# Documents per chunk: small enough for steady progress, large enough that each chunk's fixed cost
-# (embedding the fonts it uses) is paid rarely.
-CHUNK_SIZE = 60
+# Documents per chunk: small enough for steady progress and modest memory (a laid-out page is large),
+# large enough that each chunk's fixed cost (embedding the fonts it uses) is paid rarely.
+CHUNK_SIZE = 20
 
 
 class PrintError(Exception):
@@ -152,15 +152,14 @@ def print_documents(plan: Plan, workers: int, chunk_done: Callable[[int], None])
         pdf = render_pdfs(plan.htmls, on_page_done=one_more)
         chunk_done(done % CHUNK_SIZE)
         return pdf, len(PdfReader(BytesIO(pdf)).pages)
-    # The HTML is rendered here, in order; layout runs in the worker processes.
-    chunks = list(_chunks(plan.htmls, CHUNK_SIZE))
-    parts: list[bytes] = [b""] * len(chunks)
+    # The HTML is rendered here, in order, while the worker processes lay out the chunks already sent.
+    parts: list[bytes] = []
 
-    def collect(index: int, pdf: bytes) -> None:
-        parts[index] = pdf
-        chunk_done(len(chunks[index]))
+    def collect(index: int, size: int, pdf: bytes) -> None:
+        parts.append(pdf)
+        chunk_done(size)
 
-    render_in_processes(chunks, workers, collect)
+    render_in_processes(_chunks(plan.htmls, CHUNK_SIZE), workers, collect)
     return merge_pdfs(parts, plan.title)
 
 

@@ -5,6 +5,7 @@ Everything a printout loads (its stylesheet, its fonts) comes from the app's own
 internal hosts included, is refused, so no field typed by a user can make the
 server fetch something.
 """
+import base64
 import logging
 import mimetypes
 import re
@@ -24,7 +25,8 @@ STATIC_ROOT = Path(__file__).resolve().parent.parent.parent / "static"
 # Printouts address the static folder under a host that can never resolve (RFC 2606).
 STATIC_BASE = "https://static.eventhub.invalid/"
 STYLESHEET = "print/print.css"
-PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: readable by screen readers
+PDF_VARIANT = "pdf/ua-1"
+PNG_DATA = "data:image/png;base64,"  # tagged, with title and language: readable by screen readers
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ class StaticOnlyFetcher(URLFetcher):
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         """Return a static file, or raise ValueError (WeasyPrint then leaves the resource out)."""
+        if url.startswith(PNG_DATA):  # a QR code the templates made: inline bytes, nothing fetched
+            return URLFetcherResponse(url, body=base64.b64decode(url[len(PNG_DATA):], validate=True),
+                                      headers={"Content-Type": "image/png"})
         path = static_path(url)
         if path is None:
             log.warning("Printing refused to fetch %r: printouts only use the app's own files.", url[:200])
@@ -112,10 +117,11 @@ def render_chunk(htmls: list[str]) -> bytes:
 
 
 def render_in_processes(chunks: Iterable[list[str]], workers: int,
-                        on_chunk_done: Callable[[int, bytes], None]) -> None:
-    """Render chunks in `workers` processes, handing each finished PDF (with its index) back in order."""
+                        on_chunk_done: Callable[[int, int, bytes], None]) -> None:
+    """Render chunks in `workers` processes while the caller is still producing them; hand each
+    finished PDF back in order, with its index and number of documents."""
     context = get_context("spawn")  # a fresh interpreter: no inherited database connections or locks
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(render_chunk, chunk) for chunk in chunks]
-        for index, future in enumerate(futures):
-            on_chunk_done(index, future.result())
+        futures = [(len(chunk), pool.submit(render_chunk, chunk)) for chunk in chunks]
+        for index, (size, future) in enumerate(futures):
+            on_chunk_done(index, size, future.result())
