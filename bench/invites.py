@@ -6,6 +6,7 @@ postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench, emptied); --sqlite 
 Delivers to a local aiosmtpd server with --workers deliverer processes (default 2, as two RQ workers
 would run), which share the queue through the outbox's row claims. Prints a last line of JSON:
 {"messages", "seconds", "messages_per_s", "feed_ms_500_items", "personal_feed_ms"}
+BENCH_PROFILE=/tmp/deliver writes a cProfile file per deliverer process (/tmp/deliver.<pid>).
 """
 import argparse
 import json
@@ -48,7 +49,13 @@ def deliver_in_worker(config: dict) -> None:
 
     app = create_app(config)
     with app.app_context():
-        deliver_pending(db.engine, app.config)
+        if os.environ.get("BENCH_PROFILE"):  # BENCH_PROFILE=file: one profile per deliverer process
+            import cProfile
+
+            cProfile.runctx("deliver_pending(db.engine, app.config)", globals(), locals(),
+                            f"{os.environ['BENCH_PROFILE']}.{os.getpid()}")
+        else:
+            deliver_pending(db.engine, app.config)
 
 
 def main() -> None:

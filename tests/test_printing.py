@@ -242,7 +242,7 @@ def test_commitment_sheet_has_the_person_their_visits_and_the_prompts(convening,
 
 HOSTILE = {
     "legal_first_name": "<img src=file:///etc/passwd>",
-    "legal_last_name": "Supercalifragilisticexpialidocious" * 3,
+    "legal_last_name": "Supercalifragilisticexpialidocious" * 2,  # 68 letters, no break
     "preferred_name": "{{7*7}}",
     "title": "ראש צוות",  # right-to-left
 }
