@@ -253,3 +253,12 @@ def test_host_coordinators_print_only_the_rosters_of_their_schools(make_event, m
     registration_id = register(event, attendee("x@example.org")).lead.id
     db.session.commit()
     assert client.get(f"/admin/registrations/{registration_id}/agenda.pdf").status_code == 403
+
+
+def test_a_batch_is_printed_by_one_runner_only(crowd):
+    batch = create_batch(crowd, PrintKind.BADGES)
+    db.session.commit()
+    assert run_batch(batch.id).status is PrintStatus.DONE
+    finished_at = batch.finished_at
+    again = run_batch(batch.id)  # a second runner (a retried job) finds it taken and does nothing
+    assert again.status is PrintStatus.DONE and again.finished_at == finished_at

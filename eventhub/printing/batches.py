@@ -52,12 +52,12 @@ def create_batch(event: Event, kind: PrintKind, order: Order = Order.NAME, user:
     return batch
 
 
-def plan_batch(batch: PrintBatch, *, district_id: int | None = None) -> Plan:
+def plan_batch(batch: PrintBatch) -> Plan:
     """Load what the batch prints; private links are minted (and committed by the caller) before any rendering."""
     event = batch.event
     kind, order = batch.kind, Order(batch.order)
     if kind is PrintKind.ROSTERS:
-        visits = documents.roster_visits(event, district_id)
+        visits = documents.roster_visits(event)
         seats = documents.roster_seats(visits)
         htmls = (documents.roster_html(visit, seats[visit.id]) for visit in visits)
         return Plan(len(visits), htmls, f"{event.title}: visit rosters")
@@ -81,13 +81,17 @@ def batch_path(batch: PrintBatch, config=None) -> Path:
 def run_batch(batch_id: int, *, workers: int | None = None,
               on_progress: Callable[[PrintBatch], None] | None = None) -> PrintBatch:
     """Print a batch to its file, saving progress as chunks finish; never leaves a partial file."""
+    # Taking the batch is one conditional UPDATE, so two runners can never print the same batch.
+    taken = db.session.execute(
+        sa.update(PrintBatch).where(PrintBatch.id == batch_id, PrintBatch.status == PrintStatus.QUEUED)
+        .values(status=PrintStatus.RUNNING, started_at=utcnow())
+    ).rowcount
+    db.session.commit()
     batch = db.session.get(PrintBatch, batch_id)
     if batch is None:
         raise PrintError(f"There is no print batch {batch_id}.")
-    if batch.status is not PrintStatus.QUEUED:
-        return batch  # already taken by another worker, or finished
-    batch.status, batch.started_at = PrintStatus.RUNNING, utcnow()
-    db.session.commit()
+    if not taken:
+        return batch  # already taken by another runner, or finished
     config = current_app.config
     final = batch_path(batch, config)
     partial = final.with_suffix(".part")
