@@ -129,7 +129,7 @@ def test_the_public_agenda_is_cached_by_version_and_not_given_for_drafts(conveni
 
 def test_personal_agenda_from_the_private_page(convening, client, book, mailbox):
     event, first, second = convening
-    ana = book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García",
+    book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García",
                preferred_name="Anita", title="Principal, Lincoln Elementary",
                screening=Screening(date_of_birth=date(1980, 5, 2), consent=True))
     link = private_link(mailbox.to("ana@example.org")[0])

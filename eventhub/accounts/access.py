@@ -7,13 +7,18 @@ from flask_login import current_user, login_required
 from eventhub.models import UserRole, Visit
 
 
+def is_organizer(user) -> bool:
+    """Admins and organizers: everything in the back office."""
+    return user.role in (UserRole.ADMIN, UserRole.ORGANIZER)
+
+
 def organizer_required(view):
     """Signed in as an admin or organizer; anyone else signed in gets 403."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role not in (UserRole.ADMIN, UserRole.ORGANIZER):
+        if not is_organizer(current_user):
             abort(403, "This page is for the network's organizers.")
         return view(*args, **kwargs)
 
@@ -22,6 +27,6 @@ def organizer_required(view):
 
 def can_see_visit(user, visit: Visit) -> bool:
     """Organizers see every visit; a host coordinator only those at their own district's schools."""
-    if user.role in (UserRole.ADMIN, UserRole.ORGANIZER):
+    if is_organizer(user):
         return True
     return user.role is UserRole.HOST_COORDINATOR and visit.school.district_id == user.district_id

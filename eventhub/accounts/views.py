@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.accounts import bp
+from eventhub.accounts.access import is_organizer
 from eventhub.accounts.forms import SignInForm
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
-from eventhub.models import User, UserRole, utcnow
+from eventhub.models import User, utcnow
 
 # Attempts per address: enough for typing mistakes, too few to guess a password.
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
@@ -55,4 +56,4 @@ def home():
     """The back office's front page: the events and what can be done with them."""
     upcoming, past = listed_events(utcnow())
     return render_template("accounts/home.html", upcoming=upcoming, past=past,
-                           is_organizer=current_user.role in (UserRole.ADMIN, UserRole.ORGANIZER))
+                           is_organizer=is_organizer(current_user))

@@ -1,12 +1,13 @@
 """Subscription feeds: the public agenda of an event and an attendee's own programme."""
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from flask import Response, abort, request
 
+from eventhub.caching import NewestVersionCache
 from eventhub.events.services import agenda_by_day, agenda_version, public_event
 from eventhub.invites import bp
 from eventhub.invites.calendar import (
@@ -18,7 +19,7 @@ from eventhub.invites.calendar import (
     visit_event,
 )
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, EventStatus, RegistrationStatus, SeatStatus, Visit, VisitSeat, utcnow
+from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, VisitSeat, utcnow
 from eventhub.registration.links import registration_for_token
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
@@ -29,9 +30,8 @@ def event_feed(slug: str):
     """The event's public agenda and visits; no attendees. Built once per change, then served from memory."""
     event = public_event(slug) or abort(404, "There is no event at this address.")
     version = agenda_version(event)
-    key = (db.engine.url.render_as_string(), event.id)
-    cached = _public_feeds.get(key + version)
-    if cached is None:
+
+    def build() -> tuple[bytes, datetime]:
         stamp = version[0]
         components = []
         if event.status is not EventStatus.CANCELLED:  # a cancelled event leaves subscribers' calendars
@@ -40,16 +40,14 @@ def event_feed(slug: str):
             components = ([agenda_event(item, stamp) for item in items]
                           + [public_visit_event(v, stamp) for v in visits])
         # Built now: Last-Modified moves forward with every new version, removals included.
-        cached = (feed(event.title, components), utcnow())
-        for old in [k for k in _public_feeds if k[:2] == key]:  # keep only the newest version
-            _public_feeds.pop(old, None)
-        _public_feeds[key + version] = cached
-    body, built_at = cached
+        return feed(event.title, components), utcnow()
+
+    body, built_at = _public_feeds.get(event.id, version, build)
     return _calendar_response(body, built_at, private=False)
 
 
-# Built public feeds per (database, event id, version); clients poll them far more often than they change.
-_public_feeds: dict[tuple, bytes] = {}
+# Built public feeds; clients poll them far more often than they change.
+_public_feeds = NewestVersionCache()
 
 
 @bp.get("/r/<token>/calendar.ics")

@@ -67,7 +67,7 @@ def plan_batch(batch: PrintBatch) -> Plan:
     if kind is PrintKind.SHEETS:
         htmls = (documents.commitment_sheet_html(event, person) for person in people)
         return Plan(len(people), htmls, f"{event.title}: commitment sheets")
-    sheets = [people[i:i + 6] for i in range(0, len(people), 6)]
+    sheets = documents.badge_sheets(people)
     return Plan(len(sheets), (documents.badges_html(event, sheet) for sheet in sheets), f"{event.title}: name badges")
 
 
@@ -152,10 +152,9 @@ def print_documents(plan: Plan, workers: int, chunk_done: Callable[[int], None])
             if done % CHUNK_SIZE == 0:
                 chunk_done(CHUNK_SIZE)
 
-        pdf = render_pdfs(plan.htmls, on_page_done=one_more)
+        pdf, pages = render_pdfs(plan.htmls, on_document_done=one_more)
         chunk_done(done % CHUNK_SIZE)
-        with pikepdf.Pdf.open(BytesIO(pdf)) as document:
-            return pdf, len(document.pages)
+        return pdf, pages
     # The HTML is rendered here, in order, while the worker processes lay out the chunks already sent.
     parts: list[bytes] = []
 

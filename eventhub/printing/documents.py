@@ -19,7 +19,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from eventhub.events.services import agenda_by_day
 from eventhub.extensions import db
 from eventhub.models import (
-    AgendaItem,
     AgendaKind,
     Event,
     Registration,
@@ -200,10 +199,19 @@ def personal_agenda_html(event: Event, person: Attendee, days=None) -> str:
     )
 
 
+# Avery 5392 and compatibles: six 4" x 3" badges on a US Letter sheet.
+BADGES_PER_SHEET = 6
+
+
+def badge_sheets(people: list[Attendee]) -> list[list[Attendee]]:
+    """People in the given order, a sheet's worth at a time."""
+    return [people[i:i + BADGES_PER_SHEET] for i in range(0, len(people), BADGES_PER_SHEET)]
+
+
 def badges_html(event: Event, people: list[Attendee]) -> str:
-    """Six badges per Letter sheet (Avery 5392), in the given order."""
-    sheets = [people[i:i + 6] for i in range(0, len(people), 6)]
-    return render_template("print/badges.html", sheets=sheets, **_common(event, f"{event.title}: name badges"))
+    """Badges for these people, six per Letter sheet, in the given order."""
+    return render_template("print/badges.html", sheets=badge_sheets(people),
+                           **_common(event, f"{event.title}: name badges"))
 
 
 def commitment_sheet_html(event: Event, person: Attendee) -> str:

@@ -84,28 +84,29 @@ def _layout(html: str):
     )
 
 
-def _write(documents: Sequence) -> bytes:
-    """One PDF of the pages of every document, in order; fonts embedded once."""
+def _write(documents: Sequence) -> tuple[bytes, int]:
+    """One PDF of the pages of every document, in order, fonts embedded once; and its page count."""
     first = documents[0]
     pages = [page for document in documents for page in document.pages]
     # The first document's title and language describe the whole file.
-    return first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
+    return first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT), len(pages)
 
 
 def render_pdf(html: str) -> bytes:
     """A single document as PDF bytes; its <title> and <html lang> become the PDF's."""
     with _render_lock:
-        return _write([_layout(html)])
+        return _write([_layout(html)])[0]
 
 
-def render_pdfs(htmls: Iterable[str], on_page_done: Callable[[], None] | None = None) -> bytes:
-    """Several documents, each numbered on its own, in one PDF."""
+def render_pdfs(htmls: Iterable[str],
+                on_document_done: Callable[[], None] | None = None) -> tuple[bytes, int]:
+    """Several documents, each numbered on its own, in one PDF; and its page count."""
     with _render_lock:
         documents = []
         for html in htmls:
             documents.append(_layout(html))
-            if on_page_done:
-                on_page_done()
+            if on_document_done:
+                on_document_done()
         if not documents:
             raise ValueError("nothing to print")
         return _write(documents)
@@ -113,7 +114,7 @@ def render_pdfs(htmls: Iterable[str], on_page_done: Callable[[], None] | None = 
 
 def render_chunk(htmls: list[str]) -> bytes:
     """Worker-process entry point: a chunk of documents as one PDF."""
-    return render_pdfs(htmls)
+    return render_pdfs(htmls)[0]
 
 
 def render_in_processes(chunks: Iterable[list[str]], workers: int,

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from eventhub.accounts.access import can_see_visit, organizer_required
+from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
+from eventhub.caching import NewestVersionCache
 from eventhub.events.services import agenda_version, public_event
 from eventhub.extensions import db
 from eventhub.models import (
@@ -15,7 +16,6 @@ from eventhub.models import (
     PrintStatus,
     Registration,
     RegistrationStatus,
-    UserRole,
     Visit,
 )
 from eventhub.printing import bp, documents
@@ -56,19 +56,15 @@ def event_agenda(slug: str):
     etag = hashlib.sha256(repr((event.id, version)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    key = (db.engine.url.render_as_string(), event.id)
-    cached = _agendas.get(key)
-    if cached is None or cached[0] != version:
-        cached = (version, render_pdf(documents.event_agenda_html(event)))
-        _agendas[key] = cached
-    response = _pdf(cached[1], f"{event.slug}-agenda.pdf", private=False)
+    pdf = _agendas.get(event.id, version, lambda: render_pdf(documents.event_agenda_html(event)))
+    response = _pdf(pdf, f"{event.slug}-agenda.pdf", private=False)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
-# The newest printed agenda per (database, event): printing it costs far more than serving it.
-_agendas: dict[tuple, tuple] = {}
+# The newest printed agenda of each event: printing it costs far more than serving it.
+_agendas = NewestVersionCache()
 
 
 @bp.get("/r/<token>/agenda.pdf")
@@ -94,27 +90,23 @@ def _event_or_404(slug: str) -> Event:
     return db.session.scalar(sa.select(Event).where(Event.slug == slug)) or abort(404, "There is no such event.")
 
 
-def _is_organizer() -> bool:
-    return current_user.role in (UserRole.ADMIN, UserRole.ORGANIZER)
-
-
 @bp.get("/admin/events/<slug:slug>/print")
 @login_required
 def event_prints(slug: str):
     """Every document of the event: batches for organizers, the rosters of their schools for host coordinators."""
     event = _event_or_404(slug)
-    district_id = None if _is_organizer() else current_user.district_id
+    district_id = None if is_organizer(current_user) else current_user.district_id
     visits = documents.roster_visits(event, district_id)
-    people = documents.attendees(event) if _is_organizer() else []
+    people = documents.attendees(event) if is_organizer(current_user) else []
     return render_template(
         "printing/event.html",
         event=event,
         visits=visits,
         people=people,
-        batches=latest_batches(event) if _is_organizer() else [],
+        batches=latest_batches(event) if is_organizer(current_user) else [],
         kinds=list(PrintKind),
         orders=list(Order),
-        is_organizer=_is_organizer(),
+        is_organizer=is_organizer(current_user),
     )
 
 
