@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.models import OutboxMessage, OutboxStatus, utcnow
 from eventhub.outbox.services import Obsolete
@@ -111,7 +112,8 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
     """
     now = now or utcnow()
     report = DeliveryReport()
-    with Session(engine) as session:
+    # Claimed rows are this run's alone, so they need no reloading after each commit.
+    with Session(engine, expire_on_commit=False) as session:
         _release_stale_claims(session, now)
         transport = None
         try:
@@ -129,8 +131,11 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
                             if _record_failure(session, message_id, f"could not connect: {exc}", config, now):
                                 report.failed[message_id] = str(exc)
                         break  # the rest waits for the next run
-                for message_id in claimed:
-                    _deliver_one(session, transport, message_id, token, config, now, report)
+                # One query loads the batch; each message is then composed, sent and recorded on its own.
+                messages = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+                                           .order_by(OutboxMessage.id)).all()
+                for message in messages:
+                    _deliver_one(session, transport, message, token, config, now, report)
         finally:
             if transport is not None:
                 transport.close()
@@ -178,15 +183,15 @@ def _still_ours(session: Session, message_id: int, token: datetime) -> datetime 
     return fresh if renewed == 1 else None
 
 
-def _deliver_one(session: Session, transport, message_id: int, token: datetime, config, now: datetime,
+def _deliver_one(session: Session, transport, message: OutboxMessage, token: datetime, config, now: datetime,
                  report) -> None:
     """Compose if deferred, send, and record the outcome of one claimed message."""
+    message_id = message.id
     if _still_ours(session, message_id, token) is None:
         return
-    message = session.get(OutboxMessage, message_id)
     if not message.raw:
         try:
-            _render_in_own_session(message_id)
+            composed = _render_in_own_session(message_id)
         except Obsolete as reason:
             session.rollback()
             _mark_skipped(session, message_id, str(reason))
@@ -197,7 +202,8 @@ def _deliver_one(session: Session, transport, message_id: int, token: datetime, 
             _record_failure(session, message_id, f"could not compose: {exc!r}", config, now)
             report.failed[message_id] = repr(exc)
             return
-        session.refresh(message)
+        for column, value in composed.items():  # as the composing session stored them: nothing to write
+            set_committed_value(message, column, value)
     elif message.renderer and not _invitation_is_latest(session, message):
         # A retry of an invitation overtaken by a newer one (e.g. its CANCEL): sending it would undo that.
         _mark_skipped(session, message_id, "a newer invitation for the same event was composed since")
@@ -219,17 +225,21 @@ def _deliver_one(session: Session, transport, message_id: int, token: datetime, 
     report.sent.append(message_id)
 
 
-def _render_in_own_session(message_id: int) -> None:
-    """Compose a deferred message with the app's own session (it may write, e.g. a private link)."""
+def _render_in_own_session(message_id: int) -> dict:
+    """Compose a deferred message with the app's own session (it may write, e.g. a private link);
+    return the columns composing set, as stored."""
     from flask import current_app
 
     from eventhub.extensions import db
     from eventhub.outbox.services import render_deferred
 
     with current_app.app_context():  # a fresh context is a fresh Flask-SQLAlchemy session
-        render_deferred(db.session.get(OutboxMessage, message_id))
+        message = db.session.get(OutboxMessage, message_id)
+        render_deferred(message)
+        composed = {"raw": message.raw, "subject": message.subject, "payload": message.payload}
         db.session.commit()
         db.session.remove()
+    return composed
 
 
 def _mark_skipped(session: Session, message_id: int, reason: str) -> None:

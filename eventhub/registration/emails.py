@@ -2,9 +2,10 @@
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, RegistrationStatus, SeatStatus, VisitSeat
+from eventhub.models import Event, OutboxMessage, Registration, RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.invites.calendar import convening_event, invitation, visit_event
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
@@ -39,7 +40,8 @@ def send_visit_invitation(place: VisitSeat, method: str, reason: str, to_address
 @renderer("registration")
 def compose_registration_email(message: OutboxMessage):
     """The registration email as the registration stands now, with a new private link in it."""
-    registration = db.session.get(Registration, message.registration_id)
+    registration = db.session.get(Registration, message.registration_id,
+                                  options=[joinedload(Registration.event).selectinload(Event.hosts)])
     event = registration.event
     extra = dict(message.payload.get("extra", {}))
     _refuse_if_obsolete(message.payload["template"], registration)
