@@ -361,3 +361,107 @@ def test_cjk_names_print_as_letters_in_noto_sans_cjk(convening, book):
     text = all_text(data)
     assert "王小明" in text and "山田" in text
     assert {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-JP-Bold"} <= font_names(data)
+
+
+def letters_of_pages(data: bytes) -> list[list[str]]:
+    """Each page's letters, sorted: the same page drawn from two layers holds the same text, read in
+    another order."""
+    return [sorted("".join(page.extract_text().split())) for page in PdfReader(BytesIO(data)).pages]
+
+
+def page_images(data: bytes, tmp_path, name: str) -> list[bytes]:
+    """Each page rendered to pixels by poppler (pdftoppm), at 60 dpi, grey."""
+    source = tmp_path / f"{name}.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", str(source), str(tmp_path / name)], check=True)
+    return [path.read_bytes() for path in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+
+
+@pytest.fixture
+def two_visit_groups(convening, book):
+    """Six confirmed attendees: three on each visit, with long, accented and short names."""
+    event, first, second = convening
+    names = ["García-Fernández de la Concepción y Villanueva", "Nguyễn", "O'Brien", "Smith", "Łukasiewicz", "Ito"]
+    for n, name in enumerate(names):
+        book(event, f"p{n}@example.org", first if n % 2 == 0 else second, legal_last_name=name,
+             screening=Screening(date_of_birth=date(1980, 1, 2), consent=True) if n % 2 == 0 else None)
+    return event
+
+
+def test_a_batch_lays_out_each_shared_programme_once_and_every_page_reads_as_printed_alone(two_visit_groups,
+                                                                                           monkeypatch, tmp_path):
+    from eventhub.printing import layers
+
+    event = two_visit_groups
+    people = documents.attendees(event)
+    documents.give_private_links(people)
+    db.session.commit()
+    laid_out = []
+    real_programme = documents.personal_agenda_html
+    monkeypatch.setattr(documents, "personal_agenda_html",
+                        lambda *a, **kw: laid_out.append(kw.get("part")) or real_programme(*a, **kw))
+    plan = layers.layered_plan(event, people, "Spring Convening 2027: personal agendas")
+    assert plan is not None and len(plan.programmes) == 2 and laid_out == ["programme", "programme"]
+    progress = []
+    data, pages = layers.print_layered(plan, None, 4, progress.append)
+    assert progress == [4, 2]
+    monkeypatch.setattr(documents, "personal_agenda_html", real_programme)
+    alone = [render_pdf(documents.personal_agenda_html(event, person)) for person in people]
+    assert letters_of_pages(data) == [page for pdf in alone for page in letters_of_pages(pdf)]
+    if shutil.which("pdftoppm"):  # and every page looks the same, to the pixel (CI installs poppler-utils)
+        pixels = [page for n, pdf in enumerate(alone) for page in page_images(pdf, tmp_path, f"alone{n}")]
+        assert page_images(data, tmp_path, "batch") == pixels
+    assert pages == len(PdfReader(BytesIO(data)).pages) == sum(len(PdfReader(BytesIO(pdf)).pages) for pdf in alone)
+    reader = PdfReader(BytesIO(data))
+    assert reader.metadata.title == "Spring Convening 2027: personal agendas"
+    # Each programme page is stored once and drawn on the pages of all who share it.
+    forms = {page["/Resources"]["/XObject"][name].indirect_reference.idnum
+             for page in reader.pages for name in page["/Resources"]["/XObject"]
+             if page["/Resources"]["/XObject"][name].get("/Subtype") == "/Form"}
+    assert len(forms) == sum(len(PdfReader(BytesIO(pdf)).pages) for pdf in alone[:2])
+
+
+def test_a_long_name_stays_inside_its_block_above_the_programme(convening, book):
+    event, first, _ = convening
+    book(event, "long@example.org", first, legal_first_name="Maximiliana", legal_last_name="W" * 68)
+    person = documents.attendees(event)[0]
+    documents.give_private_links(person and [person])
+    whole = pages_text(render_pdf(documents.personal_agenda_html(event, person)))
+    programme = pages_text(render_pdf(documents.personal_agenda_html(event, person, part="programme")))
+    assert len(whole) == len(programme)  # the name block's height does not depend on the name
+    assert "W" * 20 in whole[0] and "W" * 20 not in programme[0] and "Maximiliana" not in programme[0]
+    assert "Early literacy on shared tablets" in programme[0] and "Private link (keep it to yourself)" in programme[0]
+    assert person.private_url in whole[0].replace(" ", "") and "/r/" not in programme[0]
+
+
+def test_attendees_who_share_little_are_printed_one_document_each(convening, book, monkeypatch):
+    from eventhub.printing import batches, layers
+    from eventhub.models import PrintKind
+
+    event, first, second = convening
+    book(event, "a@example.org", first)
+    book(event, "b@example.org", second)
+    batch = batches.create_batch(event, PrintKind.AGENDAS)
+    db.session.commit()
+    assert isinstance(batches.plan_batch(batch), batches.Plan)  # two programmes for two people
+    monkeypatch.setattr(layers, "MIN_SHARING", 1)
+    assert isinstance(batches.plan_batch(batch), layers.LayeredPlan)
+
+
+def test_worker_processes_print_the_layers_in_order(two_visit_groups, monkeypatch):
+    from eventhub.models import PrintKind, PrintStatus
+    from eventhub.printing import batches
+
+    monkeypatch.setattr(batches, "CHUNK_SIZE", 2)
+    batch = batches.create_batch(two_visit_groups, PrintKind.AGENDAS, order=documents.Order.VISIT)
+    db.session.commit()
+    batch = batches.run_batch(batch.id, workers=2)
+    assert batch.status is PrintStatus.DONE, batch.error
+    pages = pages_text(batches.batch_path(batch).read_bytes())
+    per_person = len(pages) // 6
+    firsts = pages[::per_person]
+    # By visit: the three on the earlier visit's bus first, each page one's own visit.
+    assert ["Windmill Park Elementary" in p for p in firsts] == [True] * 3 + [False] * 3
+    assert all("Your visit: Agave Middle School" in p for p in firsts[3:])
+    assert [p[p.index("Page "):].split()[1:4] for p in pages] == \
+        [[str(i), "of", str(per_person)] for _ in range(6) for i in range(1, per_person + 1)]

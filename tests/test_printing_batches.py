@@ -60,9 +60,16 @@ def test_a_batch_reports_progress_then_keeps_its_file(crowd, monkeypatch):
     assert registration_for_token(token).legal_last_name == "Person0"
 
 
-def test_a_failed_batch_says_why_and_leaves_no_file(crowd, monkeypatch, client, organizer):
+@pytest.mark.parametrize("way", ["one document each", "in layers"])
+def test_a_failed_batch_says_why_and_leaves_no_file(crowd, monkeypatch, client, organizer, way):
+    from eventhub.printing import layers
+
     calls = []
-    real = documents.personal_agenda_html
+    # One document per attendee (too few share a programme), or the shared programme and name layers.
+    monkeypatch.setattr(layers, "MIN_SHARING", 10**6 if way == "one document each" else 1)
+    monkeypatch.setattr(batches, "CHUNK_SIZE", 2)
+    name = "personal_agenda_html" if way == "one document each" else "names_layer_html"
+    real = getattr(documents, name)
 
     def breaks_on_the_third(*args, **kw):
         calls.append(1)
@@ -70,7 +77,7 @@ def test_a_failed_batch_says_why_and_leaves_no_file(crowd, monkeypatch, client, 
             raise RuntimeError("the printer caught fire")
         return real(*args, **kw)
 
-    monkeypatch.setattr(documents, "personal_agenda_html", breaks_on_the_third)
+    monkeypatch.setattr(documents, name, breaks_on_the_third)
     batch = create_batch(crowd, PrintKind.AGENDAS)
     db.session.commit()
     batch = run_batch(batch.id)

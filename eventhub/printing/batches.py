@@ -22,6 +22,7 @@ from eventhub.jobs import queue_for, worker_app
 from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
 from eventhub.printing import documents
 from eventhub.printing.documents import Order
+from eventhub.printing.layers import LayeredPlan, describe_and_save, layered_plan, print_layered
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def create_batch(event: Event, kind: PrintKind, order: Order = Order.NAME, user:
     return batch
 
 
-def plan_batch(batch: PrintBatch) -> Plan:
+def plan_batch(batch: PrintBatch) -> Plan | LayeredPlan:
     """Load what the batch prints; private links are minted (and committed by the caller) before any rendering."""
     event = batch.event
     kind, order = batch.kind, Order(batch.order)
@@ -63,7 +64,9 @@ def plan_batch(batch: PrintBatch) -> Plan:
     people = documents.attendees(event, order=order)
     if kind is PrintKind.AGENDAS:
         documents.give_private_links(people)
-        return Plan(len(people), documents.iter_personal_agendas(event, people), f"{event.title}: personal agendas")
+        title = f"{event.title}: personal agendas"
+        return layered_plan(event, people, title) or Plan(len(people), documents.iter_personal_agendas(event, people),
+                                                          title)
     if kind is PrintKind.SHEETS:
         htmls = (documents.commitment_sheet_html(event, person) for person in people)
         return Plan(len(people), htmls, f"{event.title}: commitment sheets")
@@ -139,9 +142,15 @@ def _chunks(htmls: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def print_documents(plan: Plan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
+def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
     """Lay out every document (each numbered on its own) and return one PDF and its page count."""
-    from eventhub.printing.render import render_in_processes, render_pdfs  # WeasyPrint loads on first use
+    from eventhub.printing.render import process_pool, render_in_processes, render_pdfs  # WeasyPrint loads on first use
+
+    if isinstance(plan, LayeredPlan):
+        if workers <= 1 or plan.total <= CHUNK_SIZE:
+            return print_layered(plan, None, CHUNK_SIZE, chunk_done)
+        with process_pool(workers) as pool:
+            return print_layered(plan, pool, CHUNK_SIZE, chunk_done)
 
     if workers <= 1 or plan.total <= CHUNK_SIZE:
         done = 0
@@ -176,15 +185,10 @@ def merge_pdfs(parts: list[bytes], title: str) -> tuple[bytes, int]:
                 source = pikepdf.Pdf.open(BytesIO(part))
                 sources.append(source)
                 merged.pages.extend(source.pages)
-            merged.docinfo[pikepdf.Name.Title] = title
-            merged.docinfo[pikepdf.Name.Creator] = "eventhub"
-            merged.Root.Lang = pikepdf.String("en")
-            out = BytesIO()
-            merged.save(out)
+            return describe_and_save(merged, title)
         finally:
             for source in sources:
                 source.close()
-        return out.getvalue(), len(merged.pages)
 
 
 # --- running a batch outside the request ------------------------------------------------------

@@ -185,18 +185,47 @@ def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
     return agenda
 
 
-def personal_agenda_html(event: Event, person: Attendee, days=None) -> str:
-    """One attendee's agenda: who they are, their visits with the host's rules, their days, their link."""
+def personal_agenda_html(event: Event, person: Attendee, days=None, *, part: str = "whole") -> str:
+    """One attendee's agenda: who they are, their visits with the host's rules, their days, their link.
+
+    `part` "programme" leaves the name block empty: what is left is the same for everyone with the
+    same `programme_key`, and a batch lays it out once for all of them (printing/shared.py).
+    """
     days = agenda_by_day(event) if days is None else days
     registration = person.registration
     return render_template(
         "print/personal_agenda.html",
         person=person,
         registration=registration,
+        part=part,
         agenda=_agenda_for(person, days),
-        qr=qr_image(person.private_url) if person.private_url else None,
+        qr=qr_image(person.private_url) if person.private_url and part == "whole" else None,
         **_common(event, f"{event.title}: agenda for {registration.display_name}"),
     )
+
+
+def programme_key(person: Attendee) -> tuple:
+    """What a personal agenda shows below the name block: people with equal keys share that part."""
+    return (person.registration.status.value, person.private_url is not None,
+            tuple((p.visit_id, p.status.value, person.positions.get(p.id)) for p in person.places))
+
+
+@dataclass
+class NameSheet:
+    """One attendee's pages in the name layer: their name block over `pages` pages."""
+
+    person: Attendee
+    pages: int
+    qr: Markup | None = None
+
+
+def names_layer_html(event: Event, sheets: list[NameSheet]) -> str:
+    """The name blocks, running headers and page numbers of several attendees' agendas, in one document."""
+    for sheet in sheets:
+        if sheet.person.private_url and sheet.qr is None:
+            sheet.qr = qr_image(sheet.person.private_url)
+    return render_template("print/personal_agenda_names.html", sheets=sheets,
+                           **_common(event, f"{event.title}: personal agendas"))
 
 
 # Avery 5392 and compatibles: six 4" x 3" badges on a US Letter sheet.

@@ -75,21 +75,21 @@ _render_lock = threading.Lock()
 _WHITESPACE = re.compile(r"\s{2,}")
 
 
-def _layout(html: str):
+def _layout(html: str, tagged: bool = True):
     """Lay out one document (its own page numbers, its own "page N of M")."""
     fonts, css, fetcher = _toolkit()
     html = _WHITESPACE.sub(" ", html)
     return HTML(string=html, base_url=STATIC_BASE, url_fetcher=fetcher).render(
-        stylesheets=[css], font_config=fonts, pdf_tags=True
+        stylesheets=[css], font_config=fonts, pdf_tags=tagged
     )
 
 
-def _write(documents: Sequence) -> tuple[bytes, int]:
+def _write(documents: Sequence, tagged: bool = True) -> tuple[bytes, int]:
     """One PDF of the pages of every document, in order, fonts embedded once; and its page count."""
     first = documents[0]
     pages = [page for document in documents for page in document.pages]
     # The first document's title and language describe the whole file.
-    return first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT), len(pages)
+    return first.copy(pages).write_pdf(pdf_variant=PDF_VARIANT if tagged else None), len(pages)
 
 
 def render_pdf(html: str) -> bytes:
@@ -117,12 +117,25 @@ def render_chunk(htmls: list[str]) -> bytes:
     return render_pdfs(htmls)[0]
 
 
+def render_layer(htmls: list[str]) -> tuple[bytes, list[int]]:
+    """Worker-process entry point: documents that become one layer of a page (printing/layers.py), untagged
+    (joining layers keeps no structure tree), in one PDF; and the page count of each document."""
+    with _render_lock:
+        documents = [_layout(html, tagged=False) for html in htmls]
+        return _write(documents, tagged=False)[0], [len(document.pages) for document in documents]
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes for laying out documents side by side."""
+    # spawn: a fresh interpreter, with no inherited database connections or locks
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+
 def render_in_processes(chunks: Iterable[list[str]], workers: int,
                         on_chunk_done: Callable[[int, int, bytes], None]) -> None:
     """Render chunks in `workers` processes while the caller is still producing them; hand each
     finished PDF back in order, with its index and number of documents."""
-    context = get_context("spawn")  # a fresh interpreter: no inherited database connections or locks
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers) as pool:
         futures = [(len(chunk), pool.submit(render_chunk, chunk)) for chunk in chunks]
         for index, (size, future) in enumerate(futures):
             on_chunk_done(index, size, future.result())
