@@ -12,6 +12,7 @@ from conftest import private_link
 from eventhub.extensions import db
 from eventhub.models import AgendaKind, AttendeeRole, School, VisitSeat
 from eventhub.printing import documents, render
+from eventhub.printing.qr import QR_BASE, qr_png, qr_source
 from eventhub.printing.render import STATIC_BASE, render_pdf, static_path
 from eventhub.visits.services import Screening
 
@@ -279,9 +280,9 @@ def test_hostile_names_print_as_text_and_fetch_nothing(convening, book, monkeypa
             assert "ראש" in text or "שאר" in text, name  # the right-to-left words, in either reading order
         # the overlong name wraps inside the page instead of running off it
         assert all(page.mediabox.width > 0 for page in PdfReader(BytesIO(data)).pages)
-    # Only the app's own files, and the QR code the agenda template made (inline, nothing fetched).
-    assert fetched and all(url.startswith((STATIC_BASE, render.PNG_DATA)) for url in fetched)
-    assert sum(url.startswith(render.PNG_DATA) for url in fetched) == 1
+    # Only the app's own files, and the QR code the agenda template asked for (drawn, nothing fetched).
+    assert fetched and all(url.startswith((STATIC_BASE, QR_BASE)) for url in fetched)
+    assert [url for url in fetched if url.startswith(QR_BASE)] == [qr_source("http://eventhub.test/r/x")]
     render._toolkit.cache_clear()
 
 
@@ -326,7 +327,21 @@ def test_raw_html_cannot_make_the_printer_fetch_files_or_hosts(tmp_path):
     "data:image/svg+xml,<svg/>",
 ])
 def test_the_fetcher_serves_only_files_of_static(url):
-    assert static_path(url) is None
+    assert static_path(url) is None and qr_png(url) is None
+
+
+def test_qr_codes_hold_the_link_they_were_asked_for():
+    import segno
+    from PIL import Image
+
+    link = "http://eventhub.test/r/abc?x=1&y=2#z"
+    image = Image.open(BytesIO(qr_png(qr_source(link)))).convert("L")
+    expected = segno.make(link, error="m").matrix
+    border = 2  # modules of quiet zone, one pixel each
+    drawn = [[image.getpixel((x + border, y + border)) < 128 for x in range(len(expected))]
+             for y in range(len(expected))]
+    assert drawn == [[bool(module) for module in row] for row in expected]
+    assert qr_png("https://qr.eventhub.invalid.evil.example/x") is None
 
 
 def test_the_fetcher_serves_the_print_stylesheet_and_fonts():
@@ -378,9 +393,14 @@ def page_images(data: bytes, tmp_path, name: str) -> list[bytes]:
 
 
 @pytest.fixture
-def two_visit_groups(convening, book):
-    """Six confirmed attendees: three on each visit, with long, accented and short names."""
+def two_visit_groups(convening, book, make_agenda_item):
+    """Six confirmed attendees: three on each visit, with long, accented and short names, and an agenda
+    long enough for a second page."""
     event, first, second = convening
+    day = date.fromordinal(event.starts_on.toordinal() + 2)
+    for n in range(40):
+        make_agenda_item(event, day, f"{8 + n // 4:02d}:{n % 4 * 15:02d}", f"{8 + n // 4:02d}:{n % 4 * 15 + 14:02d}",
+                         title=f"Roundtable {n}: what we learned", room=f"Room {n}")
     names = ["García-Fernández de la Concepción y Villanueva", "Nguyễn", "O'Brien", "Smith", "Łukasiewicz", "Ito"]
     for n, name in enumerate(names):
         book(event, f"p{n}@example.org", first if n % 2 == 0 else second, legal_last_name=name,
@@ -412,6 +432,7 @@ def test_a_batch_lays_out_each_shared_programme_once_and_every_page_reads_as_pri
         pixels = [page for n, pdf in enumerate(alone) for page in page_images(pdf, tmp_path, f"alone{n}")]
         assert page_images(data, tmp_path, "batch") == pixels
     assert pages == len(PdfReader(BytesIO(data)).pages) == sum(len(PdfReader(BytesIO(pdf)).pages) for pdf in alone)
+    assert all(len(PdfReader(BytesIO(pdf)).pages) >= 2 for pdf in alone)  # later pages carry the name too
     reader = PdfReader(BytesIO(data))
     assert reader.metadata.title == "Spring Convening 2027: personal agendas"
     # Each programme page is stored once and drawn on the pages of all who share it.

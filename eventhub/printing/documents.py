@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import segno
 import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
@@ -29,6 +28,7 @@ from eventhub.models import (
     VisitSeat,
     VisitStatus,
 )
+from eventhub.printing.qr import qr_source
 from eventhub.registration.links import issue_private_link
 from eventhub.urls import external_url
 from eventhub.visits.queries import visits_by_block
@@ -86,9 +86,8 @@ def private_url(token: str) -> str:
 
 
 def qr_image(url: str) -> Markup:
-    """A QR code of `url` as an <img> of a one-pixel-per-module PNG (far cheaper to print than SVG paths)."""
-    data_uri = segno.make(url, error="m").png_data_uri(scale=1, border=2, dark="#14305a")
-    return Markup('<img class="qr" alt="QR code of your private link" src="{}">').format(data_uri)
+    """A QR code of `url` as an <img>; the printer draws it while laying out the page (printing/qr.py)."""
+    return Markup('<img class="qr" alt="QR code of your private link" src="{}">').format(qr_source(url))
 
 
 def _common(event: Event, title: str) -> dict:

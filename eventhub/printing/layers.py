@@ -8,7 +8,8 @@ programme page becomes one Form XObject, drawn on the pages of everyone who shar
 stays small too. A page looks exactly as the same attendee's agenda printed alone.
 """
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
+from collections import defaultdict
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -61,56 +62,79 @@ def layered_plan(event: Event, people: list[Attendee], title: str) -> LayeredPla
 
 def print_layered(plan: LayeredPlan, pool: Executor | None, chunk_size: int,
                   chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
-    """Lay out the programmes, then the name layers of `chunk_size` attendees at a time (their page counts
-    follow the programmes), and join them; `chunk_done` hears of each chunk of attendees finished."""
+    """Lay out the programmes, and the name layers of `chunk_size` attendees at a time as soon as their
+    programmes' page counts are known; join them. `chunk_done` hears of each chunk of attendees finished.
+
+    Name layers are grouped by programme, not in print order, so the workers never wait: each one
+    is sent as soon as its programmes are laid out, and the join puts the pages back in order.
+    """
     from eventhub.printing.render import render_layer  # WeasyPrint loads on first use
 
     submit = pool.submit if pool is not None else _run_here
-    programme_tasks = [submit(render_layer, chunk) for chunk in _chunks(plan.programmes, PROGRAMMES_PER_TASK)]
-    sheets = [NameSheet(person, pages=0) for person in plan.people]
-    for sheet in sheets:  # the QR codes are drawn here while the workers lay out the programmes
-        if sheet.person.private_url:
-            sheet.qr = documents.qr_image(sheet.person.private_url)
-    programme_pdfs, programme_pages = [], []
-    for task in programme_tasks:
-        pdf, counts = task.result()
-        programme_pdfs.append(pdf)
-        programme_pages.extend(counts)
-    for sheet, programme in zip(sheets, plan.programme_of):
-        sheet.pages = programme_pages[programme]
-    # Each chunk's HTML is written here while the workers lay out the chunks already sent.
-    name_tasks = [(len(chunk), submit(render_layer, [documents.names_layer_html(plan.event, chunk)]))
-                  for chunk in _chunks(sheets, chunk_size)]
+    programme_tasks = {submit(render_layer, plan.programmes[start:start + PROGRAMMES_PER_TASK]): start
+                       for start in range(0, len(plan.programmes), PROGRAMMES_PER_TASK)}
+    attendees_of: dict[int, list[int]] = defaultdict(list)
+    for person, programme in enumerate(plan.programme_of):
+        attendees_of[programme].append(person)
+    programme_pdfs: dict[int, bytes] = {}
+    programme_pages = [0] * len(plan.programmes)
+    name_tasks: list[tuple[list[int], Future]] = []
+    waiting: list[int] = []  # attendees whose programme is laid out, not yet sent
+
+    def send(people: list[int]) -> None:
+        sheets = [NameSheet(plan.people[i], programme_pages[plan.programme_of[i]]) for i in people]
+        name_tasks.append((people, submit(render_layer, [documents.names_layer_html(plan.event, sheets)])))
+
+    for task in as_completed(programme_tasks):
+        start = programme_tasks[task]
+        programme_pdfs[start], counts = task.result()
+        for programme, count in enumerate(counts, start):
+            programme_pages[programme] = count
+            waiting.extend(attendees_of[programme])
+        while len(waiting) >= chunk_size:
+            send(waiting[:chunk_size])
+            del waiting[:chunk_size]
+    if waiting:
+        send(waiting)
     name_pdfs = []
-    for size, task in name_tasks:
-        name_pdfs.append(task.result()[0])
-        chunk_done(size)
-    return join_layers(programme_pdfs, programme_pages, name_pdfs, plan.programme_of, plan.title)
+    for people, task in name_tasks:
+        name_pdfs.append((people, task.result()[0]))
+        chunk_done(len(people))
+    return join_layers([programme_pdfs[start] for start in sorted(programme_pdfs)], programme_pages, name_pdfs,
+                       plan.programme_of, plan.title)
 
 
-def join_layers(programme_pdfs: list[bytes], programme_pages: list[int], name_pdfs: list[bytes],
+def join_layers(programme_pdfs: list[bytes], programme_pages: list[int], name_pdfs: list[tuple[list[int], bytes]],
                 programme_of: list[int], title: str) -> tuple[bytes, int]:
-    """One PDF: the name layers' pages in order, each with its programme page drawn over it."""
+    """One PDF: every attendee's name-layer pages in print order, each with its programme page drawn over it.
+
+    `name_pdfs` holds, for each name-layer document, the attendees (print positions) it has pages for.
+    """
     with pikepdf.Pdf.new() as joined:
         sources: list[pikepdf.Pdf] = []
         try:
             for pdf in programme_pdfs:
                 sources.append(pikepdf.Pdf.open(BytesIO(pdf)))
             pages = [page for source in sources for page in source.pages]
+            if len(pages) != sum(programme_pages):
+                raise RuntimeError("the programmes were not laid out as counted")
             forms, start = [], 0
             for count in programme_pages:
                 forms.append([joined.copy_foreign(page.as_form_xobject()) for page in pages[start:start + count]])
                 start += count
-            for pdf in name_pdfs:
+            pages_of: dict[int, list[pikepdf.Page]] = {}
+            for people, pdf in name_pdfs:
                 source = pikepdf.Pdf.open(BytesIO(pdf))
                 sources.append(source)
-                joined.pages.extend(source.pages)
-            layered = [form for programme in programme_of for form in forms[programme]]
-            if len(layered) != len(joined.pages):
-                raise RuntimeError(f"the name layer has {len(joined.pages)} pages where the programmes "
-                                   f"have {len(layered)}")
-            for page, form in zip(joined.pages, layered):
-                page.add_overlay(form)
+                names = iter(source.pages)
+                for person in people:
+                    pages_of[person] = [next(names) for _ in forms[programme_of[person]]]
+                if next(names, None) is not None:
+                    raise RuntimeError("a name layer has more pages than its programmes")
+            for person, programme in enumerate(programme_of):
+                for page, form in zip(pages_of[person], forms[programme]):
+                    joined.pages.append(page)
+                    joined.pages[-1].add_overlay(form)
             return describe_and_save(joined, title)
         finally:
             for source in sources:

@@ -5,7 +5,6 @@ Everything a printout loads (its stylesheet, its fonts) comes from the app's own
 internal hosts included, is refused, so no field typed by a user can make the
 server fetch something.
 """
-import base64
 import logging
 import mimetypes
 import re
@@ -21,24 +20,25 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from eventhub.printing.qr import qr_png
+
 STATIC_ROOT = Path(__file__).resolve().parent.parent.parent / "static"
 # Printouts address the static folder under a host that can never resolve (RFC 2606).
 STATIC_BASE = "https://static.eventhub.invalid/"
 STYLESHEET = "print/print.css"
-PDF_VARIANT = "pdf/ua-1"
-PNG_DATA = "data:image/png;base64,"  # tagged, with title and language: readable by screen readers
+PDF_VARIANT = "pdf/ua-1"  # tagged, with title and language: readable by screen readers
 
 log = logging.getLogger(__name__)
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """Serves files of `static/` and refuses every other URL."""
+    """Serves files of `static/` and the QR codes templates ask for, and refuses every other URL."""
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         """Return a static file, or raise ValueError (WeasyPrint then leaves the resource out)."""
-        if url.startswith(PNG_DATA):  # a QR code the templates made: inline bytes, nothing fetched
-            return URLFetcherResponse(url, body=base64.b64decode(url[len(PNG_DATA):], validate=True),
-                                      headers={"Content-Type": "image/png"})
+        qr = qr_png(url)  # a QR code a template asked for: drawn here, nothing fetched
+        if qr is not None:
+            return URLFetcherResponse(url, body=qr, headers={"Content-Type": "image/png"})
         path = static_path(url)
         if path is None:
             log.warning("Printing refused to fetch %r: printouts only use the app's own files.", url[:200])
