@@ -3,7 +3,6 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-import sqlalchemy as sa
 
 from flask import Response, abort, request
 
@@ -18,8 +17,7 @@ from eventhub.invites.calendar import (
     public_visit_event,
     visit_event,
 )
-from eventhub.extensions import db
-from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, VisitSeat, utcnow
+from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, utcnow
 from eventhub.registration.links import registration_for_token
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
@@ -60,25 +58,27 @@ def personal_feed(token: str):
     if registration is None:
         abort(404, "This private link is not valid.")
     event = registration.event
+    places = places_for(registration, with_cancelled=True)
     # Seats given up count too, so that a removal moves Last-Modified forward.
-    last_seat_change = db.session.scalar(
-        sa.select(sa.func.max(sa.func.coalesce(VisitSeat.cancelled_at, VisitSeat.confirmed_at)))
-        .where(VisitSeat.registration_id == registration.id))
-    if last_seat_change is not None and last_seat_change.tzinfo is None:
-        last_seat_change = last_seat_change.replace(tzinfo=UTC)
-    stamps = [s for s in (registration.updated_at, event.updated_at, last_seat_change) if s is not None]
+    seat_changes = [_aware(p.cancelled_at or p.confirmed_at) for p in places if p.cancelled_at or p.confirmed_at]
+    stamps = [s for s in (registration.updated_at, event.updated_at, *seat_changes) if s is not None]
     components = []
     if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
         stamp = max(stamps)
         components.append(convening_event(registration, last_sent_sequence(registration.invite_sequence),
                                           stamp=stamp))
-        for place in places_for(registration):
+        for place in places:
             if place.status is SeatStatus.CONFIRMED:
                 stamps += [place.confirmed_at, place.visit.updated_at]
                 components.append(visit_event(place, last_sent_sequence(place.invite_sequence),
                                               stamp=max(s for s in stamps if s)))
     name = f"{event.title}: {registration.display_name}"
     return _calendar_response(feed(name, components), max(s for s in stamps if s), private=True)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _calendar_response(body: bytes, last_modified, private: bool) -> Response:

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
 from eventhub.models import PrivateLink, Registration, utcnow
@@ -29,6 +30,7 @@ def registration_for_token(token: str) -> Registration | None:
         sa.select(Registration)
         .join(PrivateLink)
         .where(PrivateLink.token_hash == _hash_token(token), PrivateLink.revoked_at.is_(None))
+        .options(joinedload(Registration.event))  # every page a link opens shows its event
     )
 
 

@@ -38,17 +38,18 @@ def seat_position(seat: VisitSeat) -> int | None:
     return place_in_line(VisitSeat, seat, VisitSeat.visit_id == seat.visit_id)
 
 
-def places_for(registration: Registration) -> list[VisitSeat]:
-    """The person's seats and waiting-list places, in time order."""
-    return list(
-        db.session.scalars(
-            sa.select(VisitSeat)
-            .join(Visit)
-            .where(VisitSeat.registration_id == registration.id, VisitSeat.status != SeatStatus.CANCELLED)
-            .options(joinedload(VisitSeat.visit).joinedload(Visit.school).joinedload(School.district))
-            .order_by(Visit.starts_at, Visit.id)
-        )
+def places_for(registration: Registration, *, with_cancelled: bool = False) -> list[VisitSeat]:
+    """The person's seats and waiting-list places (and those given up, if asked), in time order."""
+    query = (
+        sa.select(VisitSeat)
+        .join(Visit)
+        .where(VisitSeat.registration_id == registration.id)
+        .options(joinedload(VisitSeat.visit).joinedload(Visit.school).joinedload(School.district))
+        .order_by(Visit.starts_at, Visit.id)
     )
+    if not with_cancelled:
+        query = query.where(VisitSeat.status != SeatStatus.CANCELLED)
+    return list(db.session.scalars(query))
 
 
 def choices_for(registration: Registration) -> list[VisitChoice]:
