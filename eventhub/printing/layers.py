@@ -1,5 +1,6 @@
-"""A batch of personal agendas printed in two layers: each distinct programme laid out once, and over
-it each attendee's name layer (their name block, the running header and "Page N of M").
+"""A batch of personal agendas printed in two layers: each distinct programme (everything but what is
+personal, "Page N of M" included) laid out once, drawn over each attendee's name layer (their name,
+district, QR code and link, and their name in the running header).
 
 Most attendees of a convening share their programme with others: the same days and the same visits.
 Laying that out once per programme instead of once per attendee is what makes 750 agendas quick; the
@@ -8,8 +9,7 @@ programme page becomes one Form XObject, drawn on the pages of everyone who shar
 stays small too. A page looks exactly as the same attendee's agenda printed alone.
 """
 from collections.abc import Callable, Iterator
-from collections import defaultdict
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -62,83 +62,71 @@ def layered_plan(event: Event, people: list[Attendee], title: str) -> LayeredPla
 
 def print_layered(plan: LayeredPlan, pool: Executor | None, chunk_size: int,
                   chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
-    """Lay out the programmes, and the name layers of `chunk_size` attendees at a time as soon as their
-    programmes' page counts are known; join them. `chunk_done` hears of each chunk of attendees finished.
-
-    Name layers are grouped by programme, not in print order, so the workers never wait: each one
-    is sent as soon as its programmes are laid out, and the join puts the pages back in order.
-    """
+    """Lay out the programmes, then the name layers of `chunk_size` attendees at a time (their page
+    counts follow the programmes), joining each chunk while the workers lay out the next ones.
+    `chunk_done` hears of each chunk of attendees finished."""
     from eventhub.printing.render import render_layer  # WeasyPrint loads on first use
 
     submit = pool.submit if pool is not None else _run_here
-    programme_tasks = {submit(render_layer, plan.programmes[start:start + PROGRAMMES_PER_TASK]): start
-                       for start in range(0, len(plan.programmes), PROGRAMMES_PER_TASK)}
-    attendees_of: dict[int, list[int]] = defaultdict(list)
-    for person, programme in enumerate(plan.programme_of):
-        attendees_of[programme].append(person)
-    programme_pdfs: dict[int, bytes] = {}
-    programme_pages = [0] * len(plan.programmes)
-    name_tasks: list[tuple[list[int], Future]] = []
-    waiting: list[int] = []  # attendees whose programme is laid out, not yet sent
-
-    def send(people: list[int]) -> None:
-        sheets = [NameSheet(plan.people[i], programme_pages[plan.programme_of[i]]) for i in people]
-        name_tasks.append((people, submit(render_layer, [documents.names_layer_html(plan.event, sheets)])))
-
-    for task in as_completed(programme_tasks):
-        start = programme_tasks[task]
-        programme_pdfs[start], counts = task.result()
-        for programme, count in enumerate(counts, start):
-            programme_pages[programme] = count
-            waiting.extend(attendees_of[programme])
-        while len(waiting) >= chunk_size:
-            send(waiting[:chunk_size])
-            del waiting[:chunk_size]
-    if waiting:
-        send(waiting)
-    name_pdfs = []
-    for people, task in name_tasks:
-        name_pdfs.append((people, task.result()[0]))
-        chunk_done(len(people))
-    return join_layers([programme_pdfs[start] for start in sorted(programme_pdfs)], programme_pages, name_pdfs,
-                       plan.programme_of, plan.title)
+    programme_tasks = [submit(render_layer, chunk) for chunk in _chunks(plan.programmes, PROGRAMMES_PER_TASK)]
+    results = [task.result() for task in programme_tasks]
+    with LayerJoin([pdf for pdf, _ in results], [count for _, counts in results for count in counts]) as join:
+        # Writing a chunk's HTML takes milliseconds: the workers go straight on from the programmes.
+        name_tasks = []
+        for start in range(0, plan.total, chunk_size):
+            people = range(start, min(start + chunk_size, plan.total))
+            sheets = [NameSheet(plan.people[i], join.pages_of(plan.programme_of[i])) for i in people]
+            name_tasks.append((people, submit(render_layer, [documents.names_layer_html(plan.event, sheets)])))
+        for people, task in name_tasks:
+            join.add_names(task.result()[0], [plan.programme_of[i] for i in people])
+            chunk_done(len(people))
+        return join.finish(plan.title)
 
 
-def join_layers(programme_pdfs: list[bytes], programme_pages: list[int], name_pdfs: list[tuple[list[int], bytes]],
-                programme_of: list[int], title: str) -> tuple[bytes, int]:
-    """One PDF: every attendee's name-layer pages in print order, each with its programme page drawn over it.
+class LayerJoin:
+    """The batch's PDF: name-layer pages in print order, each with its programme page drawn over it.
 
-    `name_pdfs` holds, for each name-layer document, the attendees (print positions) it has pages for.
+    Each programme page is one Form XObject, copied in once and drawn on the pages of all who share it.
     """
-    with pikepdf.Pdf.new() as joined:
-        sources: list[pikepdf.Pdf] = []
-        try:
-            for pdf in programme_pdfs:
-                sources.append(pikepdf.Pdf.open(BytesIO(pdf)))
-            pages = [page for source in sources for page in source.pages]
-            if len(pages) != sum(programme_pages):
-                raise RuntimeError("the programmes were not laid out as counted")
-            forms, start = [], 0
-            for count in programme_pages:
-                forms.append([joined.copy_foreign(page.as_form_xobject()) for page in pages[start:start + count]])
-                start += count
-            pages_of: dict[int, list[pikepdf.Page]] = {}
-            for people, pdf in name_pdfs:
-                source = pikepdf.Pdf.open(BytesIO(pdf))
-                sources.append(source)
-                names = iter(source.pages)
-                for person in people:
-                    pages_of[person] = [next(names) for _ in forms[programme_of[person]]]
-                if next(names, None) is not None:
-                    raise RuntimeError("a name layer has more pages than its programmes")
-            for person, programme in enumerate(programme_of):
-                for page, form in zip(pages_of[person], forms[programme]):
-                    joined.pages.append(page)
-                    joined.pages[-1].add_overlay(form)
-            return describe_and_save(joined, title)
-        finally:
-            for source in sources:
-                source.close()
+
+    def __init__(self, programme_pdfs: list[bytes], programme_pages: list[int]):
+        self.pdf = pikepdf.Pdf.new()
+        self.sources = [pikepdf.Pdf.open(BytesIO(data)) for data in programme_pdfs]
+        pages = [page for source in self.sources for page in source.pages]
+        if len(pages) != sum(programme_pages):
+            raise RuntimeError("the programmes were not laid out as counted")
+        self.forms: list[list[pikepdf.Object]] = []
+        start = 0
+        for count in programme_pages:
+            self.forms.append([self.pdf.copy_foreign(page.as_form_xobject()) for page in pages[start:start + count]])
+            start += count
+
+    def pages_of(self, programme: int) -> int:
+        """How many pages the programme has, and so every agenda that shares it."""
+        return len(self.forms[programme])
+
+    def add_names(self, data: bytes, programmes: list[int]) -> None:
+        """Add a name-layer document of attendees (the programme of each, in order) under their programmes."""
+        source = pikepdf.Pdf.open(BytesIO(data))
+        self.sources.append(source)
+        forms = [form for programme in programmes for form in self.forms[programme]]
+        if len(source.pages) != len(forms):
+            raise RuntimeError(f"a name layer has {len(source.pages)} pages where its programmes have {len(forms)}")
+        for page, form in zip(source.pages, forms):
+            self.pdf.pages.append(page)
+            self.pdf.pages[-1].add_overlay(form)
+
+    def finish(self, title: str) -> tuple[bytes, int]:
+        """The joined PDF's bytes and page count."""
+        return describe_and_save(self.pdf, title)
+
+    def __enter__(self) -> "LayerJoin":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for source in self.sources:
+            source.close()
+        self.pdf.close()
 
 
 def describe_and_save(pdf: pikepdf.Pdf, title: str) -> tuple[bytes, int]:
