@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.visits import bp as visits_bp
     from eventhub.accounts import bp as accounts_bp
     from eventhub.printing import bp as printing_bp
+    from eventhub.backoffice import bp as backoffice_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invites_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(backoffice_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -66,6 +66,11 @@ def public_event(slug: str) -> Event | None:
     return db.session.scalar(sa.select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT))
 
 
+def event_by_slug(slug: str) -> Event | None:
+    """Any event, drafts included, by its slug: for the back office."""
+    return db.session.scalar(sa.select(Event).where(Event.slug == slug))
+
+
 def listed_events(now: datetime) -> tuple[list[Event], list[Event]]:
     """Published and cancelled events split into upcoming (soonest first) and past (latest first).
 

@@ -1,13 +1,12 @@
 """PDF downloads: the public agenda, an attendee's own agenda, and the back office's documents and batches."""
 import hashlib
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.caching import NewestVersionCache
-from eventhub.events.services import agenda_version, public_event
+from eventhub.events.services import agenda_version, event_by_slug, public_event
 from eventhub.extensions import db
 from eventhub.models import (
     Event,
@@ -87,7 +86,7 @@ def personal_agenda(token: str):
 
 
 def _event_or_404(slug: str) -> Event:
-    return db.session.scalar(sa.select(Event).where(Event.slug == slug)) or abort(404, "There is no such event.")
+    return event_by_slug(slug) or abort(404, "There is no such event.")
 
 
 @bp.get("/admin/events/<slug:slug>/print")
