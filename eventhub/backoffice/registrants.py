@@ -112,7 +112,7 @@ def _order(filters: Filters) -> list:
         Sort.STATUS: [Registration.status],
         Sort.REGISTERED: [Registration.created_at],
     }[filters.sort]
-    keys = first + name if first else name
+    keys = first + name
     keys = [key.desc() if filters.descending else key for key in keys[:1]] + keys[1:]
     return keys + [Registration.id]
 

@@ -3,7 +3,6 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-
 from flask import Response, abort, request
 
 from eventhub.caching import NewestVersionCache

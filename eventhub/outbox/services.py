@@ -14,7 +14,8 @@ from eventhub.models import OutboxMessage, Registration, utcnow
 # Session.info key under which queued messages wait for the after-commit dispatch.
 QUEUED_KEY = "eventhub.outbox.queued"
 
-# Deferred messages: renderer name -> function(message) -> the message's SMTP text (compose_email), registered by features.
+# Deferred messages: renderer name -> function(message) -> the message's SMTP text (from compose_email),
+# registered by features.
 RENDERERS: dict = {}
 
 

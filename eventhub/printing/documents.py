@@ -187,8 +187,9 @@ def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
 def personal_agenda_html(event: Event, person: Attendee, days=None, *, part: str = "whole") -> str:
     """One attendee's agenda: who they are, their visits with the host's rules, their days, their link.
 
-    `part` "programme" leaves the name block empty: what is left is the same for everyone with the
-    same `programme_key`, and a batch lays it out once for all of them (printing/shared.py).
+    `part` "programme" leaves out what is personal (name, district, QR code, link, the name in the
+    running header): what is left is the same for everyone with the same `programme_key`, and a
+    batch lays it out once for all of them (printing/layers.py).
     """
     days = agenda_by_day(event) if days is None else days
     registration = person.registration
@@ -211,19 +212,15 @@ def programme_key(person: Attendee) -> tuple:
 
 @dataclass
 class NameSheet:
-    """One attendee's pages in the name layer: their name block over `pages` pages."""
+    """One attendee's pages in the name layer: what is theirs on page 1, over `pages` pages."""
 
     person: Attendee
     pages: int
-    qr: Markup | None = None
 
 
 def names_layer_html(event: Event, sheets: list[NameSheet]) -> str:
-    """The name blocks, running headers and page numbers of several attendees' agendas, in one document."""
-    for sheet in sheets:
-        if sheet.person.private_url and sheet.qr is None:
-            sheet.qr = qr_image(sheet.person.private_url)
-    return render_template("print/personal_agenda_names.html", sheets=sheets,
+    """What is personal on several attendees' agendas (name block, name in the running header), one document."""
+    return render_template("print/personal_agenda_names.html", sheets=sheets, qr_image=qr_image,
                            **_common(event, f"{event.title}: personal agendas"))
 
 
