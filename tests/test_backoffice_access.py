@@ -5,7 +5,7 @@ from flask import url_for
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import PrintKind, UserRole
+from eventhub.models import Broadcast, PrintKind, UserRole
 from eventhub.printing.batches import create_batch
 
 PASSWORD = "correct horse battery"
@@ -14,15 +14,20 @@ FOR_COORDINATORS = {"accounts.login", "accounts.logout", "accounts.home", "print
 
 
 @pytest.fixture
-def admin_urls(app, make_event, make_visit, make_registration, make_district):
+def admin_urls(app, make_event, make_visit, make_registration, make_district, make_agenda_item):
     """(endpoint, method, url) of every /admin route, its arguments naming real rows of another district."""
     event = make_event()
     visit = make_visit(event)
     registration = make_registration(event)
     batch = create_batch(event, PrintKind.BADGES)
+    other_user = create_user(email="someone@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+    item = make_agenda_item(event, event.starts_on, "09:00", "10:00")
+    broadcast = Broadcast(event=event, subject="Buses", body="Hello")
+    db.session.add(broadcast)
     db.session.commit()
     samples = {"slug": event.slug, "visit_id": visit.id, "registration_id": registration.id, "batch_id": batch.id,
-               "document": "agenda", "kind": "csv"}
+               "document": "agenda", "kind": "csv", "user_id": other_user.id, "item_id": item.id,
+               "school_id": visit.school_id, "broadcast_id": broadcast.id}
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

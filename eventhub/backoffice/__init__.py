@@ -1,4 +1,5 @@
-"""The organizers' back office for an event's registrants: the table, its filters and its exports."""
+"""The organizers' back office: events and their agenda and visits, registrants, check-in, messages,
+the dashboard and the audit log."""
 from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")

@@ -1,5 +1,6 @@
 """All models, re-exported so Alembic and the app see every table."""
 from eventhub.models.accounts import User, UserRole
+from eventhub.models.backoffice import AuditEntry, Broadcast
 from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.directory import District, Locale, School
 from eventhub.models.events import (
@@ -39,6 +40,8 @@ __all__ = [
     "AgendaItem",
     "AgendaKind",
     "AttendeeRole",
+    "AuditEntry",
+    "Broadcast",
     "District",
     "Event",
     "EventKind",

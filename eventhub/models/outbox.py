@@ -42,6 +42,8 @@ class OutboxMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="SET NULL"), index=True
     )
+    # The organizer's message (Broadcast) this email is one copy of, if any.
+    broadcast_id: Mapped[int | None] = mapped_column(sa.ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set while one deliverer holds the message; a stale claim is taken back.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

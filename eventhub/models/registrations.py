@@ -107,6 +107,8 @@ class Registration(db.Model):
     # Queue order of the waiting list: the earliest waits at the head.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Arrived at the event (checked in at the door); cleared by "undo".
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the attendee accepted the visit norms; every seat they are given later carries it.
     visit_norms_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The convening invitation in the attendee's calendar: its UID never changes, its SEQUENCE

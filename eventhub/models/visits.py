@@ -185,6 +185,8 @@ class VisitSeat(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Got on the bus / arrived at the school (checked in by the organizer or the host coordinator).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     norms_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Screening data for this host alone; purged a few days after the visit.
     date_of_birth: Mapped[date | None]
