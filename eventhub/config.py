@@ -59,6 +59,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAIL_DIR": env.get("MAIL_DIR") or str(Path(instance_path) / "mail"),
         "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", True),
         "FORM_CACHE_SECONDS": _int("FORM_CACHE_SECONDS", 5),
+        # How long an emailed "choose a new password" link works (it also stops once the password changes).
+        "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
         # Finished print batches (PDF files) are kept here.
         "PRINT_DIR": env.get("PRINT_DIR") or str(Path(instance_path) / "prints"),
         # Processes that lay out a print batch; one per core by default.
@@ -77,6 +79,9 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Flask-Login's "remember me" cookie, should a sign-in ever ask for it: the same protections.
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a long form must not expire while someone fills it in
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # A message that could not be delivered for this long is marked failed (`flask mail requeue-failed`).
@@ -98,6 +103,8 @@ def finalize(app) -> None:
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
+    if app.config.get("REMEMBER_COOKIE_SECURE") is None:
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         # Writers queue for SQLite's single lock instead of failing at once.

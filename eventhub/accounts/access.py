@@ -1,4 +1,5 @@
-"""Who may open which back-office page: admins and organizers everything, host coordinators their schools."""
+"""Who may open which back-office page: admins and organizers everything, host coordinators their schools;
+only admins manage accounts."""
 from functools import wraps
 
 from flask import abort
@@ -20,6 +21,24 @@ def organizer_required(view):
     def wrapped(*args, **kwargs):
         if not is_organizer(current_user):
             abort(403, "This page is for the network's organizers.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def is_admin(user) -> bool:
+    """Admins: everything, and the accounts of everyone else."""
+    return user.role is UserRole.ADMIN
+
+
+def admin_required(view):
+    """Signed in as an admin; anyone else signed in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_admin(current_user):
+            abort(403, "This page is for the back office's admins.")
         return view(*args, **kwargs)
 
     return wrapped

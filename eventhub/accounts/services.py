@@ -1,28 +1,150 @@
-"""Creating back-office accounts."""
-import sqlalchemy as sa
+"""Back-office accounts: creating them, inviting people, password links, and changes by an admin."""
+import secrets
 
+import sqlalchemy as sa
+from flask import current_app
+
+from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
+from eventhub.backoffice.audit import changes_since, record, snapshot
 from eventhub.extensions import db
 from eventhub.models import District, User, UserRole
+from eventhub.outbox.services import queue_email
+from eventhub.urls import external_url
 
 MIN_PASSWORD_LENGTH = 12
 
+# A stored hash that no password matches (werkzeug cannot even parse it): invited, not yet chosen.
+UNUSABLE_PREFIX = "!"
+
+ROLE_LABELS = {
+    UserRole.ADMIN: "Admin",
+    UserRole.ORGANIZER: "Organizer",
+    UserRole.HOST_COORDINATOR: "Host coordinator",
+}
+
+# What an admin may change about an account, as the audit log compares it.
+EDITABLE_FIELDS = ("name", "role", "district", "active")
+
 
 class AccountError(Exception):
-    """The account could not be created as asked; the message says why."""
+    """The account could not be created or changed as asked; the message says why.
+
+    `field` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
-def create_user(*, email: str, role: UserRole, password: str, name: str = "",
+def create_user(*, email: str, role: UserRole, password: str | None, name: str = "",
                 district: District | None = None) -> User:
-    """Create an account; host coordinators must belong to a district."""
+    """Create an account; host coordinators must belong to a district.
+
+    Without a password (an invitation), the account gets an unusable one until its owner chooses one.
+    """
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise AccountError(f"An account for {email} already exists.")
-    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"An account for {email} already exists.", field="email")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
     if role is UserRole.HOST_COORDINATOR and district is None:
-        raise AccountError("A host coordinator needs --district: the district whose visits they manage.")
+        raise AccountError("A host coordinator needs --district: the district whose visits they manage.",
+                           field="district")
     user = User(email=email, role=role, name=name, district=district)
-    user.set_password(password)
+    if password is None:
+        _make_password_unusable(user)
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _make_password_unusable(user: User) -> None:
+    """A fresh random unusable password: earlier links to choose one stop working too."""
+    user.password_hash = UNUSABLE_PREFIX + secrets.token_urlsafe(32)
+
+
+def has_password(user: User) -> bool:
+    """Whether the person has chosen a password (an invited person has not, yet)."""
+    return not user.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+def invite_user(*, email: str, role: UserRole, name: str, district: District | None, invited_by: User) -> User:
+    """Create an account without a password and email its owner a link to choose one."""
+    user = create_user(email=email, role=role, password=None, name=name, district=district)
+    record("invite", "user", user.id, user.email,
+           changes={field: ["", value] for field, value in snapshot(user, EDITABLE_FIELDS).items()})
+    send_invitation(user, invited_by)
+    return user
+
+
+def resend_invitation(user: User, sent_by: User) -> None:
+    """Send the invitation again with a new link; the earlier link stops working."""
+    if has_password(user):
+        raise AccountError(f"{user.email} has already chosen a password. If they have forgotten it, they can "
+                           "use “Forgot your password?” on the sign-in page.")
+    if not user.active:
+        raise AccountError(f"{user.email} is deactivated; reactivate the account first.")
+    _make_password_unusable(user)
+    record("resend_invitation", "user", user.id, user.email)
+    send_invitation(user, sent_by)
+
+
+def send_invitation(user: User, invited_by: User) -> None:
+    """Queue the invitation email with its link (valid INVITATION_DAYS days)."""
+    network = current_app.config["NETWORK_NAME"]
+    queue_email(
+        kind="account_invitation", to_address=user.email, to_name=user.name,
+        subject=f"You're invited to the {network} back office",
+        template="accounts/invitation",
+        context={"user": user, "invited_by": invited_by, "role_label": ROLE_LABELS[user.role],
+                 "url": external_url("accounts.accept_invitation",
+                                     token=issue_link_token(user, LinkKind.INVITATION)),
+                 "login_url": external_url("accounts.login"), "days": INVITATION_DAYS},
+    )
+
+
+def send_password_reset(user: User) -> None:
+    """Queue the email with a link to choose a new password (valid PASSWORD_RESET_HOURS hours, once)."""
+    network = current_app.config["NETWORK_NAME"]
+    queue_email(
+        kind="password_reset", to_address=user.email, to_name=user.name,
+        subject=f"Choose a new password for the {network} back office",
+        template="accounts/password_reset",
+        context={"user": user, "url": external_url("accounts.reset_password",
+                                                   token=issue_link_token(user, LinkKind.RESET)),
+                 "hours": current_app.config["PASSWORD_RESET_HOURS"]},
+    )
+
+
+def choose_password(user: User, password: str, kind: LinkKind) -> None:
+    """Store the password chosen through a link (which stops that link working) and log it."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    user.set_password(password)
+    action = "accept_invitation" if kind is LinkKind.INVITATION else "reset_password"
+    record(action, "user", user.id, user.email, user=user)
+
+
+def update_user(user: User, *, name: str, role: UserRole, district: District | None, active: bool,
+                acting: User) -> dict:
+    """An admin's changes to an account, logged; returns {field: [before, after]}.
+
+    Nobody may deactivate or demote themselves: there is always an admin left who can undo a change.
+    """
+    if user.id == acting.id and not active:
+        raise AccountError("You cannot deactivate your own account.", field="active")
+    if user.id == acting.id and role is not UserRole.ADMIN:
+        raise AccountError("You cannot take away your own admin role.", field="role")
+    if role is UserRole.HOST_COORDINATOR and district is None:
+        raise AccountError("A host coordinator needs a district: the district whose visits they manage.",
+                           field="district")
+    before = snapshot(user, EDITABLE_FIELDS)
+    user.name, user.role, user.district, user.active = name, role, district, active
+    db.session.flush()
+    changes = changes_since(before, user)
+    if changes:
+        record("update", "user", user.id, user.email, changes=changes)
+    return changes

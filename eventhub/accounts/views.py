@@ -1,19 +1,25 @@
-"""Signing in and out of the back office."""
+"""Signing in and out of the back office, and choosing a password through an emailed link."""
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.accounts import bp
-from eventhub.accounts.access import is_organizer
-from eventhub.accounts.forms import SignInForm
+from eventhub.accounts.access import is_admin, is_organizer
+from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
+from eventhub.accounts.links import INVITATION_DAYS, LinkError, LinkKind, user_for_token
+from eventhub.accounts.services import MIN_PASSWORD_LENGTH, choose_password, send_password_reset
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow
 
 # Attempts per address: enough for typing mistakes, too few to guess a password.
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
+# Asking for reset emails, per address: a few tries, not a way to flood someone's inbox.
+FORGOT_LIMIT = "5 per minute;20 per hour"
+# Choosing a password through a link, per address.
+CHOOSE_PASSWORD_LIMIT = "10 per minute;50 per hour"
 
 
 def _safe_next(target: str | None) -> str:
@@ -56,4 +62,66 @@ def home():
     """The back office's front page: the events and what can be done with them."""
     upcoming, past = listed_events(utcnow())
     return render_template("accounts/home.html", upcoming=upcoming, past=past,
-                           is_organizer=is_organizer(current_user))
+                           is_organizer=is_organizer(current_user), is_admin=is_admin(current_user))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(FORGOT_LIMIT, methods=["POST"])
+def forgot_password():
+    """Ask for a link to choose a new password; the same answer whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is not None and user.is_active:
+            send_password_reset(user)
+            db.session.commit()
+        return render_template("accounts/forgot_sent.html", email=email,
+                               hours=current_app.config["PASSWORD_RESET_HOURS"])
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(CHOOSE_PASSWORD_LIMIT, methods=["POST"])
+def reset_password(token: str):
+    """The link of a reset email: choose a new password (the link then stops working)."""
+    return _choose_password(token, LinkKind.RESET)
+
+
+@bp.route("/password/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit(CHOOSE_PASSWORD_LIMIT, methods=["POST"])
+def accept_invitation(token: str):
+    """The link of an invitation: choose a first password."""
+    return _choose_password(token, LinkKind.INVITATION)
+
+
+def _choose_password(token: str, kind: LinkKind):
+    """The form behind both links; a link that expired, was used or is garbled gets a page saying so."""
+    try:
+        user = user_for_token(token, kind)
+    except LinkError as error:
+        response = make_response(render_template("accounts/link_invalid.html", message=error.message,
+                                                 invitation=kind is LinkKind.INVITATION), error.status)
+        return _private(response)
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        choose_password(user, form.password.data, kind)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password is set. Sign in with it now." if kind is LinkKind.INVITATION
+              else "Your new password is set. Sign in with it now.", "success")
+        return _private(redirect(url_for("accounts.login")))
+    status = 422 if form.errors else 200
+    response = make_response(render_template(
+        "accounts/choose_password.html", form=form, user=user, invitation=kind is LinkKind.INVITATION,
+        min_length=MIN_PASSWORD_LENGTH, days=INVITATION_DAYS), status)
+    return _private(response)
+
+
+def _private(response):
+    """A page whose address holds a secret: not cached, and the address is not sent on as a Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
