@@ -70,10 +70,33 @@ def test_the_table_searches_filters_and_sorts(organizer_client, people):
     assert by_district[:4] == ["Okafor", "Zed0", "Zed1", "Zed2"]  # Mesa Verde before Quarry Brook
 
 
-@pytest.mark.parametrize("query", [{"status": "lost"}, {"sort": "shoe size"}, {"district": "x"}, {"page": "two"}])
+@pytest.mark.parametrize("query", [{"status": "lost"}, {"sort": "shoe size"}, {"district": "x"}, {"page": "two"},
+                                   {"checked_in": "maybe"}])
 def test_a_filter_that_is_not_one_of_the_choices_is_a_clear_400(organizer_client, people, query):
     response = organizer_client.get(f"/admin/events/{people[0].slug}/registrants", query_string=query)
     assert response.status_code == 400 and "is not a possible value" in response.get_data(as_text=True)
+
+
+def test_the_checked_in_filter_and_export_column(organizer_client, people):
+    event = people[0]
+    url = f"/admin/events/{event.slug}/registrants"
+    okafor = db.session.scalar(sa.select(Registration).where(Registration.email == "bo@example.org"))
+    okafor.checked_in_at = utcnow().replace(year=2030, month=4, day=6, hour=14, minute=5)
+    db.session.commit()
+    assert names(organizer_client.get(url, query_string={"checked_in": "yes"})) == ["Okafor"]
+    assert names(organizer_client.get(url, query_string={"checked_in": "no"})) == \
+        ["=HYPERLINK(&#34;x&#34;)", "García", "Zed0", "Zed1", "Zed2"]
+    assert names(organizer_client.get(url, query_string={"checked_in": "no", "district": people[2].id})) == \
+        ["Zed0", "Zed1", "Zed2"]
+    page = organizer_client.get(url, query_string={"checked_in": "yes"}).get_data(as_text=True)
+    assert '<option value="yes" selected>Checked in</option>' in page
+    assert '<input type="hidden" name="checked_in" value="yes">' in page  # the export keeps the filter
+    response = organizer_client.get(url + ".csv", query_string={"col": ["last_name", "checked_in"],
+                                                                "checked_in": "yes"})
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows == [["Last name", "Checked in (UTC)"], ["Okafor", "2030-04-06 14:05"]]
+    everyone = organizer_client.get(url + ".csv", query_string={"col": ["last_name", "checked_in"]})
+    assert ["García", ""] in list(csv.reader(io.StringIO(everyone.get_data().decode("utf-8-sig"))))
 
 
 def test_pages_of_fifty_keep_the_filters(organizer_client, make_event):

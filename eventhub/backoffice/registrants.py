@@ -47,6 +47,8 @@ class Filters:
     district_id: int | None = None
     visit_id: int | None = None
     need: Need | None = None
+    # Arrived at the event (checked in at the door), or not yet; None for both.
+    checked_in: bool | None = None
     sort: Sort = Sort.NAME
     descending: bool = False
 
@@ -98,6 +100,9 @@ def filtered(event: Event, filters: Filters) -> sa.Select:
     elif filters.need is Need.ACCESSIBILITY:
         query = query.where(sa.or_(sa.cast(Registration.accessibility, sa.String) != "[]",
                                    Registration.accessibility_notes != ""))
+    if filters.checked_in is not None:
+        query = query.where(Registration.checked_in_at.isnot(None) if filters.checked_in
+                            else Registration.checked_in_at.is_(None))
     return query.order_by(*_order(filters))
 
 
@@ -176,6 +181,8 @@ COLUMNS: dict[str, tuple[str, object]] = {
     "emergency_contact": ("Emergency contact", lambda r, s: " ".join(
         p for p in (r.emergency_contact_name, r.emergency_contact_phone) if p)),
     "registered_at": ("Registered (UTC)", lambda r, s: r.created_at.strftime("%Y-%m-%d %H:%M")),
+    "checked_in": ("Checked in (UTC)", lambda r, s: r.checked_in_at.strftime("%Y-%m-%d %H:%M")
+                   if r.checked_in_at else ""),
 }
 DEFAULT_COLUMNS = ["last_name", "first_name", "email", "organization", "role", "status", "visits"]
 

@@ -36,6 +36,13 @@ def _choice(name: str, kind):
         abort(400, f"“{value[:50]}” is not a possible value for {name}.")
 
 
+def _yes_no(value: str) -> bool:
+    """yes or no in a query string, as True or False; anything else is not a possible value."""
+    if value not in ("yes", "no"):
+        raise ValueError(value)
+    return value == "yes"
+
+
 def _filters() -> Filters:
     """The table's filters, as the organizer set them in the query string."""
     return Filters(
@@ -45,6 +52,7 @@ def _filters() -> Filters:
         district_id=_choice("district", int),
         visit_id=_choice("visit", int),
         need=_choice("need", Need),
+        checked_in=_choice("checked_in", _yes_no),
         sort=_choice("sort", Sort) or Sort.NAME,
         descending=request.args.get("order") == "desc",
     )
