@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
 from eventhub.backoffice import views  # noqa: E402,F401
+from eventhub.backoffice import editing  # noqa: E402,F401
