@@ -6,3 +6,4 @@ bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 
 from eventhub.backoffice import views  # noqa: E402,F401
 from eventhub.backoffice import editing  # noqa: E402,F401
+from eventhub.backoffice import people  # noqa: E402,F401
