@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
     app.add_template_global(form_errors)
+    app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
 

@@ -71,7 +71,8 @@ def compose_registration_email(message: OutboxMessage):
         sequence = _next_sequence(message, Registration, registration.id)
         calendar = invitation(convening_event(registration, sequence, context["private_url"]),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
-    elif template in ("registration_cancelled", "event_cancelled", "registration_moved") \
+    elif template in ("registration_cancelled", "event_cancelled", "registration_moved",
+                      "registration_back_to_waitlist") \
             and registration.invite_sequence > 0:
         method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
         sequence = _next_sequence(message, Registration, registration.id)
@@ -131,6 +132,8 @@ def _refuse_if_obsolete(template: str, registration: Registration) -> None:
     cancelled = registration.status is RegistrationStatus.CANCELLED
     if template in PLACE_NEWS and cancelled:
         raise Obsolete("the registration was cancelled before this message went out")
+    if template == "registration_back_to_waitlist" and registration.status is not RegistrationStatus.WAITLISTED:
+        raise Obsolete("the attendee got a seat again, or cancelled, before this message went out")
     if template == "registration_cancelled" and registration.status is RegistrationStatus.CONFIRMED:
         raise Obsolete("the attendee registered again, with a seat, before this message went out")
 

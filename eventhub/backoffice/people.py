@@ -1,0 +1,201 @@
+"""One registrant in the back office: everything about them, and what an organizer can change."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from eventhub.accounts.access import organizer_required
+from eventhub.backoffice import bp
+from eventhub.backoffice.audit import changes_since, record, snapshot
+from eventhub.backoffice.manage import (
+    ManageError,
+    edit_details,
+    move_to_visit,
+    promote,
+    promote_place,
+    resend_confirmation,
+    return_place_to_waitlist,
+    return_to_waitlist,
+)
+from eventhub.extensions import db
+from eventhub.models import (
+    AuditEntry,
+    District,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    Visit,
+    VisitSeat,
+    VisitStatus,
+)
+from eventhub.registration.forms import AttendeeForm
+from eventhub.registration.queries import waitlist_position
+from eventhub.registration.services import RegistrationError, cancel_registration
+from eventhub.visits.queries import choices_for, places_for, seat_position
+
+DETAIL_FIELDS = ["legal_first_name", "legal_last_name", "preferred_name", "email", "mobile", "role", "title",
+                 "district", "other_organization", "dietary", "allergies", "accessibility", "accessibility_notes",
+                 "photo_consent", "emergency_contact_name", "emergency_contact_phone"]
+
+
+def _registration_or_404(registration_id: int) -> Registration:
+    return db.session.get(Registration, registration_id) or abort(404, "There is no such registration.")
+
+
+def _districts() -> list[District]:
+    return list(db.session.scalars(sa.select(District).where(District.is_member).order_by(District.name)))
+
+
+def _detail(registration: Registration, *, error: str | None = None, status: int = 200):
+    """The detail page, with an error notice when an action was refused."""
+    event = registration.event
+    places = places_for(registration, with_cancelled=True)
+    live_visit_ids = {p.visit_id for p in places if p.status is not SeatStatus.CANCELLED}
+    movable = [v for v in db.session.scalars(
+        sa.select(Visit).where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED)
+        .order_by(Visit.starts_at, Visit.title)) if v.id not in live_visit_ids]
+    emails = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+                                     .order_by(OutboxMessage.id.desc()).limit(50)))
+    history = list(db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.subject_type == "registration", AuditEntry.subject_id == registration.id)
+        .order_by(AuditEntry.id.desc()).limit(50)))
+    return render_template(
+        "backoffice/registration.html", registration=registration, event=event, error=error,
+        position=waitlist_position(registration), places=[(p, seat_position(p)) for p in places],
+        choices=choices_for(registration), movable=movable, emails=emails, history=history,
+        team=registration.team_members, team_lead=registration.team_lead,
+    ), status
+
+
+@bp.get("/registrations/<int:registration_id>")
+@organizer_required
+def registration(registration_id: int):
+    """A registrant's details, places, emails and history, with the organizer's actions."""
+    return _detail(_registration_or_404(registration_id))
+
+
+def _act(registration: Registration, action: str, step, done: str, note: str = ""):
+    """Run one change; a refused change shows the page again with the reason (409), nothing half-done."""
+    before = snapshot(registration, ["status"])
+    try:
+        step()
+    except (ManageError, RegistrationError) as error:
+        db.session.rollback()
+        return _detail(registration, error=str(error), status=409)
+    record(action, "registration", registration.id, registration.legal_name, event=registration.event,
+           changes=changes_since(before, registration), note=note)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("backoffice.registration", registration_id=registration.id), 303)
+
+
+@bp.route("/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_registration(registration_id: int):
+    """Fix what the attendee got wrong, their email included."""
+    registration = _registration_or_404(registration_id)
+    form = AttendeeForm()
+    form.set_districts(_districts())
+    if request.method == "GET":
+        form.fill_from(registration)
+    elif form.validate_on_submit():
+        before = snapshot(registration, DETAIL_FIELDS)
+        try:
+            edit_details(registration, form.attendee_details())
+        except ManageError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            record("edited", "registration", registration.id, registration.legal_name, event=registration.event,
+                   changes=changes_since(before, registration))
+            db.session.commit()
+            flash("The details are saved.", "success")
+            return redirect(url_for("backoffice.registration", registration_id=registration.id), 303)
+    return render_template("backoffice/registration_edit.html", registration=registration, form=form,
+                           event=registration.event), 422 if form.errors else 200
+
+
+def _visit_id() -> int:
+    try:
+        return int(request.form.get("visit_id", ""))
+    except ValueError:
+        abort(400, "Choose a visit.")
+
+
+@bp.post("/registrations/<int:registration_id>/move")
+@organizer_required
+def move_registration(registration_id: int):
+    """Seat the registrant on another visit (or, if it is full and asked, its waiting list)."""
+    registration = _registration_or_404(registration_id)
+    visit_id = _visit_id()
+    wait = request.form.get("wait") == "yes"
+    visit = db.session.get(Visit, visit_id)
+    title = visit.title if visit else "?"
+    return _act(registration, "moved_to_visit", lambda: move_to_visit(registration, visit_id, wait=wait),
+                f"Moved to “{title}”." if not wait else f"Seated on or waiting for “{title}”.", note=title)
+
+
+@bp.post("/registrations/<int:registration_id>/promote")
+@organizer_required
+def promote_registration(registration_id: int):
+    """Give a waiting registrant a seat at the event now."""
+    registration = _registration_or_404(registration_id)
+    return _act(registration, "promoted", lambda: promote(registration),
+                "They have a seat now and were emailed.")
+
+
+@bp.post("/registrations/<int:registration_id>/waitlist")
+@organizer_required
+def waitlist_registration(registration_id: int):
+    """Return a registrant to the end of the waiting list."""
+    registration = _registration_or_404(registration_id)
+    return _act(registration, "returned_to_waitlist", lambda: return_to_waitlist(registration),
+                "They are back on the waiting list and were emailed; their seat went to the head of the list.")
+
+
+def _place_or_404(registration: Registration, visit_id: int) -> VisitSeat:
+    place = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.registration_id == registration.id,
+                                                         VisitSeat.visit_id == visit_id))
+    return place or abort(404, "They have no place on that visit.")
+
+
+@bp.post("/registrations/<int:registration_id>/visits/<int:visit_id>/promote")
+@organizer_required
+def promote_visit_place(registration_id: int, visit_id: int):
+    """Give a waiting place on a visit a seat now."""
+    registration = _registration_or_404(registration_id)
+    place = _place_or_404(registration, visit_id)
+    return _act(registration, "promoted_on_visit", lambda: promote_place(place),
+                f"They have a seat on “{place.visit.title}” now and were sent the invitation.", note=place.visit.title)
+
+
+@bp.post("/registrations/<int:registration_id>/visits/<int:visit_id>/waitlist")
+@organizer_required
+def waitlist_visit_place(registration_id: int, visit_id: int):
+    """Return a visit seat to the end of that visit's waiting list."""
+    registration = _registration_or_404(registration_id)
+    place = _place_or_404(registration, visit_id)
+    return _act(registration, "returned_to_visit_waitlist", lambda: return_place_to_waitlist(place),
+                f"They wait for “{place.visit.title}” again; the seat went to the head of its list.",
+                note=place.visit.title)
+
+
+@bp.post("/registrations/<int:registration_id>/cancel")
+@organizer_required
+def cancel_registration_page(registration_id: int):
+    """Cancel the registration for them; a freed seat goes to the waiting list."""
+    registration = _registration_or_404(registration_id)
+    if request.form.get("confirm") != "yes":
+        return _detail(registration, error="Tick the box to confirm the cancellation.", status=400)
+    if registration.status is RegistrationStatus.CANCELLED:
+        return _detail(registration, error="This registration is already cancelled.", status=409)
+    return _act(registration, "cancelled", lambda: cancel_registration(registration),
+                "The registration is cancelled and they were emailed.")
+
+
+@bp.post("/registrations/<int:registration_id>/resend")
+@organizer_required
+def resend_registration(registration_id: int):
+    """Send the confirmation again, with a fresh private link and calendar invitation."""
+    registration = _registration_or_404(registration_id)
+    return _act(registration, "confirmation_resent", lambda: resend_confirmation(registration),
+                f"The confirmation is on its way to {registration.email}.")

@@ -1,0 +1,127 @@
+"""Messages to a filtered set of registrants (preview with placeholders, send through the outbox, history)
+and the audit log page."""
+import pytest
+import sqlalchemy as sa
+
+from conftest import body_text
+from eventhub.accounts.services import create_user
+from eventhub.extensions import db
+from eventhub.models import AuditEntry, Broadcast, OutboxMessage, OutboxStatus, UserRole
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def organizer(client, app):
+    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+    db.session.commit()
+    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def bus(make_event, make_visit, book, make_registration, make_district):
+    """Two people on one visit, one on another, one waiting for the event, one cancelled from the list."""
+    event = make_event(capacity=3)
+    quarry = make_district(name="Quarry Brook")
+    bus = make_visit(event, title="Tablets in K-1", seats=5)
+    other = make_visit(event, block=bus.block, title="Math talks", seats=5)
+    book(event, "ana@example.org", bus, legal_first_name="Ana", preferred_name="Annie", district_id=quarry.id)
+    book(event, "bo@example.org", bus, legal_first_name="Bo", legal_last_name="Okafor")
+    book(event, "cy@example.org", other, legal_first_name="Cy")
+    dee = make_registration(event, "dee@example.org", legal_first_name="Dee")  # waits: capacity 3
+    make_registration(event, "eve@example.org", legal_first_name="Eve")  # waits too
+    from eventhub.registration.services import cancel_registration
+
+    cancel_registration(dee)
+    db.session.commit()
+    return event, bus
+
+
+BODY = "Hello {first_name},\n\nYour bus: {visits}.\n\nChange plans: {private_link}"
+
+
+def test_preview_fills_placeholders_for_one_person_and_sends_nothing(organizer, bus):
+    event, visit = bus
+    url = f"/admin/events/{event.slug}/messages/new?visit={visit.id}"
+    page = organizer.get(url).get_data(as_text=True)
+    assert "2 people" in page
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    response = organizer.post(url, data={"subject": "Bus for {event}", "body": BODY, "action": "preview"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Hello Annie," in html and "Tablets in K-1 at" in html and f"Bus for {event.title}" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
+
+
+def test_unknown_placeholders_are_refused(organizer, bus):
+    event, _ = bus
+    response = organizer.post(f"/admin/events/{event.slug}/messages/new",
+                              data={"subject": "Hi", "body": "Dear {firstname} {registration.__class__}",
+                                    "action": "send", "confirm": "y"})
+    assert response.status_code == 422
+    assert "Unknown placeholder: {firstname}" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Broadcast)) == 0
+
+
+def test_sending_needs_the_box_and_reaches_exactly_the_filtered_set(organizer, bus, mailbox):
+    event, visit = bus
+    url = f"/admin/events/{event.slug}/messages/new?visit={visit.id}"
+    data = {"subject": "Bus for {event}", "body": BODY, "action": "send"}
+    assert organizer.post(url, data=data).status_code == 422  # not confirmed
+    response = organizer.post(url, data={**data, "confirm": "y"})
+    assert response.status_code == 303
+    broadcast = db.session.scalar(sa.select(Broadcast))
+    assert broadcast.recipient_count == 2 and "Tablets in K-1" in broadcast.audience_label
+    copies = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id)).all()
+    assert sorted(m.to_address for m in copies) == ["ana@example.org", "bo@example.org"]
+    assert all(m.status is OutboxStatus.SENT for m in copies)
+    [annie] = mailbox.to("ana@example.org")[-1:]
+    text = body_text(annie)
+    assert annie["Subject"] == f"Bus for {event.title}"
+    assert text.startswith("Hello Annie,") and "/r/" in text  # a working private link was issued
+    history = organizer.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").get_data(as_text=True)
+    assert "bo@example.org" in history and "sent" in history
+    assert organizer.get(f"/admin/events/{event.slug}/messages").get_data(as_text=True).count("Bus for {event}") == 1
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_type == "message"))
+    assert entry.note.startswith("to 2:")
+
+
+def test_default_audience_leaves_out_the_cancelled_and_can_pick_the_waiting(organizer, bus):
+    event, _ = bus
+    everyone = organizer.get(f"/admin/events/{event.slug}/messages/new").get_data(as_text=True)
+    assert "4 people" in everyone  # five registered, one cancelled
+    waiting = organizer.get(f"/admin/events/{event.slug}/messages/new?status=waitlisted").get_data(as_text=True)
+    assert "1 person" in waiting and "Eve" in waiting
+    assert organizer.get(f"/admin/events/{event.slug}/messages/new?status=lost").status_code == 400
+
+
+def test_a_message_of_another_event_is_not_found(organizer, bus, make_event):
+    event, _ = bus
+    other = make_event()
+    broadcast = Broadcast(event=other, subject="x", body="y")
+    db.session.add(broadcast)
+    db.session.commit()
+    assert organizer.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").status_code == 404
+
+
+def test_the_audit_log_filters_by_event_kind_person_and_words(organizer, make_event, make_registration):
+    spring, fall = make_event(title="Spring"), make_event(title="Fall")
+    ana = make_registration(spring, "ana@example.org")
+    make_registration(fall, "bo@example.org")
+    organizer.post(f"/admin/registrations/{ana.id}/resend")
+    organizer.post(f"/admin/events/{fall.slug}/agenda", data=dict(
+        title="Welcome", kind="plenary", day=fall.starts_on.isoformat(), starts="09:00", ends="10:00", room="",
+        topic="", description=""))
+    everything = organizer.get("/admin/audit").get_data(as_text=True)
+    assert "2 changes" in everything
+    only_spring = organizer.get(f"/admin/audit?event={spring.slug}").get_data(as_text=True)
+    assert "1 change;" in only_spring and "Confirmation resent" in only_spring
+    agenda = organizer.get("/admin/audit?type=agenda_item").get_data(as_text=True)
+    assert "Welcome" in agenda and "Confirmation resent" not in agenda
+    user_id = db.session.scalar(sa.select(AuditEntry.user_id).limit(1))
+    assert "2 changes" in organizer.get(f"/admin/audit?user={user_id}").get_data(as_text=True)
+    assert "1 change;" in organizer.get("/admin/audit?q=garc").get_data(as_text=True)
+    assert organizer.get("/admin/audit?type=bogus").status_code == 400
+    assert organizer.get("/admin/audit?user=abc").status_code == 400
+    assert organizer.get("/admin/audit?event=nope").status_code == 404
