@@ -1,0 +1,63 @@
+"""In a real Chromium, on a laptop-sized window: an organizer signs in, moves a visit to a later time, is told
+how many attendees will be notified before saving, then checks an attendee in at the door."""
+import pytest
+import sqlalchemy as sa
+
+from eventhub.accounts.services import create_user
+from eventhub.extensions import db
+from eventhub.models import OutboxMessage, Registration, UserRole, Visit
+from test_browser import live_app, page  # noqa: F401  (the live server and the Chromium page)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the page fixture skips with a reason
+    expect = None
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery"
+
+
+def test_sign_in_move_a_visit_see_the_notification_count_check_someone_in(page, live_app, make_event,  # noqa: F811
+                                                                          make_visit, book):
+    event = make_event(title="Spring Convening")
+    visit = make_visit(event, title="Tablets in K-1", seats=10, start="09:00", end="11:30")
+    book(event, "ana@example.org", visit, legal_first_name="Ana", legal_last_name="García")
+    book(event, "bo@example.org", visit, legal_first_name="Bo", legal_last_name="Okafor")
+    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+    db.session.commit()
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto("/admin/login")
+    page.get_by_label("Email").fill("org@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+
+    page.get_by_role("link", name="Spring Convening").click()
+    page.get_by_role("navigation", name="Spring Convening").get_by_role("link", name="Visits").click()
+    page.get_by_role("link", name="Edit Tablets in K-1").click()
+    page.get_by_label("Starts at the school").fill("10:00")
+    page.get_by_label("Ends").fill("12:30")
+    page.get_by_role("button", name="Save").click()
+    warning = page.locator("#notify")
+    expect(warning).to_contain_text("2 attendees will be notified")
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).starts_at == visit.starts_at  # not saved before the second click
+    invites_before = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "visit_invite"))
+    page.get_by_role("button", name="Save and notify 2 attendees").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 attendees were sent an updated invitation")
+    db.session.expire_all()
+    moved = db.session.get(Visit, visit.id)
+    assert moved.starts_at.astimezone(event.zone).hour == 10
+    assert db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "visit_invite")) \
+        == invites_before + 2
+
+    page.get_by_role("navigation", name="Spring Convening").get_by_role("link", name="Check-in").click()
+    count = page.locator(".checkin-count")
+    expect(count).to_have_text("0 of 2 checked in")
+    page.get_by_role("searchbox").press_sequentially("okaf")
+    page.get_by_role("button", name="Check in Bo Okafor").click()
+    expect(count).to_have_text("1 of 2 checked in")
+    db.session.expire_all()
+    bo = db.session.scalar(sa.select(Registration).where(Registration.email == "bo@example.org"))
+    assert bo.checked_in_at is not None
