@@ -130,7 +130,7 @@ class VisitForm(FlaskForm):
     host_contact_email = EmailField("Host contact's email", filters=LINE, validators=[Length(max=254)])
     host_contact_phone = TelField("Host contact's phone", filters=LINE, validators=[Length(max=30)])
     lunch_provided = BooleanField("The school provides lunch")
-    seats_override = _optional_int("Seats (leave empty to work them out from the limits below)")
+    seats_override = _optional_int("Seats, set outright")
     buses = _optional_int("Buses (48 adults each)")
     room_limit = _optional_int("The school's room limit")
     observation_groups = _optional_int("Observation groups")
