@@ -51,9 +51,12 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        """Return the signed-in back-office user, if still active."""
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        """Return the signed-in back-office user, if still active and still on the password they signed in with."""
+        number, _, digest = user_id.partition(".")
+        user = db.session.get(models.User, int(number)) if number.isdigit() else None
+        if user is None or not user.is_active or digest != user.session_digest:
+            return None  # gone, deactivated, or the password changed since this session signed in
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

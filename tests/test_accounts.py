@@ -386,3 +386,17 @@ def test_cookies_are_secure_in_production(make_app):
     response = app.test_client().get("/admin/")
     assert response.status_code == 302
     assert "Secure" in next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+
+
+def test_a_new_password_signs_the_account_out_of_every_other_browser(app, client, organizer, mailbox):
+    laptop = app.test_client()
+    assert sign_in(laptop, organizer.email).status_code == 302
+    assert laptop.get("/admin/").status_code == 200
+    client.post("/admin/password/forgot", data={"email": organizer.email})
+    [message] = mailbox.to(organizer.email)
+    assert client.post(link_in(message), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    # The session the laptop signed in with named the old password: it is over.
+    response = laptop.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
+    assert sign_in(laptop, organizer.email, NEW_PASSWORD).status_code == 302
+    assert laptop.get("/admin/").status_code == 200

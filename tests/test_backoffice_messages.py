@@ -125,3 +125,17 @@ def test_the_audit_log_filters_by_event_kind_person_and_words(organizer, make_ev
     assert organizer.get("/admin/audit?type=bogus").status_code == 400
     assert organizer.get("/admin/audit?user=abc").status_code == 400
     assert organizer.get("/admin/audit?event=nope").status_code == 404
+
+
+def test_attendees_own_changes_are_in_the_audit_log(organizer, client, make_event, make_registration, mailbox):
+    from conftest import private_link
+
+    event = make_event()
+    ana = make_registration(event, "ana@example.org")
+    link = private_link(mailbox.to("ana@example.org")[-1])
+    attendee = client.application.test_client()
+    assert attendee.post(f"{link}/cancel", data={}).status_code == 302
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_id == ana.id))
+    assert (entry.action, entry.user_id, entry.changes) == ("cancelled", None, {"status": ["confirmed", "cancelled"]})
+    page = organizer.get(f"/admin/audit?event={event.slug}").get_data(as_text=True)
+    assert "the attendee" in page and "from their private link" in page

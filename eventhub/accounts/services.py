@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
-from eventhub.backoffice.audit import changes_since, record, snapshot
+from eventhub.audit import changes_since, record, snapshot
 from eventhub.extensions import db
 from eventhub.models import District, User, UserRole
 from eventhub.outbox.services import queue_email

@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
-from eventhub.backoffice import audit, bp
+from eventhub import audit
+from eventhub.backoffice import bp
 from eventhub.backoffice.registrants import Filters, filtered
 from eventhub.events.services import event_by_slug
 from eventhub.extensions import db

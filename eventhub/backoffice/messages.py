@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import bp
-from eventhub.backoffice.audit import record
+from eventhub.audit import record
 from eventhub.backoffice.broadcasts import (
     PLACEHOLDERS,
     MessageError,

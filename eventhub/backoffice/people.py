@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import bp
-from eventhub.backoffice.audit import changes_since, record, snapshot
+from eventhub.audit import changes_since, record, snapshot
 from eventhub.backoffice.manage import (
     ManageError,
     edit_details,

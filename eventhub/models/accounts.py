@@ -1,4 +1,5 @@
 """Back-office accounts: admins, organizers and host coordinators."""
+import hashlib
 import enum
 from datetime import datetime
 
@@ -46,6 +47,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Disabled accounts cannot sign in (Flask-Login reads this)."""
         return self.active
+
+    def get_id(self) -> str:
+        """What the session remembers: the id and a digest of the password hash, so a new password (a reset,
+        say) signs the account out everywhere else (Flask-Login reads this)."""
+        return f"{self.id}.{self.session_digest}"
+
+    @property
+    def session_digest(self) -> str:
+        """Sixteen hex digits that change whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (scrypt)."""

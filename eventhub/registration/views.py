@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
+from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.events.services import public_event, registration_window
 from eventhub.extensions import db
 from eventhub.models import District, EventKind, Registration, RegistrationStatus, VisitSeat, utcnow
@@ -188,6 +189,18 @@ def private_page(token: str):
     )
 
 
+SELF_SERVICE_FIELDS = ["legal_first_name", "legal_last_name", "preferred_name", "mobile", "role", "title", "district",
+                       "other_organization", "dietary", "allergies", "accessibility", "accessibility_notes",
+                       "photo_consent", "emergency_contact_name", "emergency_contact_phone"]
+
+
+def _log(registration, action: str, *, changes: dict | None = None, note: str = "") -> None:
+    """Write the attendee's own change to the audit log, so organizers see who changed what."""
+    record(action, "registration", registration.id, registration.legal_name, event=registration.event,
+           changes=changes, note=" ".join(filter(None, ["by the attendee, from their private link.", note])),
+           user=ATTENDEE)
+
+
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
     """Change one's details."""
@@ -201,12 +214,15 @@ def edit(token: str):
         form.fill_from(registration)
     elif form.validate_on_submit():
         new_email = form.email.data
+        before = snapshot(registration, SELF_SERVICE_FIELDS)
         try:
             email_change = update_details(registration, form.attendee_details())
         except RegistrationError as error:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("registration.private_page", token=token))
+        _log(registration, "edited", changes=changes_since(before, registration),
+             note=f"asked to change the email to {new_email}" if email_change else "")
         db.session.commit()
         flash("Your details are saved.", "success")
         if email_change:
@@ -229,6 +245,7 @@ def confirm_email(signed: str):
     except RegistrationError as error:
         db.session.rollback()
         return render_template("registration/confirm_email.html", form=None, message=str(error)), 409
+    _log(registration, "email_changed", note=f"confirmed {registration.email} from the emailed link")
     db.session.commit()
     flash(f"Your email address is now {registration.email}.", "success")
     return redirect(url_for("registration.private_page", token=token))
@@ -260,6 +277,8 @@ def visit_choices(token: str):
             db.session.rollback()
             flash(str(error), "error")
         else:
+            _log(registration, "visit_choices_changed",
+                 note="; ".join(f"{c.rank}. {c.visit.title}" for c in choices_for(registration)))
             db.session.commit()
             flash("Your visit choices are saved.", "success")
             return redirect(url_for("registration.private_page", token=token))
@@ -278,6 +297,7 @@ def leave_visit(token: str, place_id: int):
     ConfirmForm().validate_on_submit() or abort(400, "Reload the page and try again.")
     was_waiting = place.status.value == "waitlisted"
     leave_place(place)
+    _log(registration, "left_visit_waitlist" if was_waiting else "gave_up_visit_seat", note=place.visit.title)
     db.session.commit()
     flash("You have left the waiting list." if was_waiting else "You have given up your seat on that visit.", "success")
     return redirect(url_for("registration.private_page", token=token))
@@ -290,12 +310,15 @@ def cancel(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         already_cancelled = registration.status is RegistrationStatus.CANCELLED
+        was = registration.status.value
         try:
             cancel_registration(registration)
         except RegistrationError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
+            if not already_cancelled:
+                _log(registration, "cancelled", changes={"status": [was, "cancelled"]})
             db.session.commit()
             if not already_cancelled:
                 flash("Your registration is cancelled. We have emailed you a confirmation.", "success")
@@ -319,6 +342,7 @@ def rejoin_event(token: str):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("registration.private_page", token=token))
+    _log(registration, "rejoined", changes={"status": ["cancelled", registration.status.value]})
     db.session.commit()
     if registration.status is RegistrationStatus.CONFIRMED:
         flash("You are registered again.", "success")

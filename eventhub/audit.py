@@ -31,10 +31,16 @@ def changes_since(before: dict[str, str], obj) -> dict[str, list[str]]:
     return {name: [before[name], after[name]] for name in before if before[name] != after[name]}
 
 
+ATTENDEE = object()  # `user=ATTENDEE`: the attendee did it, from their private link (no account)
+
+
 def record(action: str, subject_type: str, subject_id: int | None, label: str, *, event: Event | None = None,
            changes: dict | None = None, note: str = "", user=None) -> AuditEntry:
-    """Add a line to the audit log for the signed-in user (or `user`, from a command)."""
-    user = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)
+    """Add a line to the audit log for the signed-in user (or `user`, from a command; ATTENDEE for an attendee)."""
+    if user is ATTENDEE:
+        user = None
+    elif user is None and current_user and current_user.is_authenticated:
+        user = current_user
     entry = AuditEntry(
         user_id=getattr(user, "id", None), user_email=getattr(user, "email", "") or "",
         subject_type=subject_type, subject_id=subject_id, subject_label=label[:300],
