@@ -11,3 +11,4 @@ from eventhub.backoffice import editing  # noqa: E402,F401
 from eventhub.backoffice import people  # noqa: E402,F401
 from eventhub.backoffice import messages  # noqa: E402,F401
 from eventhub.backoffice import log  # noqa: E402,F401
+from eventhub.backoffice import allocation  # noqa: E402,F401
