@@ -185,6 +185,26 @@ def make_agenda_item(app):
     return factory
 
 
+STAFF_PASSWORD = "correct horse battery"
+
+
+def sign_in(client, email: str, role=None, district=None):
+    """Create a back-office account and sign the client in with it (an organizer unless `role` says)."""
+    from eventhub.accounts.services import create_user
+    from eventhub.models import UserRole
+
+    create_user(email=email, role=role or UserRole.ORGANIZER, password=STAFF_PASSWORD, district=district)
+    db.session.commit()
+    client.post("/admin/login", data={"email": email, "password": STAFF_PASSWORD})
+    return client
+
+
+@pytest.fixture
+def organizer_client(client):
+    """A test client signed in as an organizer (org@example.org)."""
+    return sign_in(client, "org@example.org")
+
+
 def attendee(email: str = "ana@example.org", **kw) -> AttendeeDetails:
     """Attendee details with sensible defaults."""
     from eventhub.models import AttendeeRole

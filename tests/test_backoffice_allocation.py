@@ -7,20 +7,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from conftest import STAFF_PASSWORD
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, SeatStatus, UserRole, VisitAllocationMode, VisitSeat
 from test_visits_allocation import rank
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
-
-@pytest.fixture
-def organizer(client, app):
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
-    return client
 
 
 @pytest.fixture
@@ -38,38 +32,38 @@ def seats(visit) -> int:
                                                               VisitSeat.status == SeatStatus.CONFIRMED))
 
 
-def test_preview_reports_then_commit_seats_exactly_that(organizer, lottery):
+def test_preview_reports_then_commit_seats_exactly_that(organizer_client, lottery):
     event, small, large = lottery
-    page = organizer.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "42"})
+    page = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "42"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Preview with seed 42" in html
     assert "5 people: <strong>2</strong> got their 1st choice, <strong>3</strong> their 2nd" in html
     assert seats(small) == 0  # a preview seats nobody
-    committed = organizer.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "42"})
+    committed = organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "42"})
     assert committed.status_code == 303
     assert (seats(small), seats(large)) == (2, 3)
     assert [e.action for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))] == \
         ["previewed_allocation", "committed_allocation"]
-    assert "committed" in organizer.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
+    assert "committed" in organizer_client.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
 
 
-def test_a_commit_without_its_preview_or_after_a_change_is_refused(organizer, lottery):
+def test_a_commit_without_its_preview_or_after_a_change_is_refused(organizer_client, lottery):
     event, small, large = lottery
-    refused = organizer.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "7"})
+    refused = organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "7"})
     assert refused.status_code == 409 and "Preview the allocation with seed 7" in refused.get_data(as_text=True)
-    organizer.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "7"})
+    organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "7"})
     rank(event, "late@example.org", small, large)
-    changed = organizer.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "7"})
+    changed = organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "7"})
     assert changed.status_code == 409 and "preview again" in changed.get_data(as_text=True)
     assert seats(small) == 0
-    assert organizer.post(f"/admin/events/{event.slug}/allocation/commit", data={}).status_code == 400
-    assert organizer.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "-1"}).status_code == 400
+    assert organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={}).status_code == 400
+    assert organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "-1"}).status_code == 400
 
 
-def test_first_come_events_have_nothing_to_allocate(organizer, make_event):
+def test_first_come_events_have_nothing_to_allocate(organizer_client, make_event):
     event = make_event()
-    assert "first come, first served" in organizer.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
-    assert organizer.post(f"/admin/events/{event.slug}/allocation/preview").status_code == 409
+    assert "first come, first served" in organizer_client.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
+    assert organizer_client.post(f"/admin/events/{event.slug}/allocation/preview").status_code == 409
 
 
 def test_the_guest_list_for_the_host_school(client, make_event, make_visit, book, make_district):

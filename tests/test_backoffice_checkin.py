@@ -7,26 +7,17 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from conftest import free_port
+from conftest import STAFF_PASSWORD, free_port, sign_in
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, AuditEntry, Registration, SeatStatus, UserRole, VisitSeat
 from eventhub.registration.services import cancel_registration
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 JSON = {"Accept": "application/json"}
 
 
-def sign_in(client, email: str, role: UserRole = UserRole.ORGANIZER, district=None):
-    create_user(email=email, role=role, password=PASSWORD, district=district)
-    db.session.commit()
-    client.post("/admin/login", data={"email": email, "password": PASSWORD})
-    return client
 
-
-@pytest.fixture
-def organizer(client, app):
-    return sign_in(client, "org@example.org")
 
 
 @pytest.fixture
@@ -69,10 +60,10 @@ def entries() -> list[AuditEntry]:
     return list(db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)))
 
 
-def test_the_door_lists_confirmed_people_by_last_name_and_searches_by_a_few_letters(organizer, door):
+def test_the_door_lists_confirmed_people_by_last_name_and_searches_by_a_few_letters(organizer_client, door):
     event, visit, people, quarry = door
     url = f"/admin/events/{event.slug}/check-in"
-    page = organizer.get(url)
+    page = organizer_client.get(url)
     assert page.status_code == 200
     assert names(page) == ["Cy Abbott", "Annie García", "Bo Okafor", "Eve Waits"]  # no one waiting or cancelled
     assert counts(page) == (0, 4)
@@ -80,33 +71,33 @@ def test_the_door_lists_confirmed_people_by_last_name_and_searches_by_a_few_lett
     assert '<span class="checkin-legal">Ana García · Quarry Brook Public Schools, IL</span>' in html  # small, below
     assert html.count("checkin-access-mark") == 1 and "Limited walking" in html  # Bo's needs, nobody else's
     assert 'src="/static/js/checkin.js"' in html and 'name="csrf_token"' in html
-    assert names(organizer.get(url, query_string={"q": "oka"})) == ["Bo Okafor"]
-    assert names(organizer.get(url, query_string={"q": "ann"})) == ["Annie García"]  # the preferred name
-    assert names(organizer.get(url, query_string={"q": "quar"})) == ["Annie García"]  # the district
-    assert names(organizer.get(url, query_string={"q": "mesa ab"})) == ["Cy Abbott"]  # every word must match
-    assert names(organizer.get(url, query_string={"q": "later"})) == []  # Zed waits: not at the door
-    narrowed = organizer.get(url, query_string={"q": "oka"})
+    assert names(organizer_client.get(url, query_string={"q": "oka"})) == ["Bo Okafor"]
+    assert names(organizer_client.get(url, query_string={"q": "ann"})) == ["Annie García"]  # the preferred name
+    assert names(organizer_client.get(url, query_string={"q": "quar"})) == ["Annie García"]  # the district
+    assert names(organizer_client.get(url, query_string={"q": "mesa ab"})) == ["Cy Abbott"]  # every word must match
+    assert names(organizer_client.get(url, query_string={"q": "later"})) == []  # Zed waits: not at the door
+    narrowed = organizer_client.get(url, query_string={"q": "oka"})
     assert counts(narrowed) == (0, 4)  # the counts are the whole event's, whatever the search
     assert 'name="q" value="oka"' in narrowed.get_data(as_text=True)  # the buttons' form carries the search
 
 
-def test_check_in_answers_json_is_idempotent_and_undo_clears_it(organizer, door):
+def test_check_in_answers_json_is_idempotent_and_undo_clears_it(organizer_client, door):
     event, visit, people, quarry = door
     bo = people["bo"]
     url = f"/admin/events/{event.slug}/check-in/{bo.id}"
-    first = organizer.post(url, data={"action": "in"}, headers=JSON)
+    first = organizer_client.post(url, data={"action": "in"}, headers=JSON)
     assert first.status_code == 200 and first.is_json
     assert first.json == {"checked_in": True, "changed": True, "count": 1, "total": 4}
     db.session.expire_all()
     arrived = db.session.get(Registration, bo.id).checked_in_at
     assert arrived is not None
-    again = organizer.post(url, data={"action": "in"}, headers=JSON)
+    again = organizer_client.post(url, data={"action": "in"}, headers=JSON)
     assert again.json == {"checked_in": True, "changed": False, "count": 1, "total": 4}  # harmless
     db.session.expire_all()
     assert db.session.get(Registration, bo.id).checked_in_at == arrived  # the first arrival is kept
-    assert counts(organizer.get(f"/admin/events/{event.slug}/check-in")) == (1, 4)
+    assert counts(organizer_client.get(f"/admin/events/{event.slug}/check-in")) == (1, 4)
 
-    undone = organizer.post(url, data={"action": "undo"}, headers=JSON)
+    undone = organizer_client.post(url, data={"action": "undo"}, headers=JSON)
     assert undone.json == {"checked_in": False, "changed": True, "count": 0, "total": 4}
     db.session.expire_all()
     assert db.session.get(Registration, bo.id).checked_in_at is None
@@ -116,34 +107,34 @@ def test_check_in_answers_json_is_idempotent_and_undo_clears_it(organizer, door)
                               ("check_in_undone", "registration", bo.id, "Bo Okafor", event.id, "org@example.org", "")]
 
 
-def test_without_javascript_a_post_comes_back_to_the_list_keeping_the_search(organizer, door):
+def test_without_javascript_a_post_comes_back_to_the_list_keeping_the_search(organizer_client, door):
     event, visit, people, quarry = door
     ana = people["ana"]
-    response = organizer.post(f"/admin/events/{event.slug}/check-in/{ana.id}", data={"action": "in", "q": "gar"})
+    response = organizer_client.post(f"/admin/events/{event.slug}/check-in/{ana.id}", data={"action": "in", "q": "gar"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/admin/events/{event.slug}/check-in?q=gar#person-{ana.id}"
-    page = organizer.get(response.headers["Location"])
+    page = organizer_client.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert names(page) == ["Annie García"] and counts(page) == (1, 4)
     assert "Annie García is checked in." in html
     assert 'value="undo"' in html and "✓ Checked in" in html
-    again = organizer.post(f"/admin/events/{event.slug}/check-in/{ana.id}", data={"action": "undo"})
+    again = organizer_client.post(f"/admin/events/{event.slug}/check-in/{ana.id}", data={"action": "undo"})
     assert again.status_code == 303  # no search, none kept
     assert again.headers["Location"] == f"/admin/events/{event.slug}/check-in#person-{ana.id}"
 
 
-def test_someone_not_confirmed_is_409_and_someone_else_404_never_500(organizer, door, make_event,
+def test_someone_not_confirmed_is_409_and_someone_else_404_never_500(organizer_client, door, make_event,
                                                                        make_registration):
     event, visit, people, quarry = door
     base = f"/admin/events/{event.slug}/check-in"
-    waiting = organizer.post(f"{base}/{people['zed'].id}", data={"action": "in"}, headers=JSON)
+    waiting = organizer_client.post(f"{base}/{people['zed'].id}", data={"action": "in"}, headers=JSON)
     assert waiting.status_code == 409 and "waitlisted, not confirmed" in waiting.json["error"]
-    cancelled = organizer.post(f"{base}/{people['dee'].id}", data={"action": "in"})
+    cancelled = organizer_client.post(f"{base}/{people['dee'].id}", data={"action": "in"})
     assert cancelled.status_code == 409 and "cancelled, not confirmed" in cancelled.get_data(as_text=True)
     stranger = make_registration(make_event(), "stranger@example.org")
-    assert organizer.post(f"{base}/{stranger.id}", data={"action": "in"}, headers=JSON).status_code == 404
-    assert organizer.post(f"{base}/999999", data={"action": "in"}).status_code == 404
-    bad = organizer.post(f"{base}/{people['bo'].id}", data={"action": "maybe"}, headers=JSON)
+    assert organizer_client.post(f"{base}/{stranger.id}", data={"action": "in"}, headers=JSON).status_code == 404
+    assert organizer_client.post(f"{base}/999999", data={"action": "in"}).status_code == 404
+    bad = organizer_client.post(f"{base}/{people['bo'].id}", data={"action": "maybe"}, headers=JSON)
     assert bad.status_code == 400 and "action=in" in bad.json["error"]
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Registration.checked_in_at))) == 0
@@ -181,16 +172,16 @@ def test_a_host_coordinator_checks_in_on_a_visit_at_their_own_school(client, doo
     assert host.post(f"/admin/events/{event.slug}/check-in/{ana.id}", data={"action": "in"}).status_code == 403
 
 
-def test_a_visit_seat_check_in_shows_on_the_seat(organizer, door):
+def test_a_visit_seat_check_in_shows_on_the_seat(organizer_client, door):
     event, visit, people, quarry = door
     ana = people["ana"]
-    organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}/check-in/{ana.id}", data={"action": "in"})
+    organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/check-in/{ana.id}", data={"action": "in"})
     db.session.expire_all()
     seats = {s.registration_id: s
              for s in db.session.scalars(sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id))}
     assert seats[ana.id].status is SeatStatus.CONFIRMED and seats[ana.id].checked_in_at is not None
     assert seats[people["bo"].id].checked_in_at is None
-    page = organizer.get(f"/admin/events/{event.slug}/check-in")
+    page = organizer_client.get(f"/admin/events/{event.slug}/check-in")
     assert counts(page) == (0, 4)  # the door's count is the registrations'
     assert f"/admin/events/{event.slug}/visits/{visit.id}/check-in" in page.get_data(as_text=True)
 
@@ -204,16 +195,16 @@ def test_another_districts_coordinator_gets_403_on_the_visit(client, door, make_
     assert entries() == []
 
 
-def test_a_visit_of_another_event_is_404(organizer, door, make_event, make_visit):
+def test_a_visit_of_another_event_is_404(organizer_client, door, make_event, make_visit):
     event, visit, people, quarry = door
     elsewhere = make_visit(make_event())
-    assert organizer.get(f"/admin/events/{event.slug}/visits/{visit.id}/check-in").status_code == 200
-    assert organizer.get(f"/admin/events/{event.slug}/visits/{elsewhere.id}/check-in").status_code == 404
+    assert organizer_client.get(f"/admin/events/{event.slug}/visits/{visit.id}/check-in").status_code == 200
+    assert organizer_client.get(f"/admin/events/{event.slug}/visits/{elsewhere.id}/check-in").status_code == 404
 
 
-def test_the_registrants_page_links_the_door(organizer, door):
+def test_the_registrants_page_links_the_door(organizer_client, door):
     event = door[0]
-    html = organizer.get(f"/admin/events/{event.slug}/registrants").get_data(as_text=True)
+    html = organizer_client.get(f"/admin/events/{event.slug}/registrants").get_data(as_text=True)
     assert f'href="/admin/events/{event.slug}/check-in"' in html
 
 

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import attendee
-from eventhub.accounts.services import create_user
+from conftest import STAFF_PASSWORD, attendee, sign_in
 from eventhub.backoffice import summaries
 from eventhub.extensions import db
 from eventhub.models import (
@@ -23,19 +22,10 @@ from eventhub.models import (
 )
 from eventhub.registration.services import cancel_registration, register
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
 
-def sign_in(client, email: str, role: UserRole, district=None):
-    create_user(email=email, role=role, password=PASSWORD, district=district)
-    db.session.commit()
-    client.post("/admin/login", data={"email": email, "password": PASSWORD})
-    return client
 
-
-@pytest.fixture
-def organizer_client(client, app):
-    return sign_in(client, "org@example.org", UserRole.ORGANIZER)
 
 
 @pytest.fixture

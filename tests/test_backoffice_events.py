@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from conftest import STAFF_PASSWORD
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaItem,
-    AgendaKind,
     AuditEntry,
     Event,
     EventStatus,
@@ -24,16 +24,9 @@ from eventhub.models import (
     VisitStatus,
 )
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 CHICAGO = ZoneInfo("America/Chicago")
 
-
-@pytest.fixture
-def organizer(client, app):
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
-    return client
 
 
 def local(moment: datetime) -> datetime:
@@ -68,16 +61,16 @@ def event_form(event: Event | None = None, **changes) -> dict:
 # --- events ------------------------------------------------------------------------------------------
 
 
-def test_an_organizer_creates_a_draft_event(organizer, make_district):
+def test_an_organizer_creates_a_draft_event(organizer_client, make_district):
     host = make_district(name="Lakeside Unified")
-    response = organizer.post("/admin/events/new", data=event_form(hosts=[host.id], registration_opens_at="2027-08-01T09:00"))
+    response = organizer_client.post("/admin/events/new", data=event_form(hosts=[host.id], registration_opens_at="2027-08-01T09:00"))
     assert response.status_code == 302
     event = db.session.scalar(sa.select(Event).where(Event.slug == "fall-2027"))
     assert event.status is EventStatus.DRAFT and [d.name for d in event.hosts] == ["Lakeside Unified"]
     # The window is read in the host's zone: 9:00 in Chicago in August is 14:00 UTC.
     assert event.registration_opens_at.hour == 14
     assert audit("created", "event")[0].user_email == "org@example.org"
-    assert organizer.get("/events/fall-2027").status_code == 404  # a draft is not public
+    assert organizer_client.get("/events/fall-2027").status_code == 404  # a draft is not public
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -87,32 +80,32 @@ def test_an_organizer_creates_a_draft_event(organizer, make_district):
     ({"starts_on": "tomorrow"}, "Not a valid date value"),
     ({"capacity": "-3"}, "Enter a whole number, 0 or more."),
 ])
-def test_bad_event_answers_are_refused_with_a_message(organizer, changes, message):
-    response = organizer.post("/admin/events/new", data=event_form(**changes))
+def test_bad_event_answers_are_refused_with_a_message(organizer_client, changes, message):
+    response = organizer_client.post("/admin/events/new", data=event_form(**changes))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
-def test_a_taken_address_is_refused(organizer, make_event):
+def test_a_taken_address_is_refused(organizer_client, make_event):
     make_event(slug="fall-2027")
-    response = organizer.post("/admin/events/new", data=event_form())
+    response = organizer_client.post("/admin/events/new", data=event_form())
     assert response.status_code == 422 and "Another event already uses this address." in response.get_data(as_text=True)
 
 
-def test_moving_the_event_says_how_many_will_be_notified_before_saving(organizer, make_event, make_registration):
+def test_moving_the_event_says_how_many_will_be_notified_before_saving(organizer_client, make_event, make_registration):
     event = make_event(title="Spring Convening")
     for n in range(3):
         make_registration(event, f"p{n}@example.org")
     before, old_start = len(outbox()), event.starts_on
     new_start = event.starts_on + timedelta(days=1)
     data = event_form(event, starts_on=new_start.isoformat(), ends_on=(event.ends_on + timedelta(days=1)).isoformat())
-    first = organizer.post(f"/admin/events/{event.slug}/edit", data=data)
+    first = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data)
     assert first.status_code == 200
     assert "3 attendees will be notified" in first.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Event, event.id).starts_on != new_start  # nothing saved yet
-    second = organizer.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"})
+    second = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"})
     assert second.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).starts_on == new_start
@@ -120,37 +113,37 @@ def test_moving_the_event_says_how_many_will_be_notified_before_saving(organizer
     assert audit("edited", "event")[0].changes["starts_on"] == [old_start.isoformat(), new_start.isoformat()]
 
 
-def test_a_change_that_moves_nobody_saves_at_once(organizer, make_event, make_registration):
+def test_a_change_that_moves_nobody_saves_at_once(organizer_client, make_event, make_registration):
     event = make_event()
     make_registration(event)
-    response = organizer.post(f"/admin/events/{event.slug}/edit", data=event_form(event, summary="New words"))
+    response = organizer_client.post(f"/admin/events/{event.slug}/edit", data=event_form(event, summary="New words"))
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).summary == "New words"
     assert outbox("registration_updated") == []
 
 
-def test_new_dates_may_not_strand_the_agenda(organizer, make_event, make_agenda_item):
+def test_new_dates_may_not_strand_the_agenda(organizer_client, make_event, make_agenda_item):
     event = make_event()
     make_agenda_item(event, event.ends_on, "09:00", "10:00", title="Closing plenary")
     data = event_form(event, ends_on=event.starts_on.isoformat())
-    response = organizer.post(f"/admin/events/{event.slug}/edit", data=data)
+    response = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data)
     assert response.status_code == 422
     assert "would fall outside these days" in response.get_data(as_text=True)
 
 
-def test_publish_then_cancel_with_the_count_first(organizer, make_event, make_registration):
+def test_publish_then_cancel_with_the_count_first(organizer_client, make_event, make_registration):
     event = make_event(status=EventStatus.DRAFT)
-    assert organizer.post(f"/admin/events/{event.slug}/publish").status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/publish").status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
-    assert organizer.post(f"/admin/events/{event.slug}/publish").status_code == 409
+    assert organizer_client.post(f"/admin/events/{event.slug}/publish").status_code == 409
     make_registration(event, "a@example.org")
     make_registration(event, "b@example.org")
-    page = organizer.get(f"/admin/events/{event.slug}/cancel")
+    page = organizer_client.get(f"/admin/events/{event.slug}/cancel")
     assert "2 attendees will be notified" in page.get_data(as_text=True)
-    assert organizer.post(f"/admin/events/{event.slug}/cancel", data={}).status_code == 400  # not confirmed
-    assert organizer.post(f"/admin/events/{event.slug}/cancel", data={"confirm": "yes"}).status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/cancel", data={}).status_code == 400  # not confirmed
+    assert organizer_client.post(f"/admin/events/{event.slug}/cancel", data={"confirm": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).status is EventStatus.CANCELLED
     assert len(outbox("event_cancelled")) == 2
@@ -162,7 +155,7 @@ def test_publish_then_cancel_with_the_count_first(organizer, make_event, make_re
 
 
 def test_clone_shifts_dates_keeps_agenda_visits_and_settings_not_registrations(
-        organizer, make_event, make_agenda_item, make_visit, make_registration):
+        organizer_client, make_event, make_agenda_item, make_visit, make_registration):
     # Spring, in daylight saving time; the copy lands in the autumn after the clocks went back.
     event = make_event(title="Spring 2027", slug="spring-2027", starts_on=date(2027, 4, 13), ends_on=date(2027, 4, 15),
                        capacity=400, registration_opens_at=datetime(2026, 11, 2, 15, 0, tzinfo=ZoneInfo("UTC")),
@@ -175,7 +168,7 @@ def test_clone_shifts_dates_keeps_agenda_visits_and_settings_not_registrations(
     make_registration(event, "ana@example.org")
     db.session.commit()
 
-    response = organizer.post(f"/admin/events/{event.slug}/clone",
+    response = organizer_client.post(f"/admin/events/{event.slug}/clone",
                               data={"title": "Fall 2027", "slug": "fall-2027", "starts_on": "2027-11-09"})
     assert response.status_code == 302
     copy = db.session.scalar(sa.select(Event).where(Event.slug == "fall-2027"))
@@ -195,9 +188,9 @@ def test_clone_shifts_dates_keeps_agenda_visits_and_settings_not_registrations(
     assert audit("cloned", "event")[0].note == "copied from spring-2027"
 
 
-def test_clone_refuses_a_taken_address(organizer, make_event):
+def test_clone_refuses_a_taken_address(organizer_client, make_event):
     event = make_event(slug="spring-2027")
-    response = organizer.post(f"/admin/events/{event.slug}/clone",
+    response = organizer_client.post(f"/admin/events/{event.slug}/clone",
                               data={"title": "Again", "slug": "spring-2027", "starts_on": "2027-11-09"})
     assert response.status_code == 422 and "already uses the address" in response.get_data(as_text=True)
 
@@ -212,13 +205,13 @@ def agenda_form(event: Event, **changes) -> dict:
     return values
 
 
-def test_agenda_add_move_and_remove(organizer, make_event):
+def test_agenda_add_move_and_remove(organizer_client, make_event):
     event = make_event()
-    assert organizer.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event)).status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event)).status_code == 302
     [item] = db.session.scalars(sa.select(AgendaItem).where(AgendaItem.event_id == event.id))
     assert local(item.starts_at).hour == 10
     second_day = (event.starts_on + timedelta(days=1)).isoformat()
-    response = organizer.post(f"/admin/events/{event.slug}/agenda/{item.id}",
+    response = organizer_client.post(f"/admin/events/{event.slug}/agenda/{item.id}",
                               data=agenda_form(event, day=second_day, starts="14:00", ends="15:30"))
     assert response.status_code == 302
     db.session.expire_all()
@@ -226,17 +219,17 @@ def test_agenda_add_move_and_remove(organizer, make_event):
     assert local(item.starts_at) == datetime.combine(event.starts_on + timedelta(days=1), datetime.min.time()) \
         + timedelta(hours=14)
     assert audit("edited", "agenda_item")[0].changes["starts_at"][1] == item.starts_at.isoformat()
-    assert organizer.post(f"/admin/events/{event.slug}/agenda/{item.id}/delete").status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda/{item.id}/delete").status_code == 302
     assert db.session.get(AgendaItem, item.id) is None
-    assert organizer.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, ends="09:00")).status_code == 422
-    assert organizer.post(f"/admin/events/{event.slug}/agenda",
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, ends="09:00")).status_code == 422
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda",
                           data=agenda_form(event, day="1999-01-01")).status_code == 422
 
 
-def test_two_items_in_one_room_at_once_are_a_warning(organizer, make_event):
+def test_two_items_in_one_room_at_once_are_a_warning(organizer_client, make_event):
     event = make_event()
-    organizer.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, title="Coaching cycles"))
-    response = organizer.post(f"/admin/events/{event.slug}/agenda", follow_redirects=True,
+    organizer_client.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, title="Coaching cycles"))
+    response = organizer_client.post(f"/admin/events/{event.slug}/agenda", follow_redirects=True,
                               data=agenda_form(event, title="Math talks", room=" room  101", starts="10:30",
                                                ends="11:30"))
     html = response.get_data(as_text=True)
@@ -244,15 +237,15 @@ def test_two_items_in_one_room_at_once_are_a_warning(organizer, make_event):
     assert "1 room clash:" in html  # the agenda's own list
     # Back to back is no clash.
     item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.title == "Math talks"))
-    organizer.post(f"/admin/events/{event.slug}/agenda/{item.id}",
+    organizer_client.post(f"/admin/events/{event.slug}/agenda/{item.id}",
                    data=agenda_form(event, title="Math talks", starts="11:00", ends="12:00"))
-    assert "room clash" not in organizer.get(f"/admin/events/{event.slug}/agenda").get_data(as_text=True)
+    assert "room clash" not in organizer_client.get(f"/admin/events/{event.slug}/agenda").get_data(as_text=True)
 
 
-def test_a_visit_block_with_visits_cannot_be_removed(organizer, make_event, make_visit):
+def test_a_visit_block_with_visits_cannot_be_removed(organizer_client, make_event, make_visit):
     event = make_event()
     visit = make_visit(event)
-    response = organizer.post(f"/admin/events/{event.slug}/agenda/{visit.block_id}/delete")
+    response = organizer_client.post(f"/admin/events/{event.slug}/agenda/{visit.block_id}/delete")
     assert response.status_code == 409
     assert db.session.get(AgendaItem, visit.block_id) is not None
 
@@ -274,29 +267,29 @@ def visit_form(event: Event, visit: Visit | None = None, **changes) -> dict:
     return values
 
 
-def test_a_new_visit_works_out_its_seats(organizer, make_event):
+def test_a_new_visit_works_out_its_seats(organizer_client, make_event):
     event = make_event()
-    response = organizer.post(f"/admin/events/{event.slug}/visits/new", data=visit_form(event))
+    response = organizer_client.post(f"/admin/events/{event.slug}/visits/new", data=visit_form(event))
     assert response.status_code == 302
     visit = db.session.scalar(sa.select(Visit).where(Visit.event_id == event.id))
     assert visit.seats == 30 and visit.topics == ["blended learning", "literacy"]
     assert local(visit.bus_departs_at).hour == 8
-    assert "30 of" not in organizer.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
-    assert "the school&#39;s room limit" in organizer.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
+    assert "30 of" not in organizer_client.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
+    assert "the school&#39;s room limit" in organizer_client.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
 
 
-def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organizer, make_event, make_visit, book):
+def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, seats=2)
     for n in range(3):  # two seats, one waiting
         book(event, f"p{n}@example.org", visit)
     invites_before = len(outbox("visit_invite"))
     data = visit_form(event, visit, starts="10:00", ends="12:30")
-    first = organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}", data=data)
+    first = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}", data=data)
     assert first.status_code == 200 and "2 attendees will be notified" in first.get_data(as_text=True)
     db.session.expire_all()
     assert local(db.session.get(Visit, visit.id).starts_at).hour == 9
-    second = organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}", data={**data, "confirm": "y"})
+    second = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}", data={**data, "confirm": "y"})
     assert second.status_code == 302
     db.session.expire_all()
     assert local(db.session.get(Visit, visit.id).starts_at).hour == 10
@@ -304,36 +297,36 @@ def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organ
     assert "2 attendees notified" in audit("edited", "visit")[0].note
 
 
-def test_more_seats_go_to_the_waiting_list(organizer, make_event, make_visit, book):
+def test_more_seats_go_to_the_waiting_list(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, seats=1)
     book(event, "a@example.org", visit)
     book(event, "b@example.org", visit)
-    response = organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}",
+    response = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}",
                               data=visit_form(event, visit, seats_override="2"))
     assert response.status_code == 302
     statuses = db.session.scalars(sa.select(VisitSeat.status).where(VisitSeat.visit_id == visit.id)).all()
     assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED]
 
 
-def test_cancelling_a_visit_shows_the_count_then_withdraws_it(organizer, make_event, make_visit, book):
+def test_cancelling_a_visit_shows_the_count_then_withdraws_it(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event)
     book(event, "a@example.org", visit)
-    assert "1 attendee will be notified" in organizer.get(
+    assert "1 attendee will be notified" in organizer_client.get(
         f"/admin/events/{event.slug}/visits/{visit.id}/cancel").get_data(as_text=True)
-    assert organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
+    assert organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
                           data={"confirm": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).status is VisitStatus.CANCELLED
-    assert organizer.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
+    assert organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
                           data={"confirm": "yes"}).status_code == 409
 
 
-def test_a_visit_of_another_event_is_not_found(organizer, make_event, make_visit):
+def test_a_visit_of_another_event_is_not_found(organizer_client, make_event, make_visit):
     event, other = make_event(), make_event()
     visit = make_visit(other)
-    assert organizer.get(f"/admin/events/{event.slug}/visits/{visit.id}").status_code == 404
+    assert organizer_client.get(f"/admin/events/{event.slug}/visits/{visit.id}").status_code == 404
 
 
 # --- host rules --------------------------------------------------------------------------------------

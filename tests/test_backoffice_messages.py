@@ -3,20 +3,12 @@ and the audit log page."""
 import pytest
 import sqlalchemy as sa
 
-from conftest import body_text
-from eventhub.accounts.services import create_user
+from conftest import STAFF_PASSWORD, body_text
 from eventhub.extensions import db
-from eventhub.models import AuditEntry, Broadcast, OutboxMessage, OutboxStatus, UserRole
+from eventhub.models import AuditEntry, Broadcast, OutboxMessage, OutboxStatus
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
-
-@pytest.fixture
-def organizer(client, app):
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
-    return client
 
 
 @pytest.fixture
@@ -41,22 +33,22 @@ def bus(make_event, make_visit, book, make_registration, make_district):
 BODY = "Hello {first_name},\n\nYour bus: {visits}.\n\nChange plans: {private_link}"
 
 
-def test_preview_fills_placeholders_for_one_person_and_sends_nothing(organizer, bus):
+def test_preview_fills_placeholders_for_one_person_and_sends_nothing(organizer_client, bus):
     event, visit = bus
     url = f"/admin/events/{event.slug}/messages/new?visit={visit.id}"
-    page = organizer.get(url).get_data(as_text=True)
+    page = organizer_client.get(url).get_data(as_text=True)
     assert "2 people" in page
     before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
-    response = organizer.post(url, data={"subject": "Bus for {event}", "body": BODY, "action": "preview"})
+    response = organizer_client.post(url, data={"subject": "Bus for {event}", "body": BODY, "action": "preview"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Hello Annie," in html and "Tablets in K-1 at" in html and f"Bus for {event.title}" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
 
 
-def test_unknown_placeholders_are_refused(organizer, bus):
+def test_unknown_placeholders_are_refused(organizer_client, bus):
     event, _ = bus
-    response = organizer.post(f"/admin/events/{event.slug}/messages/new",
+    response = organizer_client.post(f"/admin/events/{event.slug}/messages/new",
                               data={"subject": "Hi", "body": "Dear {firstname} {registration.__class__}",
                                     "action": "send", "confirm": "y"})
     assert response.status_code == 422
@@ -64,12 +56,12 @@ def test_unknown_placeholders_are_refused(organizer, bus):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Broadcast)) == 0
 
 
-def test_sending_needs_the_box_and_reaches_exactly_the_filtered_set(organizer, bus, mailbox):
+def test_sending_needs_the_box_and_reaches_exactly_the_filtered_set(organizer_client, bus, mailbox):
     event, visit = bus
     url = f"/admin/events/{event.slug}/messages/new?visit={visit.id}"
     data = {"subject": "Bus for {event}", "body": BODY, "action": "send"}
-    assert organizer.post(url, data=data).status_code == 422  # not confirmed
-    response = organizer.post(url, data={**data, "confirm": "y"})
+    assert organizer_client.post(url, data=data).status_code == 422  # not confirmed
+    response = organizer_client.post(url, data={**data, "confirm": "y"})
     assert response.status_code == 303
     broadcast = db.session.scalar(sa.select(Broadcast))
     assert broadcast.recipient_count == 2 and "Tablets in K-1" in broadcast.audience_label
@@ -80,54 +72,54 @@ def test_sending_needs_the_box_and_reaches_exactly_the_filtered_set(organizer, b
     text = body_text(annie)
     assert annie["Subject"] == f"Bus for {event.title}"
     assert text.startswith("Hello Annie,") and "/r/" in text  # a working private link was issued
-    history = organizer.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").get_data(as_text=True)
+    history = organizer_client.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").get_data(as_text=True)
     assert "bo@example.org" in history and "sent" in history
-    assert organizer.get(f"/admin/events/{event.slug}/messages").get_data(as_text=True).count("Bus for {event}") == 1
+    assert organizer_client.get(f"/admin/events/{event.slug}/messages").get_data(as_text=True).count("Bus for {event}") == 1
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_type == "message"))
     assert entry.note.startswith("to 2:")
 
 
-def test_default_audience_leaves_out_the_cancelled_and_can_pick_the_waiting(organizer, bus):
+def test_default_audience_leaves_out_the_cancelled_and_can_pick_the_waiting(organizer_client, bus):
     event, _ = bus
-    everyone = organizer.get(f"/admin/events/{event.slug}/messages/new").get_data(as_text=True)
+    everyone = organizer_client.get(f"/admin/events/{event.slug}/messages/new").get_data(as_text=True)
     assert "4 people" in everyone  # five registered, one cancelled
-    waiting = organizer.get(f"/admin/events/{event.slug}/messages/new?status=waitlisted").get_data(as_text=True)
+    waiting = organizer_client.get(f"/admin/events/{event.slug}/messages/new?status=waitlisted").get_data(as_text=True)
     assert "1 person" in waiting and "Eve" in waiting
-    assert organizer.get(f"/admin/events/{event.slug}/messages/new?status=lost").status_code == 400
+    assert organizer_client.get(f"/admin/events/{event.slug}/messages/new?status=lost").status_code == 400
 
 
-def test_a_message_of_another_event_is_not_found(organizer, bus, make_event):
+def test_a_message_of_another_event_is_not_found(organizer_client, bus, make_event):
     event, _ = bus
     other = make_event()
     broadcast = Broadcast(event=other, subject="x", body="y")
     db.session.add(broadcast)
     db.session.commit()
-    assert organizer.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").status_code == 404
+    assert organizer_client.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").status_code == 404
 
 
-def test_the_audit_log_filters_by_event_kind_person_and_words(organizer, make_event, make_registration):
+def test_the_audit_log_filters_by_event_kind_person_and_words(organizer_client, make_event, make_registration):
     spring, fall = make_event(title="Spring"), make_event(title="Fall")
     ana = make_registration(spring, "ana@example.org")
     make_registration(fall, "bo@example.org")
-    organizer.post(f"/admin/registrations/{ana.id}/resend")
-    organizer.post(f"/admin/events/{fall.slug}/agenda", data=dict(
+    organizer_client.post(f"/admin/registrations/{ana.id}/resend")
+    organizer_client.post(f"/admin/events/{fall.slug}/agenda", data=dict(
         title="Welcome", kind="plenary", day=fall.starts_on.isoformat(), starts="09:00", ends="10:00", room="",
         topic="", description=""))
-    everything = organizer.get("/admin/audit").get_data(as_text=True)
+    everything = organizer_client.get("/admin/audit").get_data(as_text=True)
     assert "2 changes" in everything
-    only_spring = organizer.get(f"/admin/audit?event={spring.slug}").get_data(as_text=True)
+    only_spring = organizer_client.get(f"/admin/audit?event={spring.slug}").get_data(as_text=True)
     assert "1 change;" in only_spring and "Confirmation resent" in only_spring
-    agenda = organizer.get("/admin/audit?type=agenda_item").get_data(as_text=True)
+    agenda = organizer_client.get("/admin/audit?type=agenda_item").get_data(as_text=True)
     assert "Welcome" in agenda and "Confirmation resent" not in agenda
     user_id = db.session.scalar(sa.select(AuditEntry.user_id).limit(1))
-    assert "2 changes" in organizer.get(f"/admin/audit?user={user_id}").get_data(as_text=True)
-    assert "1 change;" in organizer.get("/admin/audit?q=garc").get_data(as_text=True)
-    assert organizer.get("/admin/audit?type=bogus").status_code == 400
-    assert organizer.get("/admin/audit?user=abc").status_code == 400
-    assert organizer.get("/admin/audit?event=nope").status_code == 404
+    assert "2 changes" in organizer_client.get(f"/admin/audit?user={user_id}").get_data(as_text=True)
+    assert "1 change;" in organizer_client.get("/admin/audit?q=garc").get_data(as_text=True)
+    assert organizer_client.get("/admin/audit?type=bogus").status_code == 400
+    assert organizer_client.get("/admin/audit?user=abc").status_code == 400
+    assert organizer_client.get("/admin/audit?event=nope").status_code == 404
 
 
-def test_attendees_own_changes_are_in_the_audit_log(organizer, client, make_event, make_registration, mailbox):
+def test_attendees_own_changes_are_in_the_audit_log(organizer_client, client, make_event, make_registration, mailbox):
     from conftest import private_link
 
     event = make_event()
@@ -137,5 +129,5 @@ def test_attendees_own_changes_are_in_the_audit_log(organizer, client, make_even
     assert attendee.post(f"{link}/cancel", data={}).status_code == 302
     [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.subject_id == ana.id))
     assert (entry.action, entry.user_id, entry.changes) == ("cancelled", None, {"status": ["confirmed", "cancelled"]})
-    page = organizer.get(f"/admin/audit?event={event.slug}").get_data(as_text=True)
+    page = organizer_client.get(f"/admin/audit?event={event.slug}").get_data(as_text=True)
     assert "the attendee" in page and "from their private link" in page

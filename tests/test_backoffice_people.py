@@ -1,9 +1,8 @@
 """One registrant in the back office: edit, move to another visit, promote from or return to a waiting list,
 cancel, resend the confirmation; never over a seat limit, and each change in the audit log."""
-import pytest
 import sqlalchemy as sa
 
-from eventhub.accounts.services import create_user
+from conftest import STAFF_PASSWORD
 from eventhub.extensions import db
 from eventhub.models import (
     AuditEntry,
@@ -11,20 +10,12 @@ from eventhub.models import (
     Registration,
     RegistrationStatus,
     SeatStatus,
-    UserRole,
     VisitChoice,
     VisitSeat,
 )
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
-
-@pytest.fixture
-def organizer(client, app):
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
-    return client
 
 
 def fresh(model, row_id):
@@ -49,18 +40,18 @@ def actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def test_the_detail_page_shows_places_emails_and_actions(organizer, make_event, make_visit, book):
+def test_the_detail_page_shows_places_emails_and_actions(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, title="Tablets in K-1")
     ana = book(event, "ana@example.org", visit, dietary=["vegan"])
-    html = organizer.get(f"/admin/registrations/{ana.id}").get_data(as_text=True)
+    html = organizer_client.get(f"/admin/registrations/{ana.id}").get_data(as_text=True)
     assert "Tablets in K-1" in html and "Vegan" in html
     assert "You&#39;re registered for" in html or "registration_welcome" in html  # the email list
     assert "Return to the waiting list" in html and "Resend the confirmation" in html
-    assert organizer.get("/admin/registrations/999999").status_code == 404
+    assert organizer_client.get("/admin/registrations/999999").status_code == 404
 
 
-def test_edit_fixes_details_and_moves_invitations_to_a_corrected_email(organizer, make_event, make_registration,
+def test_edit_fixes_details_and_moves_invitations_to_a_corrected_email(organizer_client, make_event, make_registration,
                                                                       make_district):
     event = make_event()
     district = make_district(name="Quarry Brook")
@@ -69,7 +60,7 @@ def test_edit_fixes_details_and_moves_invitations_to_a_corrected_email(organizer
                 mobile="", role="principal", title="", district=str(district.id), other_organization="",
                 allergies="", accessibility_notes="", photo_consent="no", emergency_contact_name="",
                 emergency_contact_phone="", dietary=["vegetarian"])
-    assert organizer.post(f"/admin/registrations/{ana.id}/edit", data=form).status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/edit", data=form).status_code == 303
     ana = fresh(Registration, ana.id)
     assert (ana.email, ana.legal_last_name, ana.dietary) == ("ana@example.org", "García López", ["vegetarian"])
     assert sent("registration_moved", "ana@exmaple.org") and sent("registration_updated", "ana@example.org")
@@ -77,20 +68,20 @@ def test_edit_fixes_details_and_moves_invitations_to_a_corrected_email(organizer
     assert entry.changes["email"] == ["ana@exmaple.org", "ana@example.org"]
     assert entry.user_email == "org@example.org"
     make_registration(event, "bo@example.org")
-    taken = organizer.post(f"/admin/registrations/{ana.id}/edit", data={**form, "email": "bo@example.org"})
+    taken = organizer_client.post(f"/admin/registrations/{ana.id}/edit", data={**form, "email": "bo@example.org"})
     assert taken.status_code == 422 and "already registered" in taken.get_data(as_text=True)
-    bad = organizer.post(f"/admin/registrations/{ana.id}/edit", data={**form, "email": "not an address"})
+    bad = organizer_client.post(f"/admin/registrations/{ana.id}/edit", data={**form, "email": "not an address"})
     assert bad.status_code == 422
 
 
-def test_move_to_a_visit_with_room_passes_the_old_seat_on(organizer, make_event, make_visit, book, make_agenda_item):
+def test_move_to_a_visit_with_room_passes_the_old_seat_on(organizer_client, make_event, make_visit, book, make_agenda_item):
     event = make_event()
     first = make_visit(event, seats=1, title="First")
     second = make_visit(event, block=first.block, seats=5, title="Second")
     ana = book(event, "ana@example.org", first)
     bo = book(event, "bo@example.org", first)  # waits for First
     assert place(bo.id, first.id).status is SeatStatus.WAITLISTED
-    response = organizer.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": second.id})
+    response = organizer_client.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": second.id})
     assert response.status_code == 303
     assert place(ana.id, second.id).status is SeatStatus.CONFIRMED
     assert place(ana.id, first.id).status is SeatStatus.CANCELLED
@@ -101,34 +92,34 @@ def test_move_to_a_visit_with_room_passes_the_old_seat_on(organizer, make_event,
     assert "moved_to_visit" in actions()
 
 
-def test_a_full_visit_is_refused_unless_they_may_wait(organizer, make_event, make_visit, book):
+def test_a_full_visit_is_refused_unless_they_may_wait(organizer_client, make_event, make_visit, book):
     event = make_event()
     mine = make_visit(event, seats=5, title="Mine")
     full = make_visit(event, block=mine.block, seats=1, title="Full")
     ana = book(event, "ana@example.org", mine)
     book(event, "bo@example.org", full)
-    refused = organizer.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": full.id})
+    refused = organizer_client.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": full.id})
     assert refused.status_code == 409 and "is full" in refused.get_data(as_text=True)
     assert place(ana.id, full.id) is None and place(ana.id, mine.id).status is SeatStatus.CONFIRMED
-    waiting = organizer.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": full.id, "wait": "yes"})
+    waiting = organizer_client.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": full.id, "wait": "yes"})
     assert waiting.status_code == 303
     assert place(ana.id, full.id).status is SeatStatus.WAITLISTED
     assert place(ana.id, mine.id).status is SeatStatus.CONFIRMED  # kept while waiting
     taken = db.session.scalar(sa.select(sa.func.count()).where(VisitSeat.visit_id == full.id,
                                                                VisitSeat.status == SeatStatus.CONFIRMED))
     assert taken == 1
-    assert organizer.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": "x"}).status_code == 400
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/move", data={"visit_id": "x"}).status_code == 400
 
 
-def test_promote_and_return_on_the_event_waiting_list(organizer, make_event, make_registration):
+def test_promote_and_return_on_the_event_waiting_list(organizer_client, make_event, make_registration):
     event = make_event(capacity=1)
     ana = make_registration(event, "ana@example.org")
     bo = make_registration(event, "bo@example.org")
     assert fresh(Registration, bo.id).status is RegistrationStatus.WAITLISTED
-    full = organizer.post(f"/admin/registrations/{bo.id}/promote")
+    full = organizer_client.post(f"/admin/registrations/{bo.id}/promote")
     assert full.status_code == 409 and "The event is full" in full.get_data(as_text=True)
     # Ana goes back to the end of the list: her seat goes to Bo, the head.
-    assert organizer.post(f"/admin/registrations/{ana.id}/waitlist").status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/waitlist").status_code == 303
     assert fresh(Registration, ana.id).status is RegistrationStatus.WAITLISTED
     assert fresh(Registration, bo.id).status is RegistrationStatus.CONFIRMED
     assert sent("registration_back_to_waitlist", "ana@example.org")
@@ -136,44 +127,44 @@ def test_promote_and_return_on_the_event_waiting_list(organizer, make_event, mak
     # Alone on the list with a free seat, she would get it straight back: refused.
     db.session.get(Registration, bo.id).status = RegistrationStatus.CANCELLED
     db.session.commit()
-    assert organizer.post(f"/admin/registrations/{ana.id}/promote").status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/promote").status_code == 303
     assert fresh(Registration, ana.id).status is RegistrationStatus.CONFIRMED
-    again = organizer.post(f"/admin/registrations/{ana.id}/waitlist")
+    again = organizer_client.post(f"/admin/registrations/{ana.id}/waitlist")
     assert again.status_code == 409 and "straight back" in again.get_data(as_text=True)
     assert actions() == ["returned_to_waitlist", "promoted"]
 
 
-def test_promote_and_return_on_a_visit_waiting_list(organizer, make_event, make_visit, book):
+def test_promote_and_return_on_a_visit_waiting_list(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, seats=1)
     ana = book(event, "ana@example.org", visit)
     bo = book(event, "bo@example.org", visit)
-    assert organizer.post(f"/admin/registrations/{bo.id}/visits/{visit.id}/promote").status_code == 409
-    assert organizer.post(f"/admin/registrations/{ana.id}/visits/{visit.id}/waitlist").status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{bo.id}/visits/{visit.id}/promote").status_code == 409
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/visits/{visit.id}/waitlist").status_code == 303
     assert place(ana.id, visit.id).status is SeatStatus.WAITLISTED
     assert place(bo.id, visit.id).status is SeatStatus.CONFIRMED
     invites = db.session.scalars(sa.select(OutboxMessage.payload).where(OutboxMessage.kind == "visit_invite",
                                                                       OutboxMessage.to_address == "ana@example.org"))
     assert any(p["extra"] == {"reason": "back_to_waitlist", "method": "CANCEL"} for p in invites)
-    assert organizer.post(f"/admin/registrations/{ana.id}/visits/999/promote").status_code == 404
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/visits/999/promote").status_code == 404
 
 
-def test_cancel_needs_the_box_ticked_and_passes_the_seat_on(organizer, make_event, make_registration):
+def test_cancel_needs_the_box_ticked_and_passes_the_seat_on(organizer_client, make_event, make_registration):
     event = make_event(capacity=1)
     ana = make_registration(event, "ana@example.org")
     bo = make_registration(event, "bo@example.org")
-    assert organizer.post(f"/admin/registrations/{ana.id}/cancel").status_code == 400
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/cancel").status_code == 400
     assert fresh(Registration, ana.id).status is RegistrationStatus.CONFIRMED
-    assert organizer.post(f"/admin/registrations/{ana.id}/cancel", data={"confirm": "yes"}).status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/cancel", data={"confirm": "yes"}).status_code == 303
     assert fresh(Registration, ana.id).status is RegistrationStatus.CANCELLED
     assert fresh(Registration, bo.id).status is RegistrationStatus.CONFIRMED
-    assert organizer.post(f"/admin/registrations/{ana.id}/cancel", data={"confirm": "yes"}).status_code == 409
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/cancel", data={"confirm": "yes"}).status_code == 409
 
 
-def test_resend_the_confirmation(organizer, make_event, make_registration):
+def test_resend_the_confirmation(organizer_client, make_event, make_registration):
     event = make_event()
     ana = make_registration(event, "ana@example.org")
     before = len(sent("registration_welcome"))
-    assert organizer.post(f"/admin/registrations/{ana.id}/resend").status_code == 303
+    assert organizer_client.post(f"/admin/registrations/{ana.id}/resend").status_code == 303
     assert len(sent("registration_welcome")) == before + 1
     assert actions() == ["confirmation_resent"]

@@ -17,13 +17,6 @@ from eventhub.registration.services import register
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def organizer_client(client, app):
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-    client.post("/admin/login", data={"email": "org@example.org", "password": PASSWORD})
-    return client
-
 
 @pytest.fixture
 def people(make_event, make_district, make_visit, book):
