@@ -12,6 +12,14 @@ from eventhub.models.events import (
     VisitAllocationMode,
     event_hosts,
 )
+from eventhub.models.followup import (
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Decision,
+    FollowupReminder,
+    Visibility,
+)
 from eventhub.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.models.printing import PrintBatch, PrintKind, PrintStatus
 from eventhub.models.registrations import (
@@ -42,8 +50,13 @@ __all__ = [
     "AttendeeRole",
     "AuditEntry",
     "Broadcast",
+    "Commitment",
+    "CommitmentStatus",
+    "CommitmentUpdate",
+    "Decision",
     "District",
     "Event",
+    "FollowupReminder",
     "EventKind",
     "EventStatus",
     "Locale",
@@ -61,6 +74,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "Visibility",
     "Visit",
     "VisitAllocation",
     "VisitAllocationMode",

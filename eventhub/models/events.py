@@ -87,6 +87,10 @@ class Event(db.Model):
     )
     # In lottery mode, attendees rank visits until then; the organizer allocates afterwards.
     choices_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Follow-up check-ins, in days after the event's last day; and one this many days before the next convening
+    # (None: no such reminder).
+    followup_days: Mapped[list[int]] = mapped_column(sa.JSON, default=lambda: [30, 60, 90])
+    followup_before_next_days: Mapped[int | None] = mapped_column(default=14)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
