@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from eventhub.accounts import bp as accounts_bp
     from eventhub.printing import bp as printing_bp
     from eventhub.backoffice import bp as backoffice_bp
+    from eventhub.followup import bp as followup_bp
 
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(followup_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
