@@ -486,3 +486,87 @@ def test_worker_processes_print_the_layers_in_order(two_visit_groups, monkeypatc
     assert all("Your visit: Agave Middle School" in p for p in firsts[3:])
     assert [p[p.index("Page "):].split()[1:4] for p in pages] == \
         [[str(i), "of", str(per_person)] for _ in range(6) for i in range(1, per_person + 1)]
+
+
+# --- filled commitment sheets -----------------------------------------------------------------------
+
+
+def _commit(registration, visit, **kw):
+    from eventhub.followup.services import CommitmentDetails, create_commitment
+
+    commitment = create_commitment(registration, CommitmentDetails(visit_id=visit.id if visit else None, **kw))
+    db.session.commit()
+    return commitment
+
+
+def test_someone_with_commitments_gets_a_filled_sheet_for_each(convening, book):
+    from datetime import UTC, datetime
+
+    from eventhub.followup.services import add_update
+    from eventhub.models import CommitmentStatus, Visibility
+
+    event, first, second = convening
+    ana = book(event, "ana@example.org", first, second)
+    tablets = _commit(ana, first, change_idea="Shared tablets for the K-1 reading block",
+                      evidence="Six-year-olds logging in by picture", why_new="We only use tablets for testing",
+                      test_where="Room 12", test_with_whom="Ms. Ortiz's first grade",
+                      test_starts_on=date(2027, 5, 3), test_due_on=date(2027, 6, 4),
+                      prediction="More minutes of reading", measure="Minutes read a day", baseline="12",
+                      target="20", support_needed="Ten tablets", support_from="the CTO",
+                      visibility=Visibility.NETWORK)
+    add_update(tablets, tried="Two weeks in room 12", learned="Headphones matter more than the apps",
+               decision=None, status=CommitmentStatus.TESTING, now=datetime(2027, 5, 20, 15, tzinfo=UTC))
+    db.session.commit()
+    _commit(ana, None, change_idea="A book study with our principals")
+    person = documents.attendees(event)[0]
+    pages = pages_text(render_pdf(documents.commitment_sheet_html(event, person)))
+    text = " ".join(pages)
+    first_sheet = text.split("(2 of 2)")[0]
+    assert "(1 of 2)" in first_sheet and "Ana García" in first_sheet
+    for answer in ("Shared tablets for the K-1 reading block", "Six-year-olds logging in by picture",
+                   "Why it is new for us: We only use tablets for testing", "Room 12", "Ms. Ortiz's first grade",
+                   "May 3, 2027", "Jun 4, 2027", "More minutes of reading", "Minutes read a day", "Ten tablets",
+                   "From: the CTO"):
+        assert answer in first_sheet, answer
+    # The source is the commitment's own visit, not every visit the person took.
+    assert "Early literacy on shared tablets, Windmill Park Elementary" in first_sheet
+    assert "Advisory and student-led conferences" not in first_sheet
+    # The log of check-ins, with its date in the event's zone.
+    assert "May 20, 2027 Two weeks in room 12 Headphones matter more than the apps" in first_sheet
+    assert "Planned → Testing" in first_sheet and "now Testing · 1 check-in" in first_sheet
+    # The status and the visibility ticked (an X in the box before the label).
+    assert "X Testing" in first_sheet or "XTesting" in first_sheet
+    assert "X The network" in first_sheet or "XThe network" in first_sheet
+    second_sheet = text.split("(2 of 2)")[1]
+    assert "A book study with our principals" in second_sheet and "No check-in yet." in second_sheet
+    assert "Spring Convening 2027" in second_sheet.split("Name")[1]  # its source: the event itself
+    assert "Shared tablets for the K-1" not in second_sheet
+    # Each sheet starts on a page of its own.
+    assert sum("What I will try" in page for page in pages) == 2
+    assert not any("(1 of 2)" in page and "(2 of 2)" in page for page in pages)
+
+
+def test_someone_without_commitments_still_gets_the_blank_sheet(convening, book):
+    event, first, _ = convening
+    ana = book(event, "ana@example.org", first)
+    bo = book(event, "bo@example.org", first, legal_first_name="Bo", legal_last_name="Zhang")
+    _commit(bo, first, change_idea="Bo's tablets")
+    people = {p.registration.id: p for p in documents.attendees(event)}
+    sheets = documents.filled_sheets(event)
+    assert list(sheets) == [bo.id]
+    text = all_text(render_pdf(documents.commitment_sheet_html(event, people[ana.id], sheets.get(ana.id, []))))
+    assert "Ana García" in text and "Early literacy on shared tablets, Windmill Park Elementary" in text
+    assert "Bo's tablets" not in text and "No check-in yet" not in text and "of 2)" not in text
+    assert "30 days: how it went" in text and "60 days" in text and "90 days" in text
+    filled = all_text(render_pdf(documents.commitment_sheet_html(event, people[bo.id], sheets[bo.id])))
+    assert "Bo's tablets" in filled and "Bo Zhang" in filled
+
+
+def test_a_filled_sheet_prints_hostile_answers_as_text(convening, book):
+    event, first, _ = convening
+    ana = book(event, "ana@example.org", first)
+    _commit(ana, first, change_idea="<img src=file:///etc/passwd> {{7*7}}", evidence="<b>bold</b>")
+    html = documents.commitment_sheet_html(event, documents.attendees(event)[0])
+    assert "<img src=file" not in html and "<b>bold" not in html
+    text = all_text(render_pdf(html)).replace(" ", "")
+    assert "<imgsrc=file:///etc/passwd>{{7*7}}" in text and "<b>bold</b>" in text

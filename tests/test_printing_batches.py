@@ -269,3 +269,71 @@ def test_a_batch_is_printed_by_one_runner_only(crowd):
     finished_at = batch.finished_at
     again = run_batch(batch.id)  # a second runner (a retried job) finds it taken and does nothing
     assert again.status is PrintStatus.DONE and again.finished_at == finished_at
+
+
+def _commitments(event, each: int) -> None:
+    """`each` commitments for every attendee of the event, each with two check-ins."""
+    import sqlalchemy as sa
+
+    from eventhub.followup.services import CommitmentDetails, add_update, create_commitment
+    from eventhub.models import Registration
+
+    for registration in db.session.scalars(sa.select(Registration).where(Registration.event_id == event.id)):
+        for n in range(each):
+            commitment = create_commitment(registration, CommitmentDetails(
+                change_idea=f"Idea {n} of {registration.legal_last_name}"))
+            add_update(commitment, tried=f"Tried {n}", learned="Learned", decision=None)
+            add_update(commitment, tried=f"Again {n}", learned="Learned more", decision=None)
+    db.session.commit()
+
+
+def test_the_sheets_batch_prints_filled_sheets_for_those_with_commitments(crowd):
+    from eventhub.followup.services import CommitmentDetails, add_update, create_commitment
+    from eventhub.models import Decision
+
+    person = documents.attendees(crowd)[1].registration  # Person1
+    commitment = create_commitment(person, CommitmentDetails(change_idea="Bell-to-bell advisory in grade 9"))
+    add_update(commitment, tried="Three weeks of advisory", learned="Students asked for it", decision=Decision.SCALE)
+    db.session.commit()
+    batch = create_batch(crowd, PrintKind.SHEETS)
+    db.session.commit()
+    batch = run_batch(batch.id)
+    assert batch.status is PrintStatus.DONE and batch.total == 5, batch.error
+    texts = [" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(batch_path(batch).read_bytes())).pages]
+    filled = [t for t in texts if "Person1" in t]
+    assert any("Bell-to-bell advisory in grade 9" in t for t in filled)
+    assert any("Three weeks of advisory Students asked for it Scale" in t for t in filled)
+    blank = [t for t in texts if "Person0" in t]
+    assert len(blank) == 2 and "What I saw" in blank[0] and "Bell-to-bell" not in " ".join(blank)
+
+
+def test_the_sheets_batch_reads_everyone_s_commitments_in_two_queries(make_event, make_agenda_item, monkeypatch):
+    import sqlalchemy as sa
+
+    from eventhub.printing import render
+
+    rendered: list[str] = []
+    monkeypatch.setattr(render, "render_pdfs", lambda htmls, on_document_done=None: (
+        rendered.extend(htmls) or b"%PDF", len(rendered)))
+    for people, each in ((2, 1), (6, 3)):
+        event = make_event(title="Fall Convening")
+        for n in range(people):
+            register(event, attendee(f"p{n}-{people}@example.org", legal_last_name=f"Person{n}"))
+        db.session.commit()
+        _commitments(event, each)
+        batch = create_batch(event, PrintKind.SHEETS)
+        db.session.commit()
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert run_batch(batch.id).status is PrintStatus.DONE
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        about_commitments = [s for s in statements if "commitment" in s.lower()]
+        assert len(about_commitments) == 2, (people, each, about_commitments)
+        last = rendered[-1]
+        assert f"Idea {each - 1} of Person{people - 1}" in last and f"Again {each - 1}" in last

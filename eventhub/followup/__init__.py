@@ -3,3 +3,4 @@ the reminders that ask for them, and the reports that show what spread."""
 from flask import Blueprint
 
 bp = Blueprint("followup", __name__)
+from eventhub.followup import reporting  # noqa: E402,F401

@@ -68,7 +68,10 @@ def plan_batch(batch: PrintBatch) -> Plan | LayeredPlan:
         return layered_plan(event, people, title) or Plan(len(people), documents.iter_personal_agendas(event, people),
                                                           title)
     if kind is PrintKind.SHEETS:
-        htmls = (documents.commitment_sheet_html(event, person) for person in people)
+        # Everyone's commitments and check-ins in two queries: filled sheets for those who wrote some.
+        sheets = documents.filled_sheets(event)
+        htmls = (documents.commitment_sheet_html(event, person, sheets.get(person.registration.id, []))
+                 for person in people)
         return Plan(len(people), htmls, f"{event.title}: commitment sheets")
     sheets = documents.badge_sheets(people)
     return Plan(len(sheets), (documents.badges_html(event, sheet) for sheet in sheets), f"{event.title}: name badges")

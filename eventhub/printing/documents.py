@@ -19,17 +19,23 @@ from eventhub.events.services import agenda_by_day
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaKind,
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Decision,
     Event,
     Registration,
     RegistrationStatus,
     School,
     SeatStatus,
+    Visibility,
     Visit,
     VisitSeat,
     VisitStatus,
 )
 from eventhub.printing.qr import qr_source
 from eventhub.registration.links import issue_private_link
+from eventhub.templating import local
 from eventhub.urls import external_url
 from eventhub.visits.queries import visits_by_block
 
@@ -239,17 +245,114 @@ def badges_html(event: Event, people: list[Attendee]) -> str:
                            **_common(event, f"{event.title}: name badges"))
 
 
-def commitment_sheet_html(event: Event, person: Attendee) -> str:
-    """The follow-up commitment sheet, with the person's name and visits filled in."""
-    check_ins = [event.ends_on + timedelta(days=d) for d in CHECK_IN_DAYS]
+# What a filled commitment sheet prints of a commitment (the sheet's answers, as on CommitmentDetails).
+SHEET_FIELDS = ("evidence", "change_idea", "why_new", "test_where", "test_with_whom", "test_starts_on", "test_due_on",
+                "prediction", "measure", "baseline", "target", "support_needed", "support_from", "status",
+                "visibility")
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One check-in as the sheet's log prints it; `on` is its day in the event's zone."""
+
+    on: date
+    tried: str
+    learned: str
+    decision: Decision | None
+    status_before: CommitmentStatus
+    status_after: CommitmentStatus
+
+
+@dataclass(frozen=True)
+class SheetAnswers:
+    """The answers of one commitment (the attributes of SHEET_FIELDS)."""
+
+    evidence: str
+    change_idea: str
+    why_new: str
+    test_where: str
+    test_with_whom: str
+    test_starts_on: date | None
+    test_due_on: date | None
+    prediction: str
+    measure: str
+    baseline: str
+    target: str
+    support_needed: str
+    support_from: str
+    status: CommitmentStatus
+    visibility: Visibility
+
+
+@dataclass(frozen=True)
+class FilledSheet:
+    """A commitment as its filled sheet prints it, copied out of the database when it is loaded: a batch
+    commits between chunks, and copied values are never reloaded one by one."""
+
+    details: SheetAnswers
+    source: str | None  # "Visit, School (District)"; None: the event itself
+    written_on: date
+    check_ins: tuple[CheckIn, ...]
+
+
+def _source(visit: Visit | None) -> str | None:
+    return None if visit is None else f"{visit.title}, {visit.school.name} ({visit.school.district.name})"
+
+
+def filled_sheets(event: Event, registration_ids: list[int] | None = None) -> dict[int, list[FilledSheet]]:
+    """The event's commitments (only these people's, if given) as filled sheets, by registration, oldest
+    first, each with its check-ins: two queries, however many people and commitments."""
+    chosen = [Commitment.event_id == event.id]
+    if registration_ids is not None:
+        chosen.append(Commitment.registration_id.in_(registration_ids))
+    commitments = list(db.session.scalars(
+        sa.select(Commitment).where(*chosen)
+        .options(joinedload(Commitment.visit).joinedload(Visit.school).joinedload(School.district))
+        .order_by(Commitment.created_at, Commitment.id)))
+    if not commitments:
+        return {}
+    zone = event.timezone
+    logs: dict[int, list[CheckIn]] = defaultdict(list)
+    for update in db.session.scalars(
+            sa.select(CommitmentUpdate)
+            .where(CommitmentUpdate.commitment_id.in_(sa.select(Commitment.id).where(*chosen)))
+            .order_by(CommitmentUpdate.created_at, CommitmentUpdate.id)):
+        logs[update.commitment_id].append(CheckIn(local(update.created_at, zone).date(), update.tried,
+                                                  update.learned, update.decision, update.status_before,
+                                                  update.status_after))
+    found: dict[int, list[FilledSheet]] = defaultdict(list)
+    for c in commitments:
+        found[c.registration_id].append(FilledSheet(
+            SheetAnswers(**{name: getattr(c, name) for name in SHEET_FIELDS}), _source(c.visit),
+            local(c.created_at, zone).date(), tuple(logs.get(c.id, ()))))
+    return dict(found)
+
+
+def check_in_days(event: Event) -> list[int]:
+    """The days after the event on which the network asks how it went (the event's own, else 30/60/90)."""
+    return sorted(int(d) for d in (event.followup_days or CHECK_IN_DAYS))
+
+
+def commitment_sheet_html(event: Event, person: Attendee, sheets: list[FilledSheet] | None = None) -> str:
+    """The person's commitment sheets: one filled sheet for each of their commitments at the event (`sheets`,
+    loaded here when not given), or one blank sheet with their name and visits filled in if they have none."""
+    days = check_in_days(event)
     registration = person.registration
+    if sheets is None:
+        sheets = filled_sheets(event, [registration.id]).get(registration.id, [])
+    visits = [p.visit for p in person.places if p.status is SeatStatus.CONFIRMED]
     return render_template(
         "print/commitment_sheet.html",
         person=person,
         registration=registration,
-        visits=[p.visit for p in person.places if p.status is SeatStatus.CONFIRMED],
-        check_ins=check_ins,
-        **_common(event, f"{event.title}: commitment sheet for {registration.display_name}"),
+        visits=visits,
+        visits_source="; ".join(_source(visit) for visit in visits) or event.title,
+        sheets=sheets,
+        statuses=list(CommitmentStatus),
+        check_in_days=days,
+        check_ins=[event.ends_on + timedelta(days=d) for d in days],
+        **_common(event, f"{event.title}: commitment sheet{'s' if len(sheets) > 1 else ''} for "
+                         f"{registration.display_name}"),
     )
 
 
