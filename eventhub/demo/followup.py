@@ -119,10 +119,10 @@ def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datet
         commitment = Commitment(
             registration=person, event=fall, visit=visit if from_visit else None,
             evidence=visit.focus if from_visit else "", change_idea=change, why_new=why, test_where=where,
-            test_with_whom="Our district team", test_starts_on=start, test_due_on=start + timedelta(days=42),
+            test_with_whom="our district team", test_starts_on=start, test_due_on=start + timedelta(days=42),
             prediction=prediction, measure=measure, baseline=baseline, target=target,
             support_needed=rng.choice(("Release time for planning", "A visit from the host's coach", "")),
-            support_from=rng.choice(("Our principal", "The host district", "")),
+            support_from=rng.choice(("our principal", "the host district", "")),
             visibility=rng.choices(list(Visibility), weights=(3, 5, 2))[0], status=CommitmentStatus.PLANNED,
             created_at=datetime.combine(ended, time(20), tzinfo=UTC))
         commitments.append(commitment)

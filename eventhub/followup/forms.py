@@ -29,7 +29,7 @@ class CommitmentForm(FlaskForm):
     change_idea = TextAreaField("The change I will try", filters=[clean_text], validators=[
         DataRequired("Write the change you will try."), Length(max=5000)])
     why_new = _text("Why it is new for us (the problem of practice it serves)")
-    test_where = _line("First test: where")
+    test_where = _line("Where")
     test_with_whom = _line("With whom")
     test_starts_on = DateField("Starts on", validators=[Optional()])
     test_due_on = DateField("Due on", validators=[Optional()])
