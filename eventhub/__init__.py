@@ -101,6 +101,7 @@ def register_commands(app: Flask) -> None:
     """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy."""
     from eventhub.accounts.commands import users_cli
     from eventhub.demo.commands import seed_demo
+    from eventhub.followup.commands import followup_cli
     from eventhub.outbox.commands import mail_cli
     from eventhub.printing.commands import print_cli
     from eventhub.registration.commands import registrations_cli
@@ -113,3 +114,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(print_cli)
+    app.cli.add_command(followup_cli)

@@ -100,6 +100,26 @@ def app(make_app):
         _empty_all_tables()
 
 
+@pytest.fixture(autouse=True)
+def each_request_asks_who_is_signed_in(request):
+    """The test's app context outlives requests, and Flask-Login keeps the signed-in user in it: forget
+    that user when a request starts, as a server's fresh context per request does, so test clients
+    (two browsers) stay apart."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from flask import g, request_started
+
+    app = request.getfixturevalue("app")
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
 @pytest.fixture
 def client(app):
     """A test client for the app."""

@@ -5,7 +5,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 from itsdangerous import TimestampSigner
 
 from eventhub.accounts.services import create_user
@@ -17,17 +16,6 @@ PASSWORD = "correct horse battery"
 NEW_PASSWORD = "purple staple elephant"
 HOUR = 3600
 
-
-@pytest.fixture(autouse=True)
-def each_request_asks_who_is_signed_in(app):
-    """The test's app context outlives requests, and Flask-Login keeps the signed-in user in it: forget
-    that user when a request starts, as a server's fresh context per request does, so browsers stay apart."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

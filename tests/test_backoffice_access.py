@@ -5,6 +5,7 @@ from flask import url_for
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
+from eventhub.followup.services import CommitmentDetails, create_commitment
 from eventhub.models import Broadcast, PrintKind, UserRole
 from eventhub.printing.batches import create_batch
 
@@ -26,10 +27,11 @@ def admin_urls(app, make_event, make_visit, make_registration, make_district, ma
     item = make_agenda_item(event, event.starts_on, "09:00", "10:00")
     broadcast = Broadcast(event=event, subject="Buses", body="Hello")
     db.session.add(broadcast)
+    commitment = create_commitment(registration, CommitmentDetails(change_idea="Station rotation in K-1"))
     db.session.commit()
     samples = {"slug": event.slug, "visit_id": visit.id, "registration_id": registration.id, "batch_id": batch.id,
                "document": "agenda", "kind": "csv", "user_id": other_user.id, "item_id": item.id,
-               "school_id": visit.school_id, "broadcast_id": broadcast.id,
+               "school_id": visit.school_id, "broadcast_id": broadcast.id, "commitment_id": commitment.id,
                "token": "garbage"}
     urls = []
     with app.test_request_context():

@@ -1,5 +1,6 @@
 """Setting events up in the back office: create, edit (and who is told), publish, cancel, clone, the agenda
 with its room clashes, visits, and the host rules of schools."""
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -49,11 +50,15 @@ def event_form(event: Event | None = None, **changes) -> dict:
     values = dict(title="Fall Convening", slug="fall-2027", kind="convening", summary="Two days of learning.",
                   venue_name="Civic Center", venue_address="1 Lake St", timezone="America/Chicago",
                   starts_on="2027-10-12", ends_on="2027-10-14", capacity="", registration_opens_at="",
-                  registration_closes_at="", visit_allocation="first_come", choices_close_at="")
+                  registration_closes_at="", visit_allocation="first_come", choices_close_at="",
+                  followup_days="30, 60, 90", followup_before_next_days="14")
     if event is not None:
         values.update(title=event.title, slug=event.slug, starts_on=event.starts_on.isoformat(),
                       ends_on=event.ends_on.isoformat(), venue_name=event.venue_name,
-                      venue_address=event.venue_address, hosts=[d.id for d in event.hosts])
+                      venue_address=event.venue_address, hosts=[d.id for d in event.hosts],
+                      followup_days=", ".join(str(n) for n in event.followup_days),
+                      followup_before_next_days="" if event.followup_before_next_days is None
+                      else str(event.followup_before_next_days))
     values.update(changes)
     return values
 
@@ -85,6 +90,55 @@ def test_bad_event_answers_are_refused_with_a_message(organizer_client, changes,
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_an_event_takes_its_follow_up_check_in_days(organizer_client):
+    response = organizer_client.post("/admin/events/new", data=event_form(followup_days="90, 30 60",
+                                                                          followup_before_next_days=""))
+    assert response.status_code == 302
+    event = db.session.scalar(sa.select(Event).where(Event.slug == "fall-2027"))
+    assert (event.followup_days, event.followup_before_next_days) == ([30, 60, 90], None)
+    page = organizer_client.get(f"/admin/events/{event.slug}").get_data(as_text=True)
+    assert "check-ins 30, 60, 90 days after the last day; no reminder before the next convening" in page
+
+
+def test_a_new_event_form_offers_the_usual_check_ins(organizer_client):
+    page = organizer_client.get("/admin/events/new").get_data(as_text=True)
+    assert 'name="followup_days" type="text" value="30, 60, 90"' in page
+    assert re.search(r'name="followup_before_next_days"[^>]*value="14"', page)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"followup_days": "30, 30, 60"}, "30 is there twice: give each day once."),
+    ({"followup_days": "0, 30"}, "0 is out of range: each check-in is 1 to 730 days after the event."),
+    ({"followup_days": "731"}, "731 is out of range"),
+    ({"followup_days": "30, sixty"}, "“sixty” is not a whole number of days: write them like 30, 60, 90."),
+    ({"followup_days": "1, 2, 3, 4, 5, 6, 7"}, "At most 6 check-ins: you gave 7."),
+    ({"followup_before_next_days": "121"}, "Enter a whole number of days from 0 to 120"),
+    ({"followup_before_next_days": "-1"}, "Enter a whole number of days from 0 to 120"),
+    ({"followup_before_next_days": "two weeks"}, "Not a valid integer value."),
+])
+def test_bad_check_in_days_are_refused_with_a_message(organizer_client, changes, message):
+    response = organizer_client.post("/admin/events/new", data=event_form(**changes))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_editing_shows_and_changes_the_check_in_days(organizer_client, make_event):
+    event = make_event(followup_days=[45, 120], followup_before_next_days=7)
+    page = organizer_client.get(f"/admin/events/{event.slug}/edit").get_data(as_text=True)
+    assert 'value="45, 120"' in page and re.search(r'name="followup_before_next_days"[^>]*value="7"', page)
+    response = organizer_client.post(f"/admin/events/{event.slug}/edit",
+                                     data=event_form(event, followup_days="", followup_before_next_days="0"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Event, event.id)
+    assert (saved.followup_days, saved.followup_before_next_days) == ([], 0)
+    changes = audit("edited", "event")[0].changes
+    assert changes["followup_days"] == ["45, 120", ""] and changes["followup_before_next_days"] == ["7", "0"]
+    overview = organizer_client.get(f"/admin/events/{event.slug}").get_data(as_text=True)
+    assert "no check-ins; a reminder 0 days before the next convening" in overview
 
 
 def test_a_taken_address_is_refused(organizer_client, make_event):
@@ -186,6 +240,15 @@ def test_clone_shifts_dates_keeps_agenda_visits_and_settings_not_registrations(
     assert copied.block_id == items[visit.block.title].id  # the block of the copy, not of the original
     assert db.session.scalar(sa.select(sa.func.count()).where(Registration.event_id == copy.id)) == 0
     assert audit("cloned", "event")[0].note == "copied from spring-2027"
+
+
+def test_clone_keeps_the_check_in_days(organizer_client, make_event):
+    event = make_event(slug="spring-2027", followup_days=[20, 40], followup_before_next_days=sa.null())
+    response = organizer_client.post(f"/admin/events/{event.slug}/clone",
+                                     data={"title": "Fall 2027", "slug": "fall-2027", "starts_on": "2027-11-09"})
+    assert response.status_code == 302
+    copy = db.session.scalar(sa.select(Event).where(Event.slug == "fall-2027"))
+    assert (copy.followup_days, copy.followup_before_next_days) == ([20, 40], None)
 
 
 def test_clone_refuses_a_taken_address(organizer_client, make_event):

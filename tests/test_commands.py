@@ -19,6 +19,7 @@ from eventhub.models import (
     Transport,
     User,
     UserRole,
+    Visit,
     VisitAllocationMode,
     VisitChoice,
     VisitSeat,
@@ -93,7 +94,7 @@ def test_seed_demo_fills_the_spring_visits_first_come_with_waiting_lists(runner)
     ranks = db.session.scalars(sa.select(VisitChoice.rank)).all()
     assert set(ranks) == {1, 2, 3}
 
-    seats = db.session.scalars(sa.select(VisitSeat)).all()
+    seats = db.session.scalars(sa.select(VisitSeat).join(VisitSeat.visit).where(Visit.event_id == spring.id)).all()
     confirmed = {v.id: 0 for v in visits}
     waiting = {v.id: 0 for v in visits}
     for seat in seats:
@@ -189,3 +190,24 @@ def test_revoke_links_stops_old_links_and_emails_a_new_one(runner, make_event, m
     assert len(mailbox.to("ana@example.org")) == 2
     missing = runner.invoke(args=["registrations", "revoke-links", "--event", event.slug, "--email", "x@y.org"])
     assert missing.exit_code == 1 and "No registration" in missing.output
+
+
+def test_seed_demo_gives_the_past_fall_convening_its_follow_up(runner):
+    from eventhub.models import Commitment, CommitmentUpdate, FollowupReminder, Visibility
+
+    assert runner.invoke(args=["seed-demo", "--today", "2026-12-02"]).exit_code == 0
+    fall = db.session.scalar(sa.select(Event).where(Event.slug == "fall-convening-2026"))
+    commitments = db.session.scalars(sa.select(Commitment).where(Commitment.event_id == fall.id)).all()
+    assert len(commitments) >= 20
+    assert {c.visibility for c in commitments} == set(Visibility)
+    from_visits = [c for c in commitments if c.visit is not None]
+    assert {c.visit.school.name for c in from_visits} == {"Cedar Ridge High School", "Manzanita Park Elementary School"}
+    assert len({c.registration.district_id for c in from_visits}) >= 5  # practices spread to several districts
+    assert all(c.registration.event_id == fall.id and c.registration.status is RegistrationStatus.CONFIRMED
+               for c in commitments)
+    updates = db.session.scalars(sa.select(CommitmentUpdate)).all()
+    assert len(updates) >= 10 and all(u.created_at.date() <= date(2026, 12, 2) for u in updates)
+    assert len({c.status for c in commitments}) >= 3
+    # The reminders already due by "today" are on record as sent, so `followup remind` does not send them again.
+    kinds = set(db.session.scalars(sa.select(FollowupReminder.kind)))
+    assert kinds == {"write", "day-30"}

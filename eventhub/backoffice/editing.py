@@ -46,7 +46,7 @@ from eventhub.visits.services import CALENDAR_FIELDS, VisitError, cancel_visit, 
 
 EVENT_FIELDS = ["title", "slug", "kind", "summary", "venue_name", "venue_address", "timezone", "starts_on",
                 "ends_on", "capacity", "registration_opens_at", "registration_closes_at", "visit_allocation",
-                "choices_close_at", "hosts", "status"]
+                "choices_close_at", "hosts", "status", "followup_days", "followup_before_next_days"]
 VISIT_FIELDS = ["title", "school", "focus", "topics", "block_id", "starts_at", "ends_at", "bus_departs_at",
                 "meeting_point", "transport", "host_contact_name", "host_contact_email", "host_contact_phone",
                 "lunch_provided", "seats_override", "buses", "room_limit", "observation_groups", "group_size",
@@ -108,6 +108,7 @@ def _event_values(form: EventForm) -> dict:
         registration_closes_at=_aware(form.registration_closes_at.data, zone),
         visit_allocation=VisitAllocationMode(form.visit_allocation.data),
         choices_close_at=_aware(form.choices_close_at.data, zone), hosts=hosts,
+        followup_days=form.check_in_days, followup_before_next_days=form.followup_before_next_days.data,
     )
 
 
@@ -123,7 +124,10 @@ def new_event():
         if not slug_is_free(form.slug.data):
             form.slug.errors.append("Another event already uses this address.")
         else:
-            event = Event(status=EventStatus.DRAFT, **_event_values(form))
+            values = _event_values(form)
+            if values["followup_before_next_days"] is None:  # None would take the column's default (14)
+                values["followup_before_next_days"] = sa.null()
+            event = Event(status=EventStatus.DRAFT, **values)
             db.session.add(event)
             db.session.flush()
             record("created", "event", event.id, event.title, event=event)
@@ -163,6 +167,7 @@ def edit_event(slug: str):
     if request.method == "GET":
         form.kind.data, form.visit_allocation.data = event.kind.value, event.visit_allocation.value
         form.hosts.data = [d.id for d in event.hosts]
+        form.followup_days.data = ", ".join(str(days) for days in event.followup_days or [])
         for name in ("registration_opens_at", "registration_closes_at", "choices_close_at"):
             getattr(form, name).data = _local(getattr(event, name), event.zone)
     notify = None
@@ -181,7 +186,8 @@ def edit_event(slug: str):
             if notify and not form.confirm.data:
                 return render_template("backoffice/event_form.html", form=form, event=event, notify=notify), 200
             before = snapshot(event, EVENT_FIELDS)
-            for name in ("slug", "kind", "timezone", "visit_allocation", "choices_close_at"):
+            for name in ("slug", "kind", "timezone", "visit_allocation", "choices_close_at", "followup_days",
+                         "followup_before_next_days"):
                 setattr(event, name, values.pop(name))
             try:
                 told = update_event_details(event, **values)

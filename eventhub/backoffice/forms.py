@@ -1,4 +1,5 @@
 """Back-office forms: an event, its agenda items, its visits, a school's host rules, a message."""
+import re
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_wtf import FlaskForm
@@ -28,6 +29,32 @@ SLUG_RULE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                    message="Use lower-case letters, digits and hyphens only, e.g. spring-2027-springfield.")
 LINE = [clean_line]
 TEXT = [clean_text]
+
+
+# Follow-up check-ins an organizer may set on an event (eventhub/followup/reminders.py reads them).
+MAX_CHECK_IN_DAY = 730
+MAX_CHECK_INS = 6
+MAX_BEFORE_NEXT_DAYS = 120
+
+
+def parse_check_in_days(text: str | None) -> list[int]:
+    """Read "30, 60, 90" as [30, 60, 90] (sorted; empty text: no check-ins); a ValidationError says what is wrong."""
+    days: list[int] = []
+    for part in re.split(r"[\s,;]+", text or ""):
+        if not part:
+            continue
+        if not re.fullmatch(r"[0-9]{1,6}", part):
+            raise ValidationError(f"“{part[:20]}” is not a whole number of days: write them like 30, 60, 90.")
+        number = int(part)
+        if not 1 <= number <= MAX_CHECK_IN_DAY:
+            raise ValidationError(f"{number} is out of range: each check-in is 1 to {MAX_CHECK_IN_DAY} days "
+                                  "after the event.")
+        if number in days:
+            raise ValidationError(f"{number} is there twice: give each day once.")
+        days.append(number)
+    if len(days) > MAX_CHECK_INS:
+        raise ValidationError(f"At most {MAX_CHECK_INS} check-ins: you gave {len(days)}.")
+    return sorted(days)
 
 
 def _optional_int(label: str, **kw) -> IntegerField:
@@ -60,6 +87,12 @@ class EventForm(FlaskForm):
         SelectChoice(VisitAllocationMode.LOTTERY.value, "Choice window, then a fair allocation")])
     choices_close_at = DateTimeLocalField("Visit choices close (allocation mode)", format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
+    followup_days = StringField("Follow-up check-ins, in days after the last day", filters=LINE,
+                                default="30, 60, 90", validators=[Length(max=100)])
+    followup_before_next_days = IntegerField(
+        "Reminder before the next convening, in days before it (empty for none)", default=14,
+        validators=[Optional(), NumberRange(min=0, max=MAX_BEFORE_NEXT_DAYS, message=(
+            f"Enter a whole number of days from 0 to {MAX_BEFORE_NEXT_DAYS}, or leave it empty for no reminder."))])
     confirm = BooleanField("Yes, save and notify them")
 
     def set_districts(self, districts) -> None:
@@ -74,6 +107,14 @@ class EventForm(FlaskForm):
             raise ValidationError("The last day cannot be before the first day.")
         if self.starts_on.data and field.data and (field.data - self.starts_on.data).days > 14:
             raise ValidationError("An event lasts two weeks at most.")
+
+    def validate_followup_days(self, field) -> None:
+        parse_check_in_days(field.data)
+
+    @property
+    def check_in_days(self) -> list[int]:
+        """The check-in days typed (call after validation)."""
+        return parse_check_in_days(self.followup_days.data)
 
     def validate_registration_closes_at(self, field) -> None:
         opens = self.registration_opens_at.data

@@ -18,6 +18,7 @@ from eventhub.backoffice.manage import (
 from eventhub.extensions import db
 from eventhub.models import (
     AuditEntry,
+    Commitment,
     District,
     OutboxMessage,
     Registration,
@@ -63,6 +64,8 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
         position=waitlist_position(registration), places=[(p, seat_position(p)) for p in places],
         choices=choices_for(registration), movable=movable, emails=emails, history=history,
         team=registration.team_members, team_lead=registration.team_lead,
+        commitments=list(db.session.scalars(sa.select(Commitment).where(Commitment.registration_id == registration.id)
+                                            .order_by(Commitment.id))),
     ), status
 
 

@@ -113,6 +113,10 @@ def clone_event(source: Event, *, slug: str, title: str, starts_on: date) -> Eve
         registration_closes_at=_shift(source.registration_closes_at, days, zone),
         capacity=source.capacity, status=EventStatus.DRAFT, visit_allocation=source.visit_allocation,
         choices_close_at=_shift(source.choices_close_at, days, zone),
+        followup_days=list(source.followup_days or []),
+        # None would take the column's default (14): an explicit NULL keeps "no reminder".
+        followup_before_next_days=sa.null() if source.followup_before_next_days is None
+        else source.followup_before_next_days,
     )
     copy.hosts = list(source.hosts)
     db.session.add(copy)

@@ -41,6 +41,7 @@ from eventhub.models import (
     VisitChoice,
     VisitSeat,
 )
+from eventhub.demo.followup import fall_attendees, fall_follow_up, fall_visits
 from eventhub.templating import date_range
 from eventhub.urls import external_url
 
@@ -1410,6 +1411,12 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
     db.session.add_all(choice_rows(rng, attendees))
     seats = seat_rows(rng, attendees)
     db.session.add_all(seats)
+    # The fall convening is over: who went, the visits, and the follow-up that has come back since.
+    fall_people = fall_attendees(make_person, random.Random(ATTENDEE_SEED + 1), fall, districts, TEAMS)
+    fall_rows = fall_follow_up(fall, fall_people, fall_visits(fall, fall_host), now)
+    db.session.add_all(fall_people)
+    for rows in fall_rows.values():
+        db.session.add_all(rows)
     db.session.commit()
 
     school_count = sum(len(d.schools) for d in districts.values())
@@ -1427,6 +1434,8 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
                if sum(s.visit is visit and s.status is SeatStatus.CONFIRMED for s in seats) >= visit.seats)
     click.echo(f"{spring.title}: {len(attendees)} confirmed registrations, {len(visits)} school visits "
                f"({full} full), {confirmed} seats taken and {waiting} people on waiting lists.")
+    click.echo(f"{fall.title}: {len(fall_people)} attended, {len(fall_rows['commitments'])} commitments and "
+               f"{len(fall_rows['updates'])} check-ins so far.")
     click.echo(f"Register for {spring.title}: {external_url('registration.register', slug=spring.slug)}")
     click.echo(f"Peer visits between convenings: {external_url('visits.peer_visits')}")
     for event in peer_visits:

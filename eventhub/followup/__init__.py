@@ -4,3 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("followup", __name__)
 from eventhub.followup import reporting  # noqa: E402,F401
+from eventhub.followup import views  # noqa: E402,F401
+from eventhub.followup import admin  # noqa: E402,F401

@@ -145,7 +145,7 @@ def is_network_member(registration: Registration) -> bool:
     return registration.status is not RegistrationStatus.CANCELLED
 
 
-def network_commitments(viewer: Registration, *, limit: int = 100) -> list[Commitment]:
+def network_commitments(viewer: Registration, *, limit: int = 40) -> list[Commitment]:
     """Others' commitments shared with the network (or the public), for a network member's private page."""
     if not is_network_member(viewer):
         return []

@@ -1,0 +1,130 @@
+"""The attendee's side of follow-up, from their private link: write commitments, check in on them, read
+what the network shares; and the public page of the commitments made public."""
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from eventhub.audit import ATTENDEE, changes_since, record, snapshot
+from eventhub.events.services import public_event
+from eventhub.extensions import db
+from eventhub.followup import bp
+from eventhub.followup.forms import CommitmentForm, UpdateForm
+from eventhub.followup.services import (
+    CommitmentDetails,
+    CommitmentError,
+    add_update,
+    create_commitment,
+    edit_commitment,
+    network_commitments,
+    own_commitments,
+    public_commitments,
+    source_visits,
+)
+from eventhub.models import Commitment, CommitmentStatus
+from eventhub.registration.links import registration_for_token
+
+COMMITMENT_FIELDS = ["visit_id", "evidence", "change_idea", "why_new", "test_where", "test_with_whom",
+                     "test_starts_on", "test_due_on", "prediction", "measure", "baseline", "target", "support_needed",
+                     "support_from", "status", "visibility"]
+
+
+def _viewer(token: str):
+    registration = registration_for_token(token)
+    if registration is None:
+        abort(404, "This private link is not valid. It may have been replaced by a newer one: "
+                   "check your most recent email from us.")
+    return registration
+
+
+def _own(viewer, commitment_id: int) -> Commitment:
+    """One of the viewer's own commitments (at any event, under the same email), else 404."""
+    commitment = db.session.get(Commitment, commitment_id)
+    if commitment is None or commitment.registration.email != viewer.email:
+        abort(404, "You have no such commitment.")
+    return commitment
+
+
+def _log(commitment: Commitment, action: str, changes: dict | None = None) -> None:
+    record(action, "commitment", commitment.id, commitment.change_idea[:120], event=commitment.event,
+           changes=changes, note="by the attendee, from their private link.", user=ATTENDEE)
+
+
+@bp.get("/r/<token>/commitments")
+def commitments(token: str):
+    """What I committed to (at every event), how it went, and what the network shares."""
+    viewer = _viewer(token)
+    return render_template("followup/mine.html", token=token, registration=viewer, event=viewer.event,
+                           mine=own_commitments(viewer), shared=network_commitments(viewer))
+
+
+@bp.route("/r/<token>/commitments/new", methods=["GET", "POST"])
+def new_commitment(token: str):
+    """Write down what I will try after a visit or the convening."""
+    viewer = _viewer(token)
+    form = CommitmentForm()
+    form.set_sources(viewer.event, source_visits(viewer))
+    if request.method == "GET" and request.args.get("visit", type=int):
+        form.visit_id.data = request.args.get("visit", type=int)
+    if form.validate_on_submit():
+        try:
+            commitment = create_commitment(viewer, form.details())
+        except CommitmentError as error:
+            form.change_idea.errors.append(str(error))
+        else:
+            _log(commitment, "created")
+            db.session.commit()
+            flash("Your commitment is saved. We will ask how it went.", "success")
+            return redirect(url_for("followup.commitments", token=token) + f"#commitment-{commitment.id}", 303)
+    return render_template("followup/form.html", token=token, registration=viewer, event=viewer.event, form=form,
+                           commitment=None), 422 if form.errors else 200
+
+
+@bp.route("/r/<token>/commitments/<int(max=2147483647):commitment_id>/edit", methods=["GET", "POST"])
+def edit_commitment_page(token: str, commitment_id: int):
+    """Change what a commitment says, or who may see it."""
+    viewer = _viewer(token)
+    commitment = _own(viewer, commitment_id)
+    form = CommitmentForm()
+    form.set_sources(commitment.event, source_visits(commitment.registration))
+    if request.method == "GET":
+        form.fill(CommitmentDetails.of(commitment))
+    if form.validate_on_submit():
+        before = snapshot(commitment, COMMITMENT_FIELDS)
+        try:
+            edit_commitment(commitment, form.details())
+        except CommitmentError as error:
+            form.change_idea.errors.append(str(error))
+        else:
+            _log(commitment, "edited", changes_since(before, commitment))
+            db.session.commit()
+            flash("Your commitment is saved.", "success")
+            return redirect(url_for("followup.commitments", token=token) + f"#commitment-{commitment.id}", 303)
+    return render_template("followup/form.html", token=token, registration=viewer, event=commitment.event,
+                           form=form, commitment=commitment), 422 if form.errors else 200
+
+
+@bp.route("/r/<token>/commitments/<int(max=2147483647):commitment_id>/update", methods=["GET", "POST"])
+def update_commitment(token: str, commitment_id: int):
+    """How it went: what we tried, what we learned, what we decided (the reminders link here)."""
+    viewer = _viewer(token)
+    commitment = _own(viewer, commitment_id)
+    form = UpdateForm()
+    if request.method == "GET":
+        form.status.data = (CommitmentStatus.TESTING if commitment.status is CommitmentStatus.PLANNED
+                            else commitment.status).value if commitment.status.is_open else CommitmentStatus.TESTING.value
+    if form.validate_on_submit():
+        before = commitment.status.value
+        add_update(commitment, tried=form.tried.data or "", learned=form.learned.data or "",
+                   decision=form.chosen_decision, status=CommitmentStatus(form.status.data))
+        _log(commitment, "checked_in_on",
+             {"status": [before, commitment.status.value]} if before != commitment.status.value else None)
+        db.session.commit()
+        flash("Thank you: your check-in is saved.", "success")
+        return redirect(url_for("followup.commitments", token=token) + f"#commitment-{commitment.id}", 303)
+    return render_template("followup/update.html", token=token, registration=viewer, event=commitment.event,
+                           form=form, commitment=commitment), 422 if form.errors else 200
+
+
+@bp.get("/events/<slug:slug>/commitments")
+def public_page(slug: str):
+    """What participants of the event chose to share with everyone."""
+    event = public_event(slug) or abort(404, "There is no event at this address.")
+    return render_template("followup/public.html", event=event, shared=public_commitments(event))
