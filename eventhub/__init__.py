@@ -98,7 +98,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy."""
+    """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy, followup."""
     from eventhub.accounts.commands import users_cli
     from eventhub.demo.commands import seed_demo
     from eventhub.followup.commands import followup_cli
