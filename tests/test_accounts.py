@@ -176,6 +176,18 @@ def test_asking_for_reset_links_is_rate_limited(make_app, app, organizer, mailbo
     assert len(mailbox.to(organizer.email)) == 5
 
 
+def test_one_mailbox_gets_few_reset_links_whoever_asks(make_app, app, organizer, mailbox):
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+
+    def ask(email: str, n: int) -> int:
+        return client.post("/admin/password/forgot", data={"email": email},
+                           environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
+
+    assert [ask(organizer.email.upper() if n % 2 else organizer.email, n) for n in range(6)] == [200] * 5 + [429]
+    assert len(mailbox.to(organizer.email)) == 5
+    assert ask("someone.else@network.org", 99) == 200  # another mailbox, another count
+
+
 def test_choosing_a_password_through_a_link_is_rate_limited(make_app, app):
     client = make_app(RATELIMIT_ENABLED=True).test_client()
     statuses = [client.post("/admin/password/reset/guess" + str(n), data={"password": NEW_PASSWORD,

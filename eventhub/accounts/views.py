@@ -18,6 +18,8 @@ from eventhub.models import User, utcnow
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
 # Asking for reset emails, per address: a few tries, not a way to flood someone's inbox.
 FORGOT_LIMIT = "5 per minute;20 per hour"
+# Reset emails to one mailbox, whoever asks from wherever: its inbox is not a target either.
+FORGOT_PER_MAILBOX_LIMIT = "5 per hour"
 # Choosing a password through a link, per address.
 CHOOSE_PASSWORD_LIMIT = "10 per minute;50 per hour"
 
@@ -65,8 +67,14 @@ def home():
                            is_organizer=is_organizer(current_user), is_admin=is_admin(current_user))
 
 
+def _mailbox_asked_for() -> str:
+    """The rate-limit key of a reset request: the address typed in, as the form normalises it."""
+    return "forgot-password:" + " ".join(request.form.get("email", "").split()).lower()[:254]
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(FORGOT_LIMIT, methods=["POST"])
+@limiter.limit(FORGOT_PER_MAILBOX_LIMIT, methods=["POST"], key_func=_mailbox_asked_for)
 def forgot_password():
     """Ask for a link to choose a new password; the same answer whether or not the account exists."""
     form = ForgotPasswordForm()
