@@ -326,11 +326,16 @@ def agenda(slug: str):
                            days=event_days(event), by_day=by_day), 422 if form.errors else 200
 
 
+def _part_of_event(model, row_id: int, event: Event, what: str):
+    """The agenda item or visit with this id, if it belongs to the event; else a 404 naming it."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404, f"That {what} is not part of this event.")
+    return row
+
+
 def _item_or_404(event: Event, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.event_id != event.id:
-        abort(404, "That agenda item is not part of this event.")
-    return item
+    return _part_of_event(AgendaItem, item_id, event, "agenda item")
 
 
 @bp.route("/events/<slug:slug>/agenda/<int:item_id>", methods=["GET", "POST"])
@@ -443,10 +448,7 @@ def new_visit(slug: str):
 
 
 def _visit_or_404(event: Event, visit_id: int) -> Visit:
-    visit = db.session.get(Visit, visit_id)
-    if visit is None or visit.event_id != event.id:
-        abort(404, "That visit is not part of this event.")
-    return visit
+    return _part_of_event(Visit, visit_id, event, "visit")
 
 
 @bp.route("/events/<slug:slug>/visits/<int:visit_id>", methods=["GET", "POST"])

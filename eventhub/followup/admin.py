@@ -3,23 +3,17 @@ commitment's page where its check-ins (from paper or the phone) are added."""
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
-from eventhub.audit import changes_since, record, snapshot
+from eventhub.audit import record
 from eventhub.backoffice.views import _event_or_404
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
-from eventhub.followup.services import (
-    CommitmentDetails,
-    CommitmentError,
-    add_update,
-    create_commitment,
-    edit_commitment,
-)
-from eventhub.followup.views import COMMITMENT_FIELDS
+from eventhub.followup.services import CommitmentDetails, CommitmentError, add_update, create_commitment
+from eventhub.followup.views import save_edit
 from eventhub.models import Commitment, CommitmentStatus, Registration, RegistrationStatus, School, Visit
-from sqlalchemy.orm import joinedload
 
 
 def _people(event) -> list[Registration]:
@@ -123,14 +117,10 @@ def admin_edit(commitment_id: int):
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))
     if form.validate_on_submit():
-        before = snapshot(commitment, COMMITMENT_FIELDS)
-        try:
-            edit_commitment(commitment, form.details())
-        except CommitmentError as error:
-            form.change_idea.errors.append(str(error))
-        else:
+        changes = save_edit(commitment, form)
+        if changes is not None:
             record("edited", "commitment", commitment.id, commitment.change_idea[:120], event=commitment.event,
-                   changes=changes_since(before, commitment), note=f"for {commitment.registration.legal_name}")
+                   changes=changes, note=f"for {commitment.registration.legal_name}")
             db.session.commit()
             flash("The commitment is saved.", "success")
             return redirect(url_for("followup.admin_commitment", commitment_id=commitment.id), 303)

@@ -42,6 +42,18 @@ def _own(viewer, commitment_id: int) -> Commitment:
     return commitment
 
 
+def save_edit(commitment: Commitment, form: CommitmentForm) -> dict | None:
+    """Apply a validated sheet form to the commitment: its changed fields for the audit log, or None when the
+    service refused it (the reason is on the form)."""
+    before = snapshot(commitment, COMMITMENT_FIELDS)
+    try:
+        edit_commitment(commitment, form.details())
+    except CommitmentError as error:
+        form.change_idea.errors.append(str(error))
+        return None
+    return changes_since(before, commitment)
+
+
 def _log(commitment: Commitment, action: str, changes: dict | None = None) -> None:
     record(action, "commitment", commitment.id, commitment.change_idea[:120], event=commitment.event,
            changes=changes, note="by the attendee, from their private link.", user=ATTENDEE)
@@ -87,13 +99,9 @@ def edit_commitment_page(token: str, commitment_id: int):
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))
     if form.validate_on_submit():
-        before = snapshot(commitment, COMMITMENT_FIELDS)
-        try:
-            edit_commitment(commitment, form.details())
-        except CommitmentError as error:
-            form.change_idea.errors.append(str(error))
-        else:
-            _log(commitment, "edited", changes_since(before, commitment))
+        changes = save_edit(commitment, form)
+        if changes is not None:
+            _log(commitment, "edited", changes)
             db.session.commit()
             flash("Your commitment is saved.", "success")
             return redirect(url_for("followup.commitments", token=token) + f"#commitment-{commitment.id}", 303)
