@@ -1,17 +1,16 @@
 """Check-in on the day: the event's door and a visit's bus, searched by a few letters, with and without
 JavaScript (a phone in a real Chromium at the end)."""
 import re
-import threading
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from conftest import STAFF_PASSWORD, free_port, sign_in
+from conftest import STAFF_PASSWORD, sign_in
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, AuditEntry, Registration, SeatStatus, UserRole, VisitSeat
 from eventhub.registration.services import cancel_registration
+from test_browser import live_app  # noqa: F401  (the app on a free localhost port, CSRF on)
 
 PASSWORD = STAFF_PASSWORD
 JSON = {"Accept": "application/json"}
@@ -210,20 +209,6 @@ def test_the_registrants_page_links_the_door(organizer_client, door):
 
 # --- on a phone, in a real Chromium --------------------------------------------------------------
 
-
-@pytest.fixture
-def live_app(make_app):
-    """The app served on a free localhost port in a background thread, with CSRF protection on."""
-    port = free_port()
-    app = make_app(WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}")
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{port}"
-    with app.app_context():
-        yield app
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

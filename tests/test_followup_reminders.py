@@ -3,7 +3,6 @@ the event ends, the check-ins N days after it, the one before the next convening
 even with two runs at once; none more than 14 days late; the command, and the RQ job and schedule."""
 import email
 import email.policy
-import os
 import re
 import threading
 import time
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from conftest import ON_CI, body_text
+from conftest import body_text
 from eventhub.extensions import db
 from eventhub.followup import reminders
 from eventhub.followup.reminders import BEFORE_NEXT, WRITE, schedule, send_due
@@ -32,9 +31,9 @@ from eventhub.models import (
 )
 from eventhub.outbox.delivery import deliver_pending
 from eventhub.registration.services import cancel_event, cancel_registration
+from test_outbox_rq import redis_url  # noqa: F401  (a reachable Redis, or a skip saying how)
 from eventhub.templating import long_date
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -380,21 +379,6 @@ def test_followup_schedule_needs_redis(runner):
     result = runner.invoke(args=["followup", "schedule"])
     assert result.exit_code == 1 and "REDIS_URL is not set" in result.output
 
-
-@pytest.fixture
-def redis_url():
-    """A reachable Redis, or a skip saying how to get one (CI has it)."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError
-
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except ConnectionError:
-        reason = f"RQ tests need Redis at {REDIS_URL}: start redis-server or set TEST_REDIS_URL."
-        if ON_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return REDIS_URL
 
 
 @pytest.fixture
