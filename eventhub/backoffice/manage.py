@@ -19,12 +19,17 @@ from eventhub.models import (
 )
 from eventhub.registration.emails import send_registration_email, send_visit_invitation
 from eventhub.registration.queries import seat_summary
-from eventhub.registration.services import AttendeeDetails, _move_invitations, _send_welcome, promote_from_waitlist
+from eventhub.registration.services import (
+    AttendeeDetails,
+    _move_invitations,
+    _send_welcome,
+    give_waiting_seat,
+    promote_from_waitlist,
+)
 from eventhub.visits.queries import free_seats
 from eventhub.visits.services import (
     _current_places,
     _place,
-    book_all_blocks,
     book_first_come,
     in_block,
     promote_visit_waitlist,
@@ -69,11 +74,7 @@ def promote(registration: Registration, *, now: datetime | None = None) -> None:
     if seats.capacity is not None and seats.confirmed >= seats.capacity:
         raise ManageError(f"The event is full ({seats.confirmed} of {_seats(seats.capacity)}): raise its capacity "
                           "in the event's settings, or cancel someone, first.")
-    registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
-    db.session.flush()
-    book_all_blocks(registration, now=now)
-    send_registration_email(registration, "registration_promoted",
-                            f"A seat opened up: you're confirmed for {event.title}")
+    give_waiting_seat(registration, now)
 
 
 def return_to_waitlist(registration: Registration, *, now: datetime | None = None) -> list[Registration]:

@@ -127,6 +127,16 @@ def _take_seat_or_wait(registration: Registration, event: Event, now: datetime) 
     registration.cancelled_at = None
 
 
+def give_waiting_seat(registration: Registration, now: datetime) -> None:
+    """Confirm a waiting registration (the caller holds the event's lock and checked the seat is free),
+    book the visits it ranked, and email it."""
+    registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
+    db.session.flush()
+    book_all_blocks(registration, now=now)
+    send_registration_email(registration, "registration_promoted",
+                            f"A seat opened up: you're confirmed for {registration.event.title}")
+
+
 def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
     """Give free seats to the head of the waiting list, in order, and email each of them."""
     now = now or utcnow()
@@ -145,12 +155,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
         query = query.limit(seats.left)
     promoted = list(db.session.scalars(query))
     for registration in promoted:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-        db.session.flush()
-        book_all_blocks(registration, now=now)
-        send_registration_email(registration, "registration_promoted",
-                                f"A seat opened up: you're confirmed for {event.title}")
+        give_waiting_seat(registration, now)
     db.session.flush()
     return promoted
 
