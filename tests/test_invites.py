@@ -403,3 +403,37 @@ def test_the_personal_feed_of_someone_without_visits(client, make_event, make_re
     response = client.get(f"{link}/calendar.ics")
     assert response.status_code == 200
     assert [str(e["UID"]) for e in Calendar.from_ical(response.data).walk("VEVENT")] == [registration.invite_uid]
+
+
+def test_a_batch_of_invitations_reads_its_registrations_at_once(app, make_event, make_visit, book, mailbox):
+    from eventhub.outbox.delivery import deliver_pending
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    event = make_event()
+    visit = make_visit(event, seats=20)
+
+    def selects_to_deliver(people: int, start: int) -> int:
+        for n in range(start, start + people):
+            book(event, f"person{n}@example.org", visit)
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            report = deliver_pending(db.engine, app.config)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert len(report.sent) == 2 * people  # the convening and the visit, for each
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    # Two people or eight (sixteen emails, one composing chunk): the registrations, events, hosts and
+    # seats are read once for all; the only SELECT per message is each visit seat's re-read after its
+    # SEQUENCE is taken (the seat as it stands once locked), so six more people cost six SELECTs.
+    assert selects_to_deliver(8, 2) - selects_to_deliver(2, 0) == 6
+    # What the batch loaded is what each email says: every seat's invitation, with its school.
+    for n in range(10):
+        convening, visit_invite = (check_itip(m, "REQUEST") for m in invitations(mailbox, f"person{n}@example.org"))
+        assert convening["summary"] == event.title and convening["sequence"] == 0
+        assert visit_invite["summary"] == f"School visit: {visit.title}" and visit_invite["sequence"] == 0
+        assert visit.school.name in visit_invite["location"]

@@ -250,6 +250,9 @@ def test_a_claim_lost_during_a_slow_batch_is_not_sent_again(app, make_event, mak
         assert other.sent == claimed
         # Our run wakes up and would send it: it must notice the claim is no longer its own.
         late = ScriptedTransport()
-        delivery._deliver_one(session, late, session.get(OutboxMessage, claimed[0]), token - timedelta(minutes=20), app.config,
-                              delivery.utcnow(), delivery.DeliveryReport())
+
+        def compose(message):
+            raise AssertionError("a message whose claim was lost must not even be composed")
+        delivery._deliver_one(session, late, session.get(OutboxMessage, claimed[0]), token - timedelta(minutes=20),
+                              app.config, delivery.utcnow(), delivery.DeliveryReport(), compose)
         assert late.sent == []

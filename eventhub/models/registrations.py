@@ -125,6 +125,9 @@ class Registration(db.Model):
     links: Mapped[list["PrivateLink"]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Read-only: seats are changed through the visit services. Loaded eagerly only where many
+    # registrations are read at once (composing a batch of emails); elsewhere ask visits.queries.
+    seats: Mapped[list["VisitSeat"]] = relationship(viewonly=True)
 
     @property
     def display_name(self) -> str:

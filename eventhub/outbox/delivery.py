@@ -1,5 +1,6 @@
 """Deliver outbox messages to files (development) or over SMTP, each exactly once."""
 import smtplib
+from contextlib import contextmanager
 from email.utils import parseaddr
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -92,6 +93,9 @@ class DeliveryReport:
 
 # Messages claimed at a time; each batch goes over one SMTP connection.
 BATCH_SIZE = 100
+# Deferred messages composed in one session whose data is loaded for all of them at once. Each is
+# still composed right before it is sent, from data at most one chunk's sending old.
+COMPOSE_CHUNK = 20
 # Waits after the 1st, 2nd, 3rd... failure: 30 s, 1 min, 2 min, ... at most an hour.
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
@@ -134,8 +138,11 @@ def deliver_pending(engine: sa.Engine, config, ids: list[int] | None = None, now
                 # One query loads the batch; each message is then composed, sent and recorded on its own.
                 messages = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
                                            .order_by(OutboxMessage.id)).all()
-                for message in messages:
-                    _deliver_one(session, transport, message, token, config, now, report)
+                for start in range(0, len(messages), COMPOSE_CHUNK):
+                    chunk = messages[start:start + COMPOSE_CHUNK]
+                    with _composing(chunk) as compose:
+                        for message in chunk:
+                            _deliver_one(session, transport, message, token, config, now, report, compose)
         finally:
             if transport is not None:
                 transport.close()
@@ -184,14 +191,14 @@ def _still_ours(session: Session, message_id: int, token: datetime) -> datetime 
 
 
 def _deliver_one(session: Session, transport, message: OutboxMessage, token: datetime, config, now: datetime,
-                 report) -> None:
+                 report, compose) -> None:
     """Compose if deferred, send, and record the outcome of one claimed message."""
     message_id = message.id
     if _still_ours(session, message_id, token) is None:
         return
     if not message.raw:
         try:
-            composed = _render_in_own_session(message_id)
+            composed = compose(message)
         except Obsolete as reason:
             session.rollback()
             _mark_skipped(session, message_id, str(reason))
@@ -216,30 +223,47 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
         _record_failure(session, message_id, str(exc), config, now)
         report.failed[message_id] = str(exc)
         return
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    message.attempts += 1
-    message.last_error = ""
-    message.claimed_at = None
+    # One UPDATE, without the unit of work: the row is this run's, and nothing reads it afterwards.
+    session.execute(sa.update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == message_id)
+                    .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=message.attempts + 1,
+                            last_error="", claimed_at=None))
     session.commit()
     report.sent.append(message_id)
 
 
-def _render_in_own_session(message_id: int) -> dict:
-    """Compose a deferred message with the app's own session (it may write, e.g. a private link);
-    return the columns composing set, as stored."""
+@contextmanager
+def _composing(messages: list[OutboxMessage]):
+    """A session of the app's own for composing these messages (composing may write, e.g. a private
+    link), with what they read loaded at once; yields compose(message) -> the columns it set.
+
+    Each message's writes are committed before it is sent. Loaded objects are kept across those
+    commits (not reloaded per message); what composing changes on them it sets itself.
+    """
     from flask import current_app
 
     from eventhub.extensions import db
-    from eventhub.outbox.services import render_deferred
+    from eventhub.outbox.services import prefetch_deferred, render_deferred
+
+    def compose(claimed: OutboxMessage) -> dict:
+        # The claimed row is copied in as it was loaded (this run holds its claim, so nobody else
+        # changed it) instead of being selected again.
+        try:
+            message = db.session.merge(claimed, load=False)
+            render_deferred(message)
+            composed = {"raw": message.raw, "subject": message.subject, "payload": message.payload}
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()  # the next message starts clean (and reloads what it reads)
+            raise
+        return composed
 
     with current_app.app_context():  # a fresh context is a fresh Flask-SQLAlchemy session
-        message = db.session.get(OutboxMessage, message_id)
-        render_deferred(message)
-        composed = {"raw": message.raw, "subject": message.subject, "payload": message.payload}
-        db.session.commit()
-        db.session.remove()
-    return composed
+        db.session().expire_on_commit = False
+        try:
+            loaded = prefetch_deferred(messages)  # noqa: F841 (kept alive until the chunk is done)
+            yield compose
+        finally:
+            db.session.remove()
 
 
 def _mark_skipped(session: Session, message_id: int, reason: str) -> None:

@@ -17,18 +17,34 @@ QUEUED_KEY = "eventhub.outbox.queued"
 # Deferred messages: renderer name -> function(message) -> the message's SMTP text (from compose_email),
 # registered by features.
 RENDERERS: dict = {}
+# Renderer name -> function(messages) that loads what composing those messages will read, in a few
+# queries for all of them (optional; without one each message loads its own).
+PREFETCHERS: dict = {}
 
 
 class Obsolete(Exception):
     """Raised by a renderer when the message is no longer true and must not be sent."""
 
 
-def renderer(name: str):
-    """Register a function that composes deferred messages of this name."""
+def renderer(name: str, prefetch=None):
+    """Register a function that composes deferred messages of this name, and optionally one that
+    loads, for a batch of them at once, what composing will read."""
     def decorate(function):
         RENDERERS[name] = function
+        if prefetch is not None:
+            PREFETCHERS[name] = prefetch
         return function
     return decorate
+
+
+def prefetch_deferred(messages) -> list:
+    """Load into the current session what composing these deferred messages will read; return the
+    loaded objects, which the caller keeps while composing (the session holds them only weakly)."""
+    by_renderer: dict[str, list] = {}
+    for message in messages:
+        if not message.raw and message.renderer in PREFETCHERS:
+            by_renderer.setdefault(message.renderer, []).append(message)
+    return [loaded for name, group in by_renderer.items() for loaded in PREFETCHERS[name](group)]
 
 
 def compose_email(*, to_address: str, to_name: str, subject: str, template: str, context: dict,

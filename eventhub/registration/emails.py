@@ -2,10 +2,11 @@
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.extensions import db
-from eventhub.models import Event, OutboxMessage, Registration, RegistrationStatus, SeatStatus, VisitSeat
+from eventhub.models import (Event, OutboxMessage, Registration, RegistrationStatus, School, SeatStatus, Visit,
+                             VisitSeat)
 from eventhub.invites.calendar import convening_event, invitation, visit_event
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
@@ -37,7 +38,28 @@ def send_visit_invitation(place: VisitSeat, method: str, reason: str, to_address
                             "place_id": place.id}, registration=place.registration)
 
 
-@renderer("registration")
+def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
+    """For a batch of registration emails: their registrations with event and hosts, and their seats
+    with visit and school, in three queries instead of three per message."""
+    ids = {message.registration_id for message in messages if message.registration_id}
+    return db.session.scalars(
+        sa.select(Registration).where(Registration.id.in_(ids))
+        .options(joinedload(Registration.event).selectinload(Event.hosts),
+                 selectinload(Registration.seats).joinedload(VisitSeat.visit).joinedload(Visit.school)
+                 .joinedload(School.district))
+    ).all()
+
+
+def _current_places(registration: Registration) -> list[VisitSeat]:
+    """The registration's seats and waiting-list places in time order: as a batch loaded them,
+    or from the database."""
+    if "seats" not in registration.__dict__:
+        return places_for(registration)
+    return sorted((seat for seat in registration.seats if seat.status is not SeatStatus.CANCELLED),
+                  key=lambda seat: (seat.visit.starts_at, seat.visit.id))
+
+
+@renderer("registration", prefetch=_load_for)
 def compose_registration_email(message: OutboxMessage):
     """The registration email as the registration stands now, with a new private link in it."""
     registration = db.session.get(Registration, message.registration_id,
@@ -55,7 +77,7 @@ def compose_registration_email(message: OutboxMessage):
         "dates": date_range(event.starts_on, event.ends_on),
         "zone": zone_label(event.timezone),
         "position": waitlist_position(registration),
-        "places": [(place, seat_position(place)) for place in places_for(registration)],
+        "places": [(place, seat_position(place)) for place in _current_places(registration)],
         **extra,
     }
     template, subject = message.payload["template"], message.subject

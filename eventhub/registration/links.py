@@ -18,7 +18,12 @@ def _hash_token(token: str) -> str:
 def issue_private_link(registration: Registration) -> str:
     """Create a new secret link (256 random bits) and return its token, which only the email carries."""
     token = secrets.token_urlsafe(32)
-    db.session.add(PrivateLink(registration=registration, token_hash=_hash_token(token)))
+    if registration.id is None:  # a registration still to be written gets its id first
+        db.session.flush()
+    # A plain INSERT, not the unit of work: every email and printed agenda issues one, and nothing
+    # reads the new row back in the same transaction.
+    db.session.execute(sa.insert(PrivateLink.__table__).values(
+        registration_id=registration.id, token_hash=_hash_token(token), created_at=utcnow()))
     return token
 
 
