@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from eventhub.events.services import agenda_by_day
 from eventhub.extensions import db
 from eventhub.models import (
+    AgendaItem,
     AgendaKind,
     Commitment,
     CommitmentStatus,
@@ -104,8 +105,9 @@ def _common(event: Event, title: str) -> dict:
 
 
 def event_agenda_html(event: Event) -> str:
-    """The agenda for the tables: a cover, then each day with its sessions and its visits."""
-    days = agenda_by_day(event)
+    """The agenda for the tables: a cover, then each day as time slots (parallel sessions together)
+    with the visits of each visit block."""
+    days = [(day, time_slots(items)) for day, items in agenda_by_day(event)]
     visits_of_block: dict[int | None, list[Visit]] = {
         (block.id if block else None): visits for block, visits in visits_by_block(event)
     }
@@ -166,28 +168,30 @@ def give_private_links(people: list[Attendee]) -> None:
             person.private_url = private_url(issue_private_link(person.registration))
 
 
-def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
-    """The person's days as time slots: (starts, ends, items at that time, their visit places or None).
+def time_slots(items: list[AgendaItem]) -> list[tuple]:
+    """A day's items as time slots, (starts, ends, items): sessions that begin together share one
+    (parallel breakouts: one is chosen on the day); a visit block is always a slot of its own."""
+    slots: list[tuple] = []
+    for item in items:
+        shares = (slots and item.kind is not AgendaKind.VISIT_BLOCK and slots[-1][0] == item.starts_at
+                  and slots[-1][2][0].kind is not AgendaKind.VISIT_BLOCK)
+        if shares:
+            slots[-1] = (slots[-1][0], max(slots[-1][1], item.ends_at), [*slots[-1][2], item])
+        else:
+            slots.append((item.starts_at, item.ends_at, [item]))
+    return slots
 
-    Sessions that run at the same time share one slot (the attendee picks one on the day);
-    a visit block carries the person's own seats instead of the list of every visit.
-    """
+
+def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
+    """The person's days as time slots: (starts, ends, items at that time, their visit places or None);
+    a visit block carries the person's own seats instead of the list of every visit."""
     places_by_block: dict[int | None, list[VisitSeat]] = defaultdict(list)
     for place in person.places:
         places_by_block[place.visit.block_id].append(place)
-    agenda = []
-    for day, items in days:
-        slots: list[tuple] = []
-        for item in items:
-            if item.kind is AgendaKind.VISIT_BLOCK:
-                slots.append((item.starts_at, item.ends_at, [item], places_by_block.get(item.id, [])))
-            elif slots and slots[-1][3] is None and slots[-1][0] == item.starts_at:
-                slots[-1][2].append(item)
-                slots[-1] = (slots[-1][0], max(slots[-1][1], item.ends_at), slots[-1][2], None)
-            else:
-                slots.append((item.starts_at, item.ends_at, [item], None))
-        agenda.append((day, slots))
-    return agenda
+    return [(day, [(starts, ends, items,
+                    places_by_block.get(items[0].id, []) if items[0].kind is AgendaKind.VISIT_BLOCK else None)
+                   for starts, ends, items in time_slots(items)])
+            for day, items in days]
 
 
 def personal_agenda_html(event: Event, person: Attendee, days=None, *, part: str = "whole") -> str:
