@@ -7,9 +7,13 @@ side by side, not in the process that writes the HTML for all of them.
 from io import BytesIO
 from urllib.parse import quote, unquote
 
-import segno
+import zxingcpp
+from PIL import Image
 
 QR_BASE = "https://qr.eventhub.invalid/"
+# Modules of white around the code (the quiet zone), and the two colours: white, the print's navy.
+BORDER = 2
+PALETTE = [255, 255, 255, 0x14, 0x30, 0x5A]
 
 
 def qr_source(text: str) -> str:
@@ -21,6 +25,15 @@ def qr_png(url: str) -> bytes | None:
     """The PNG (one pixel per module, cheap to print) of a `qr_source` address; None for any other URL."""
     if not url.startswith(QR_BASE) or len(url) > 2000:
         return None
+    # zxing-cpp encodes in C++ (choosing the mask with the lowest penalty, as the standard asks) in
+    # well under a millisecond; a pure-Python encoder took a third of each name layer's time.
+    modules = zxingcpp.create_barcode(unquote(url[len(QR_BASE):]), zxingcpp.BarcodeFormat.QRCode,
+                                      ec_level="M").to_image(scale=1, add_quiet_zones=False)
+    size = modules.shape[0]
+    image = Image.new("P", (size + 2 * BORDER, size + 2 * BORDER), 0)
+    image.putpalette(PALETTE)
+    dark = bytes(1 if value < 128 else 0 for value in bytes(modules))  # the image is black on white
+    image.paste(Image.frombytes("P", (size, size), dark), (BORDER, BORDER))
     buffer = BytesIO()
-    segno.make(unquote(url[len(QR_BASE):]), error="m").save(buffer, kind="png", scale=1, border=2, dark="#14305a")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
