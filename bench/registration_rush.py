@@ -5,7 +5,8 @@ clients each GET the registration form (for its CSRF token) and POST it, all ran
 visit with 40 seats. Both servers get the same warm-up (64 GETs of the form) before timing. Then does the same against bench/bare_app.py (one insert per POST) and
 prints a last line of JSON:
 {"attempts", "confirmed_on_visit", "oversold", "errors_5xx", "registrations_per_s",
- "p50_ms", "p99_ms", "bare_per_s", "ratio_vs_bare"}.
+ "p50_ms", "p99_ms", "bare_per_s", "ratio_vs_bare", "connection_errors"}; connection_errors counts
+requests of either run whose connection failed (none is expected).
 
 Usage: .venv/bin/python bench/registration_rush.py [--attendees 400] [--clients 32]
 Needs PostgreSQL: BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench),
@@ -116,8 +117,17 @@ def request(port: int, method: str, path: str, body: bytes | None = None, cookie
 
 
 def one_attendee(port: int, path: str, fields) -> tuple[float, int]:
-    """GET the form, POST it with its token; return (milliseconds, worst status)."""
+    """GET the form, POST it with its token; return (milliseconds, worst status), status 0 when the
+    connection failed (counted, not fatal: one refused connection must not lose the run's figures)."""
     start = time.perf_counter()
+    try:
+        return _get_and_post(port, path, fields, start)
+    except (OSError, http.client.HTTPException):
+        return (time.perf_counter() - start) * 1000, 0
+
+
+def _get_and_post(port: int, path: str, fields, start: float) -> tuple[float, int]:
+    """The two requests of one attendee."""
     status, headers, page = request(port, "GET", path)
     if status != 200:
         return (time.perf_counter() - start) * 1000, status
@@ -129,9 +139,18 @@ def one_attendee(port: int, path: str, fields) -> tuple[float, int]:
 
 
 def warm_up(port: int, path: str, clients: int) -> None:
-    """GET the form a few times per client first, so neither server is timed while it starts up."""
+    """GET the form a few times per client first, so neither server is timed while it starts up
+    (a worker still booting may drop a connection then: that GET is tried again)."""
+    def get(_):
+        for attempt in range(5):
+            try:
+                return request(port, "GET", path)
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.2 * (attempt + 1))
+        return request(port, "GET", path)
+
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(lambda _: request(port, "GET", path), range(clients * 2)))
+        list(pool.map(get, range(clients * 2)))
 
 
 def rush(port: int, path: str, make_fields, attempts: int, clients: int) -> tuple[list[float], list[int], float]:
@@ -205,6 +224,7 @@ def main() -> None:
         "p99_ms": round(sorted(latencies)[int(0.99 * (len(latencies) - 1))], 1),
         "bare_per_s": round(bare_per_s, 1),
         "ratio_vs_bare": round(per_s / bare_per_s, 2),
+        "connection_errors": sum(1 for s in statuses + bare_statuses if s == 0),
     }
     unexpected = sorted({s for s in statuses + bare_statuses if s not in (200, 302)})
     if unexpected:
