@@ -256,3 +256,31 @@ def test_a_claim_lost_during_a_slow_batch_is_not_sent_again(app, make_event, mak
         delivery._deliver_one(session, late, session.get(OutboxMessage, claimed[0]), token - timedelta(minutes=20),
                               app.config, delivery.utcnow(), delivery.DeliveryReport(), compose)
         assert late.sent == []
+
+
+def test_a_send_that_fails_after_composing_is_retried_word_for_word(app, make_event, make_registration, monkeypatch):
+    from eventhub.outbox import delivery
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    make_registration(make_event())
+
+    class Refusing(ScriptedTransport):
+        def send(self, message):
+            raise OSError("452 mailbox temporarily full")
+
+    monkeypatch.setattr(delivery, "transport_for", lambda config: Refusing())
+    assert list(deliver_pending(db.engine, app.config).failed) == [1]
+    [message] = outbox()
+    assert message.status is OutboxStatus.PENDING and "452" in message.last_error
+    # What was composed (with its private link, which now exists) is kept for the retry ...
+    assert "/r/" in message.raw and message.payload["invite"]["sequence"] == 0
+    composed = message.raw
+    sent = ScriptedTransport()
+    sent_raw = []
+    monkeypatch.setattr(sent, "send", lambda m: sent_raw.append(m.raw))
+    monkeypatch.setattr(delivery, "transport_for", lambda config: sent)
+    assert deliver_pending(db.engine, app.config, ignore_backoff=True).sent == [1]
+    # ... and the retry sends exactly that, not a new composition with another link and SEQUENCE.
+    assert sent_raw == [composed]
+    [message] = outbox()
+    assert (message.status, message.raw, message.attempts) == (OutboxStatus.SENT, composed, 2)

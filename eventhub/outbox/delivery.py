@@ -196,6 +196,7 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
     message_id = message.id
     if _still_ours(session, message_id, token) is None:
         return
+    composed: dict = {}
     if not message.raw:
         try:
             composed = compose(message)
@@ -209,7 +210,7 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
             _record_failure(session, message_id, f"could not compose: {exc!r}", config, now)
             report.failed[message_id] = repr(exc)
             return
-        for column, value in composed.items():  # as the composing session stored them: nothing to write
+        for column, value in composed.items():  # stored with this attempt's outcome, below
             set_committed_value(message, column, value)
     elif message.renderer and not _invitation_is_latest(session, message):
         # A retry of an invitation overtaken by a newer one (e.g. its CANCEL): sending it would undo that.
@@ -220,13 +221,16 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
         transport.send(message)
     except (smtplib.SMTPException, OSError) as exc:
         session.rollback()
-        _record_failure(session, message_id, str(exc), config, now)
+        # The composed text is kept, so the retry sends the same message (same link, same SEQUENCE).
+        _record_failure(session, message_id, str(exc), config, now, composed)
         report.failed[message_id] = str(exc)
         return
     # One UPDATE, without the unit of work: the row is this run's, and nothing reads it afterwards.
+    # It stores the composed text too: an attempt that never got this far left the row uncomposed,
+    # and the next one composes it afresh (a new link, the next SEQUENCE).
     session.execute(sa.update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == message_id)
                     .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=message.attempts + 1,
-                            last_error="", claimed_at=None))
+                            last_error="", claimed_at=None, **composed))
     session.commit()
     report.sent.append(message_id)
 
@@ -236,7 +240,7 @@ def _composing(messages: list[OutboxMessage]):
     """A session of the app's own for composing these messages (composing may write, e.g. a private
     link), with what they read loaded at once; yields compose(message) -> the columns it set.
 
-    Each message's writes are committed before it is sent. Loaded objects are kept across those
+    Each message's other writes are committed before it is sent. Loaded objects are kept across those
     commits (not reloaded per message); what composing changes on them it sets itself.
     """
     from flask import current_app
@@ -246,11 +250,14 @@ def _composing(messages: list[OutboxMessage]):
 
     def compose(claimed: OutboxMessage) -> dict:
         # The claimed row is copied in as it was loaded (this run holds its claim, so nobody else
-        # changed it) instead of being selected again.
+        # changed it) instead of being selected again; what composing sets on it is returned, not
+        # written here: delivery stores it with the attempt's outcome. What composing wrote
+        # elsewhere (the private link, the SEQUENCE) is committed before the message is sent.
         try:
             message = db.session.merge(claimed, load=False)
             render_deferred(message)
             composed = {"raw": message.raw, "subject": message.subject, "payload": message.payload}
+            db.session.expunge(message)
             db.session.commit()
         except BaseException:
             db.session.rollback()  # the next message starts clean (and reloads what it reads)
@@ -286,8 +293,10 @@ def _invitation_is_latest(session: Session, message: OutboxMessage) -> bool:
     return current == invite["sequence"] + 1
 
 
-def _record_failure(session: Session, message_id: int, error: str, config, now: datetime) -> bool:
-    """Count a failed attempt on a message this run holds: back to pending after a backoff, or failed.
+def _record_failure(session: Session, message_id: int, error: str, config, now: datetime,
+                    composed: dict | None = None) -> bool:
+    """Count a failed attempt on a message this run holds: back to pending after a backoff, or failed;
+    with what this attempt composed (text, subject, payload), kept for the retry.
 
     A message is given up only when it is MAIL_GIVE_UP_HOURS old, however many tries that took, so
     an outage of a few hours loses nothing. False when the message is no longer this run's.
@@ -296,6 +305,8 @@ def _record_failure(session: Session, message_id: int, error: str, config, now: 
     message = session.get(OutboxMessage, message_id)
     if message is None or message.status is not OutboxStatus.SENDING:
         return False
+    for column, value in (composed or {}).items():
+        setattr(message, column, value)
     message.attempts += 1
     message.last_error = error[:2000]
     message.claimed_at = None
