@@ -268,6 +268,7 @@ def _composing(messages: list[OutboxMessage]):
         db.session().expire_on_commit = False
         try:
             loaded = prefetch_deferred(messages)  # noqa: F841 (kept alive until the chunk is done)
+            db.session.commit()  # what loading wrote (e.g. private links) stands whatever happens next
             yield compose
         finally:
             db.session.remove()

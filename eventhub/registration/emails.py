@@ -9,7 +9,7 @@ from eventhub.models import (Event, OutboxMessage, Registration, RegistrationSta
                              VisitSeat)
 from eventhub.invites.calendar import convening_event, invitation, visit_event
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
-from eventhub.registration.links import issue_private_link
+from eventhub.registration.links import issue_private_link, issue_private_links
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
 from eventhub.urls import external_url
@@ -17,6 +17,8 @@ from eventhub.visits.queries import places_for, seat_position
 
 # Someone who registers twice in this span gets one reminder email, not one per submission.
 LINK_REMINDER_INTERVAL = timedelta(minutes=10)
+# Session.info key: message id -> the private link issued for it with its batch (_load_for).
+ISSUED_LINKS = "eventhub.registration.issued_links"
 
 
 def send_registration_email(registration: Registration, template: str, subject: str, to_address: str | None = None,
@@ -40,8 +42,14 @@ def send_visit_invitation(place: VisitSeat, method: str, reason: str, to_address
 
 def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
     """For a batch of registration emails: their registrations with event and hosts, and their seats
-    with visit and school, in three queries instead of three per message."""
+    with visit and school, in three queries instead of three per message; and each message's new
+    private link, in one INSERT (the caller commits it before any is sent, so every link an email
+    carries exists; one whose email is skipped is never seen by anyone)."""
     ids = {message.registration_id for message in messages if message.registration_id}
+    with_links = [message for message in messages if message.registration_id]
+    tokens = issue_private_links([message.registration_id for message in with_links])
+    db.session.info.setdefault(ISSUED_LINKS, {}).update(
+        {message.id: token for message, token in zip(with_links, tokens)})
     return db.session.scalars(
         sa.select(Registration).where(Registration.id.in_(ids))
         .options(joinedload(Registration.event).selectinload(Event.hosts),
@@ -67,7 +75,7 @@ def compose_registration_email(message: OutboxMessage):
     event = registration.event
     extra = dict(message.payload.get("extra", {}))
     _refuse_if_obsolete(message.payload["template"], registration)
-    token = issue_private_link(registration)
+    token = db.session.info.get(ISSUED_LINKS, {}).pop(message.id, None) or issue_private_link(registration)
     context = {
         "registration": registration,
         "event": event,

@@ -17,14 +17,24 @@ def _hash_token(token: str) -> str:
 
 def issue_private_link(registration: Registration) -> str:
     """Create a new secret link (256 random bits) and return its token, which only the email carries."""
-    token = secrets.token_urlsafe(32)
     if registration.id is None:  # a registration still to be written gets its id first
         db.session.flush()
-    # A plain INSERT, not the unit of work: every email and printed agenda issues one, and nothing
-    # reads the new row back in the same transaction.
-    db.session.execute(sa.insert(PrivateLink.__table__).values(
-        registration_id=registration.id, token_hash=_hash_token(token), created_at=utcnow()))
-    return token
+    return issue_private_links([registration.id])[0]
+
+
+def issue_private_links(registration_ids: list[int]) -> list[str]:
+    """A new secret link for each of these registrations, in one INSERT; their tokens, in order.
+
+    A plain INSERT, not the unit of work: every email and printed agenda issues one, and nothing
+    reads the new rows back in the same transaction.
+    """
+    tokens = [secrets.token_urlsafe(32) for _ in registration_ids]
+    if tokens:
+        now = utcnow()
+        db.session.execute(sa.insert(PrivateLink.__table__), [
+            {"registration_id": registration_id, "token_hash": _hash_token(token), "created_at": now}
+            for registration_id, token in zip(registration_ids, tokens)])
+    return tokens
 
 
 def registration_for_token(token: str) -> Registration | None:
