@@ -45,8 +45,8 @@ def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
     with visit and school, in three queries instead of three per message; and each message's new
     private link, in one INSERT (the caller commits it before any is sent, so every link an email
     carries exists; one whose email is skipped is never seen by anyone)."""
-    ids = {message.registration_id for message in messages if message.registration_id}
     with_links = [message for message in messages if message.registration_id]
+    ids = {message.registration_id for message in with_links}
     tokens = issue_private_links([message.registration_id for message in with_links])
     db.session.info.setdefault(ISSUED_LINKS, {}).update(
         {message.id: token for message, token in zip(with_links, tokens)})
