@@ -440,3 +440,20 @@ def test_a_batch_of_invitations_reads_its_registrations_at_once(app, make_event,
         assert convening["summary"] == event.title and convening["sequence"] == 0
         assert visit_invite["summary"] == f"School visit: {visit.title}" and visit_invite["sequence"] == 0
         assert visit.school.name in visit_invite["location"]
+
+
+def test_a_withdrawal_composed_in_the_same_chunk_as_its_invitation_still_goes(app, make_event, make_registration,
+                                                                                mailbox):
+    from eventhub.outbox.delivery import deliver_pending
+    from eventhub.registration.services import cancel_event
+
+    app.config["MAIL_SEND_ON_COMMIT"] = False
+    event = make_event()
+    make_registration(event, "ana@example.org")  # the invitation waits in the outbox...
+    cancel_event(event)  # ...when the event is called off: both go in one delivery run
+    db.session.commit()
+    report = deliver_pending(db.engine, app.config)
+    assert len(report.sent) == 2 and not report.failed
+    request, cancel = invitations(mailbox, "ana@example.org")
+    first, withdrawal = check_itip(request, "REQUEST"), check_itip(cancel, "CANCEL")
+    assert withdrawal["uid"] == first["uid"] and withdrawal["sequence"] == first["sequence"] + 1
