@@ -5,7 +5,9 @@ Runs on PostgreSQL, the production database: BENCH_DATABASE_URL (default
 postgresql+psycopg://postgres@127.0.0.1:5432/eventhub_bench, emptied); --sqlite uses a temporary file.
 Delivers to a local aiosmtpd server with --workers deliverer processes (default 2, as two RQ workers
 would run), which share the queue through the outbox's row claims. Prints a last line of JSON:
-{"messages", "seconds", "messages_per_s", "feed_ms_500_items", "personal_feed_ms"}
+{"messages", "seconds", "messages_per_s", "feed_ms_500_items", "personal_feed_ms"}, with the baseline
+measured in the same run: the same emails, already composed, sent by as many bare smtplib processes
+with no database ("bare_messages_per_s", the transport's ceiling here) and "ratio_vs_bare".
 BENCH_PROFILE=/tmp/deliver writes a cProfile file per deliverer process (/tmp/deliver.<pid>).
 """
 import argparse
@@ -56,6 +58,27 @@ def deliver_in_worker(config: dict) -> None:
                             f"{os.environ['BENCH_PROFILE']}.{os.getpid()}")
         else:
             deliver_pending(db.engine, app.config)
+
+
+def send_bare(port: int, sender: str, messages: list[tuple[str, str]]) -> None:
+    """The baseline: already composed emails sent over one SMTP connection, nothing else."""
+    import smtplib
+
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for to_address, raw in messages:
+            smtp.sendmail(sender, [to_address], raw.encode("utf-8"))
+
+
+def timed_processes(target, argsets) -> float:
+    """Seconds for processes running target(*args), one per argument set, all at once."""
+    start = time.perf_counter()
+    processes = [multiprocessing.Process(target=target, args=args) for args in argsets]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+        assert process.exitcode == 0, process.exitcode
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -120,15 +143,14 @@ def main() -> None:
         db.session.commit()
         db.engine.dispose()
         config = dict(app.config)
-        start = time.perf_counter()
-        workers = [multiprocessing.Process(target=deliver_in_worker, args=(config,)) for _ in range(args.workers)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        seconds = time.perf_counter() - start
-        sent = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.SENT))
-        assert sent == args.attendees and Sink.count == args.attendees, (sent, Sink.count)
+        seconds = timed_processes(deliver_in_worker, [(config,)] * args.workers)
+        sent = db.session.execute(sa.select(OutboxMessage.to_address, OutboxMessage.raw)
+                                  .where(OutboxMessage.status == OutboxStatus.SENT)).all()
+        assert len(sent) == args.attendees and Sink.count == args.attendees, (len(sent), Sink.count)
+        Sink.count = 0
+        shares = [[tuple(row) for row in sent[n::args.workers]] for n in range(args.workers)]
+        bare_seconds = timed_processes(send_bare, [(port, "events@example.org", share) for share in shares])
+        assert Sink.count == args.attendees, Sink.count
         from eventhub.registration.links import issue_private_link
         from eventhub.models import Registration
 
@@ -143,6 +165,8 @@ def main() -> None:
     personal_ms = median_ms(lambda: client.get(f"/r/{token}/calendar.ics"), 20)
     print(json.dumps({"messages": args.attendees, "seconds": round(seconds, 2),
                       "messages_per_s": round(args.attendees / seconds, 1),
+                      "bare_messages_per_s": round(args.attendees / bare_seconds, 1),
+                      "ratio_vs_bare": round(bare_seconds / seconds, 3),
                       "feed_ms_500_items": round(feed_ms, 1), "personal_feed_ms": round(personal_ms, 1),
                       "feed_cold_ms_500_items": round(cold_ms, 1)}))
 

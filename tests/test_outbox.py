@@ -39,6 +39,34 @@ def test_user_text_is_escaped_in_the_html_part(make_event, make_registration, ma
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+def test_headers_are_written_as_the_compat32_folding_writes_them():
+    from eventhub.outbox.services import _SMTP_COMPAT
+
+    reference = email.policy.compat32.clone(linesep="\r\n")
+    values = ["", " leading and trailing ", "two  spaces\tand a tab", 'text/plain; charset="utf-8"',
+              "Ana García <ana@example.org>", "line one\nline two", "=?utf-8?q?Jos=C3=A9?= <j@example.org>"]
+    values += ["x" * n for n in range(70, 80)] + [" ".join(["word"] * n) for n in range(14, 20)]
+    for name in ("To", "Subject", "Content-Type"):
+        for value in values:
+            assert _SMTP_COMPAT.fold(name, value) == reference.fold(name, value), (name, value)
+
+
+def test_no_part_can_contain_a_multipart_boundary(make_event, make_registration, mailbox):
+    # The boundaries are given, not searched for in the text: safe only while every part is
+    # quoted-printable, where "=" is never followed by "_", and the boundaries start with "=_".
+    make_registration(make_event(title="--=_ Convening"), "ana@example.org", legal_first_name="--=_x")
+    [message] = mailbox.messages()
+    multiparts = [part for part in message.walk() if part.is_multipart()]
+    leaves = [part for part in message.walk() if not part.is_multipart()]
+    assert len(multiparts) == 2 and len({part.get_boundary() for part in multiparts}) == 2
+    for part in multiparts:
+        assert part.get_boundary().startswith("=_")
+    for part in leaves:
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+        assert "=_" not in part.get_payload(decode=False)
+    assert "--=_ Convening" in message.get_body(preferencelist=("plain",)).get_content()
+
+
 def test_over_smtp_each_message_is_delivered_once(make_app, make_event, make_registration, smtp_server):
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     with app.app_context():

@@ -1,9 +1,10 @@
 """Compose emails from txt + html templates and queue them in the outbox."""
-import email.policy
+import secrets
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
@@ -61,13 +62,13 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
     html = render_template(f"email/{template}.html", **context)
     # Headers are one line: whatever a title or name holds, it cannot add a header of its own.
     subject, to_name = " ".join(subject.split()), " ".join(to_name.split())
-    body = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative", boundary=_boundary())
     body.attach(MIMEText(text, "plain", _UTF8))
     body.attach(MIMEText(html, "html", _UTF8))
     if calendar is not None:
         ics = calendar.decode("utf-8")
         body.attach(_calendar_part(ics, method))
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(body)
         attachment = _calendar_part(ics, method)
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
@@ -87,7 +88,27 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
 # Bodies in UTF-8, quoted-printable: 7-bit safe for any server, still readable as source.
 _UTF8 = Charset("utf-8")
 _UTF8.header_encoding = _UTF8.body_encoding = QP
-_SMTP_COMPAT = email.policy.compat32.clone(linesep="\r\n")
+
+
+class _SMTPCompat(Compat32):
+    """compat32 as SMTP wants it (CRLF), writing a short one-line ASCII header as it is: what the
+    compat32 folding makes of it anyway, without building a Header object for each one."""
+
+    def fold(self, name, value):
+        if (isinstance(value, str) and len(name) + len(value) < 76 and value.isascii()
+                and "\n" not in value and "\r" not in value):
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+
+_SMTP_COMPAT = _SMTPCompat(linesep="\r\n")
+
+
+def _boundary() -> str:
+    """A multipart boundary that no part can contain: every part is quoted-printable, where "=" is
+    always followed by two hex digits or a line end, never by "_". Given, so that writing the
+    message out need not make one up and search every part for it."""
+    return f"=_{secrets.token_hex(16)}"
 
 
 def _calendar_part(ics: str, method: str) -> MIMEText:
