@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3,
                         help="deliveries of the same invitations; the median run's figures are printed")
     args = parser.parse_args()
+    for name in ("attendees", "workers", "runs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
 
     class Sink:
         count = 0

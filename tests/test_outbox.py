@@ -45,6 +45,7 @@ def test_headers_are_written_as_the_compat32_folding_writes_them():
     reference = email.policy.compat32.clone(linesep="\r\n")
     values = ["", " leading and trailing ", "two  spaces\tand a tab", 'text/plain; charset="utf-8"',
               "Ana García <ana@example.org>", "line one\nline two", "=?utf-8?q?Jos=C3=A9?= <j@example.org>"]
+    values += [f"before{c}after" for c in "\r\v\f\x1c\x1d\x1e\x00\x7f"]
     values += ["x" * n for n in range(70, 80)] + [" ".join(["word"] * n) for n in range(14, 20)]
     for name in ("To", "Subject", "Content-Type"):
         for value in values:

@@ -95,8 +95,9 @@ class _SMTPCompat(Compat32):
     compat32 folding makes of it anyway, without building a Header object for each one."""
 
     def fold(self, name, value):
-        if (isinstance(value, str) and len(name) + len(value) < 76 and value.isascii()
-                and "\n" not in value and "\r" not in value):
+        # isprintable() leaves out every character that compat32 reads as a line break
+        # (\r \n \v \f \x1c-\x1e), and the tab, which the slow way writes as it is anyway.
+        if isinstance(value, str) and len(name) + len(value) < 76 and value.isascii() and value.isprintable():
             return f"{name}: {value}{self.linesep}"
         return super().fold(name, value)
 
