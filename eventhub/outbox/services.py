@@ -91,8 +91,8 @@ _UTF8.header_encoding = _UTF8.body_encoding = QP
 
 
 class _SMTPCompat(Compat32):
-    """compat32 as SMTP wants it (CRLF), writing a short one-line ASCII header as it is: what the
-    compat32 folding makes of it anyway, without building a Header object for each one."""
+    """compat32 as SMTP wants it (CRLF), writing a short header of printable ASCII as it is: what
+    the compat32 folding makes of it anyway, without building a Header object for each one."""
 
     def fold(self, name, value):
         # isprintable() leaves out every character that compat32 reads as a line break
