@@ -198,8 +198,9 @@ def test_rejoining_takes_a_free_seat_back_on_the_same_invitation_or_joins_the_en
 
 
 def test_an_organizer_promotes_returns_and_moves_people(make_event, make_visit, clock):
-    from eventhub.backoffice.manage import move_to_visit, promote, promote_place, return_place_to_waitlist
-    from eventhub.backoffice.manage import return_to_waitlist
+    from eventhub.registration.services import promote_ahead_of_queue as promote
+    from eventhub.registration.services import return_to_waitlist
+    from eventhub.visits.services import move_to_visit, promote_place, return_place_to_waitlist
 
     event = make_event(capacity=2)
     a = make_visit(event, seats=1, title="A")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from eventhub.accounts.access import can_see_visit, organizer_required
 from eventhub.audit import record
 from eventhub.backoffice import bp
-from eventhub.backoffice.views import _event_or_404
+from eventhub.backoffice.views import event_or_404
 from eventhub.extensions import db
 from eventhub.models import Visit, VisitAllocation, VisitAllocationMode, utcnow
 from eventhub.visits.allocation import commit_allocation, new_seed, open_blocks, plan_allocation, record_preview
@@ -24,7 +24,7 @@ def _history(event):
 @organizer_required
 def allocation(slug: str):
     """Where the event's visit seats stand: first come, or waiting for (or done by) a fair allocation."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     lottery = event.visit_allocation is VisitAllocationMode.LOTTERY
     return render_template("backoffice/allocation.html", event=event, lottery=lottery, plan=None,
                            blocks=open_blocks(event) if lottery else [], history=_history(event),
@@ -35,7 +35,7 @@ def allocation(slug: str):
 @organizer_required
 def preview_allocation(slug: str):
     """Work the allocation out with a new seed (or the one given) and show its report; nothing is seated."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     if event.visit_allocation is not VisitAllocationMode.LOTTERY:
         abort(409, "This event gives visit seats first come, first served: there is nothing to allocate.")
     seed = request.form.get("seed", type=int)
@@ -57,7 +57,7 @@ def preview_allocation(slug: str):
 @organizer_required
 def commit_allocation_page(slug: str):
     """Seat everyone exactly as the preview with this seed said, and email them; refused if anything changed."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     seed = request.form.get("seed", type=int)
     if seed is None:
         abort(400, "Commit the allocation you previewed: its seed is missing.")
@@ -80,7 +80,7 @@ def commit_allocation_page(slug: str):
 @login_required
 def guest_list(slug: str, visit_id: int):
     """The guests of one visit for the school's visitor system (screening data only where it collects it)."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visit = db.session.get(Visit, visit_id)
     if visit is None or visit.event_id != event.id:
         abort(404, "That visit is not part of this event.")

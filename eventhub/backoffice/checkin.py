@@ -49,7 +49,7 @@ class Counts:
     total: int
 
 
-def _event_or_404(slug: str) -> Event:
+def event_or_404(slug: str) -> Event:
     return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
@@ -134,7 +134,7 @@ def _event_counts(event: Event) -> Counts:
 @organizer_required
 def event_check_in(slug: str):
     """The confirmed registrants by last name, each with a button to check them in at the door."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     q = _search(request.args)
     people = db.session.scalars(
         filtered(event, Filters(q=q, status=RegistrationStatus.CONFIRMED))
@@ -155,7 +155,7 @@ def event_check_in(slug: str):
 @organizer_required
 def event_check_in_person(slug: str, registration_id: int):
     """Check one confirmed registrant in at the door (action=in), or undo it (action=undo)."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     try:
         action = _action()
         registration = db.session.get(Registration, registration_id)
@@ -195,7 +195,7 @@ def _visit_counts(visit: Visit) -> Counts:
 @login_required
 def visit_check_in(slug: str, visit_id: int):
     """The people with a seat on the visit by last name, each with a button: on the bus, at the school."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visit = _visit_or_404(event, visit_id)
     q = _search(request.args)
     rows = db.session.execute(
@@ -217,7 +217,7 @@ def visit_check_in(slug: str, visit_id: int):
 @login_required
 def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
     """Check someone with a seat in on the visit (action=in), or undo it (action=undo)."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visit = _visit_or_404(event, visit_id)
     try:
         action = _action()

@@ -10,7 +10,7 @@ from eventhub.spreadsheets import csv_text
 from eventhub.templating import clock, local
 
 
-def _event_or_404(slug: str) -> Event:
+def event_or_404(slug: str) -> Event:
     return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
@@ -24,7 +24,7 @@ def _visit_label(fill: summaries.VisitFill) -> str:
 @organizer_required
 def dashboard(slug: str):
     """Registrations by status, the fill of each visit, registrations over time, dietary and access needs."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     counts = summaries.status_counts(event)
     fills = summaries.visit_fills(event)
     days = summaries.registrations_by_day(event)
@@ -48,7 +48,7 @@ def dashboard(slug: str):
 @organizer_required
 def catering(slug: str):
     """Dietary needs per day, allergies with names, and the lunches host schools provide on visits."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     return render_template("backoffice/catering.html", event=event, summary=summaries.catering(event),
                            current="catering")
 
@@ -57,7 +57,7 @@ def catering(slug: str):
 @organizer_required
 def catering_csv(slug: str):
     """The caterer's summary as CSV (UTF-8 with a BOM for Excel); no cell can start a formula."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     header, rows = summaries.catering_table(event, summaries.catering(event))
     response = Response(csv_text(header, rows).encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-catering.csv"'
@@ -69,7 +69,7 @@ def catering_csv(slug: str):
 @organizer_required
 def accessibility(slug: str):
     """Every visit's seated people with accessibility needs, and the needs of everyone confirmed."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visits = summaries.accessibility(summaries.visits_of(event))
     everyone = summaries.needs_by_status(event)[RegistrationStatus.CONFIRMED]
     return render_template("backoffice/accessibility.html", event=event, visits=visits, everyone=everyone,
@@ -81,7 +81,7 @@ def accessibility(slug: str):
 def visit_accessibility(slug: str, visit_id: int):
     """One visit's seated people with accessibility needs: organizers, and the host coordinator of the
     school's district."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visits = summaries.visits_of(event, visit_id=visit_id) or abort(404, "There is no such visit at this event.")
     if not can_see_visit(current_user, visits[0]):
         abort(403, "This visit is at another district's school.")

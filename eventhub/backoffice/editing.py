@@ -22,8 +22,9 @@ from eventhub.backoffice.setup import (
     room_clashes,
     slug_is_free,
 )
-from eventhub.events.services import event_by_slug, lock_event
+from eventhub.events.services import event_by_slug
 from eventhub.extensions import db
+from eventhub.locking import lock_event
 from eventhub.models import (
     AgendaItem,
     AgendaKind,
@@ -56,7 +57,7 @@ RULE_FIELDS = ["photo_id_required", "accepted_ids", "screening_dob_required", "s
                "notice_school_days", "photo_policy", "visitor_norms", "entrance", "bus_parking"]
 
 
-def _event_or_404(slug: str) -> Event:
+def event_or_404(slug: str) -> Event:
     return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
@@ -141,7 +142,7 @@ def new_event():
 @organizer_required
 def event_overview(slug: str):
     """One event's settings and everything that can be done with it."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     counts = dict(db.session.execute(sa.select(Registration.status, sa.func.count())
                                      .where(Registration.event_id == event.id).group_by(Registration.status)).all())
     return render_template("backoffice/event.html", event=event, counts=counts,
@@ -161,7 +162,7 @@ def _out_of_days(event: Event, values: dict) -> int:
 def edit_event(slug: str):
     """Change the event; if its dates, venue or title move, every confirmed attendee gets an updated invite,
     and the page says how many before saving."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = EventForm(obj=event if request.method == "GET" else None)
     form.set_districts(_districts())
     if request.method == "GET":
@@ -214,7 +215,7 @@ def _differs(old, new) -> bool:
 @organizer_required
 def publish_event(slug: str):
     """Open the event page to the public (registration follows its window)."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     if event.status is not EventStatus.DRAFT:
         abort(409, "Only a draft can be published; this event is " + event.status.value + ".")
     event.status = EventStatus.PUBLISHED
@@ -228,7 +229,7 @@ def publish_event(slug: str):
 @organizer_required
 def cancel_event_page(slug: str):
     """Call the event off, after saying how many confirmed attendees will be told."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     if event.status is EventStatus.CANCELLED:
         abort(409, "This event is already cancelled.")
     notify = _confirmed_count(event)
@@ -250,7 +251,7 @@ def cancel_event_page(slug: str):
 @organizer_required
 def clone_event_page(slug: str):
     """Copy the event to the next season: a draft with shifted dates, its agenda, visits and settings."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = CloneForm()
     if request.method == "GET":
         start = next_season_start(event)
@@ -305,7 +306,7 @@ def _warn_clashes(item: AgendaItem, event: Event) -> None:
 @organizer_required
 def agenda(slug: str):
     """The programme by day, its room clashes, and a form to add an item."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = _agenda_form(event)
     if form.validate_on_submit():
         item = AgendaItem(event=event)
@@ -342,7 +343,7 @@ def _item_or_404(event: Event, item_id: int) -> AgendaItem:
 @organizer_required
 def edit_agenda_item(slug: str, item_id: int):
     """Change an item or move it to another time or day."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     item = _item_or_404(event, item_id)
     form = _agenda_form(event, item)
     if form.validate_on_submit():
@@ -361,7 +362,7 @@ def edit_agenda_item(slug: str, item_id: int):
 @organizer_required
 def delete_agenda_item(slug: str, item_id: int):
     """Take an item off the agenda; a visit block with visits in it stays until its visits move."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     item = _item_or_404(event, item_id)
     in_block = db.session.scalar(sa.select(sa.func.count()).where(Visit.block_id == item.id,
                                                                    Visit.status == VisitStatus.SCHEDULED))
@@ -383,7 +384,7 @@ def delete_agenda_item(slug: str, item_id: int):
 @organizer_required
 def visits(slug: str):
     """The event's visits with their seats, waiting lists and host rules."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     counts = {(visit_id, status): n for visit_id, status, n in db.session.execute(
         sa.select(VisitSeat.visit_id, VisitSeat.status, sa.func.count()).join(Visit)
         .where(Visit.event_id == event.id).group_by(VisitSeat.visit_id, VisitSeat.status))}
@@ -429,7 +430,7 @@ SEAT_LIMITS = ("seats_override", "buses", "room_limit", "observation_groups", "g
 @organizer_required
 def new_visit(slug: str):
     """A visit to a host school, in a visit block of the agenda or on its own."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = _visit_form(event)
     if form.validate_on_submit():
         values = _visit_values(form, event)
@@ -456,7 +457,7 @@ def _visit_or_404(event: Event, visit_id: int) -> Visit:
 def edit_visit(slug: str, visit_id: int):
     """Change a visit. When its time or place moves, the page first says how many seated attendees will get
     an updated invitation, and saves on a second click."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visit = _visit_or_404(event, visit_id)
     form = _visit_form(event, visit)
     seated = _seated_count(visit)
@@ -509,7 +510,7 @@ def _live_places(visit: Visit) -> int:
 @organizer_required
 def cancel_visit_page(slug: str, visit_id: int):
     """Call a visit off after saying how many seated attendees will have it withdrawn from their calendar."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visit = _visit_or_404(event, visit_id)
     if visit.status is VisitStatus.CANCELLED:
         abort(409, "This visit is already cancelled.")

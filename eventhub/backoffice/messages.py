@@ -17,7 +17,7 @@ from eventhub.backoffice.broadcasts import (
     unknown_placeholders,
 )
 from eventhub.backoffice.forms import MessageForm
-from eventhub.backoffice.views import _districts_of, _event_or_404, _filters, _visits_of
+from eventhub.backoffice.views import _districts_of, event_or_404, _filters, _visits_of
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
 
@@ -26,7 +26,7 @@ from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationS
 @organizer_required
 def messages(slug: str):
     """What was sent to the event's registrants, newest first."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     sent = list(db.session.scalars(sa.select(Broadcast).where(Broadcast.event_id == event.id)
                                    .order_by(Broadcast.id.desc())))
     return render_template("backoffice/messages.html", event=event, sent=sent)
@@ -36,7 +36,7 @@ def messages(slug: str):
 @organizer_required
 def new_message(slug: str):
     """Choose the recipients (the registrants table's filters), write, preview for one of them, send."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     filters = _filters()
     form = MessageForm()
     who = audience_of(event, filters)
@@ -88,7 +88,7 @@ def _preview_person(event, who) -> Registration | None:
 @organizer_required
 def message(slug: str, broadcast_id: int):
     """One message: its text, who sent it, and each recipient with what became of their copy."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     broadcast = db.session.get(Broadcast, broadcast_id)
     if broadcast is None or broadcast.event_id != event.id:
         abort(404, "There is no such message for this event.")

@@ -5,16 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import bp
 from eventhub.audit import changes_since, record, snapshot
-from eventhub.backoffice.manage import (
-    ManageError,
-    edit_details,
-    move_to_visit,
-    promote,
-    promote_place,
-    resend_confirmation,
-    return_place_to_waitlist,
-    return_to_waitlist,
-)
 from eventhub.extensions import db
 from eventhub.models import (
     AuditEntry,
@@ -30,8 +20,16 @@ from eventhub.models import (
 )
 from eventhub.registration.forms import AttendeeForm
 from eventhub.registration.queries import waitlist_position
-from eventhub.registration.services import RegistrationError, cancel_registration
+from eventhub.registration.services import (
+    RegistrationError,
+    cancel_registration,
+    correct_details,
+    promote_ahead_of_queue,
+    resend_confirmation,
+    return_to_waitlist,
+)
 from eventhub.visits.queries import choices_for, places_for, seat_position
+from eventhub.visits.services import VisitError, move_to_visit, promote_place, return_place_to_waitlist
 
 DETAIL_FIELDS = ["legal_first_name", "legal_last_name", "preferred_name", "email", "mobile", "role", "title",
                  "district", "other_organization", "dietary", "allergies", "accessibility", "accessibility_notes",
@@ -81,7 +79,7 @@ def _act(registration: Registration, action: str, step, done: str, note: str = "
     before = snapshot(registration, ["status"])
     try:
         step()
-    except (ManageError, RegistrationError) as error:
+    except (RegistrationError, VisitError) as error:
         db.session.rollback()
         return _detail(registration, error=str(error), status=409)
     record(action, "registration", registration.id, registration.legal_name, event=registration.event,
@@ -103,8 +101,8 @@ def edit_registration(registration_id: int):
     elif form.validate_on_submit():
         before = snapshot(registration, DETAIL_FIELDS)
         try:
-            edit_details(registration, form.attendee_details())
-        except ManageError as error:
+            correct_details(registration, form.attendee_details())
+        except RegistrationError as error:
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
@@ -142,7 +140,7 @@ def move_registration(registration_id: int):
 def promote_registration(registration_id: int):
     """Give a waiting registrant a seat at the event now."""
     registration = _registration_or_404(registration_id)
-    return _act(registration, "promoted", lambda: promote(registration),
+    return _act(registration, "promoted", lambda: promote_ahead_of_queue(registration),
                 "They have a seat now and were emailed.")
 
 

@@ -21,7 +21,8 @@ from eventhub.spreadsheets import csv_text, xlsx_bytes
 PAGE_SIZE = 50
 
 
-def _event_or_404(slug: str) -> Event:
+def event_or_404(slug: str) -> Event:
+    """The event (drafts included) at a back-office address, or 404."""
     return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
@@ -62,7 +63,7 @@ def _filters() -> Filters:
 @organizer_required
 def registrants(slug: str):
     """Everyone who registered, 50 a page, with search, filters and sorting."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     filters = _filters()
     page = page_of(event, filters, _choice("page", int) or 1, PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -90,7 +91,7 @@ def _visits_of(event: Event) -> list[Visit]:
 @organizer_required
 def export_registrants(slug: str, kind: str):
     """The filtered registrants with the chosen columns, as CSV or an Excel workbook."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     header, rows = export_table(event, _filters(), request.args.getlist("col"))
     name = f"{event.slug}-registrants.{kind}"
     if kind == "csv":

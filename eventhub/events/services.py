@@ -109,29 +109,3 @@ def agenda_version(event: Event) -> tuple:
     if latest.tzinfo is None:  # SQLite's max() comes back as a naive UTC value
         latest = latest.replace(tzinfo=UTC)
     return latest, agenda[1], visits[1]
-
-
-# Namespace of the PostgreSQL advisory locks that guard an event's seats (any fixed number).
-SEAT_LOCK_NAMESPACE = 4211
-
-
-def lock_event(event: Event) -> None:
-    """Serialise seat decisions for one event until the transaction ends.
-
-    Every count of free seats must happen after this call, so two people cannot both
-    take the last seat. PostgreSQL: a transaction-scoped advisory lock on the event, which,
-    unlike a row lock, cannot deadlock with the key-share locks that inserting
-    registrations takes on the event row. SQLite: the database's own write lock.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now,
-        # so the count that follows and the insert happen as one serialised step.
-        db.session.execute(sa.text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
-    else:
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAT_LOCK_NAMESPACE, event.id)))
-
-
-def writes_are_serialised() -> bool:
-    """True on SQLite, whose single write lock serialises whole transactions (and whose driver
-    mishandles savepoints): there, take `lock_event` before the first read that a write depends on."""
-    return db.session.get_bind().dialect.name == "sqlite"

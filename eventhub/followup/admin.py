@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import record
-from eventhub.backoffice.views import _event_or_404
+from eventhub.backoffice.views import event_or_404
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
@@ -37,7 +37,7 @@ def _event_visits(event) -> list[Visit]:
 def enter_sheets(slug: str):
     """The fast entry form: pick the attendee (type to jump), type the sheet, Enter saves and the next
     attendee in alphabetical order comes up, the cursor back on the first answer."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     people = _people(event)
     if not people:
         return render_template("followup/enter.html", event=event, people=[], form=None, person=None,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
+from eventhub.locking import require_event_lock
 from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import District
 from eventhub.models.events import Event
@@ -128,6 +129,37 @@ class Registration(db.Model):
     # Read-only: seats are changed through the visit services. Loaded eagerly only where many
     # registrations are read at once (composing a batch of emails); elsewhere ask visits.queries.
     seats: Mapped[list["VisitSeat"]] = relationship(viewonly=True)
+
+    # --- status transitions: the only code that sets `status` and its timestamps --------------------
+
+    def _require_lock(self) -> None:
+        """The event's lock must be held; finding the event must not flush the half-made change."""
+        with db.session.no_autoflush:
+            require_event_lock(self.event_id or self.event.id)
+
+    def enter(self, now: datetime, *, limited: bool) -> None:
+        """A new registration: where the event has a seat limit, it waits for the seat decision taken
+        under the event's lock; where it has none, it is confirmed outright. Needs no lock: it takes
+        nobody's seat."""
+        if limited:
+            self.status, self.waitlisted_at = RegistrationStatus.WAITLISTED, now
+        else:
+            self.status, self.confirmed_at = RegistrationStatus.CONFIRMED, now
+
+    def confirm(self, now: datetime) -> None:
+        """Give the registration a seat at the event (the caller applied the seat rule under the lock)."""
+        self._require_lock()
+        self.status, self.confirmed_at, self.cancelled_at = RegistrationStatus.CONFIRMED, now, None
+
+    def wait(self, now: datetime) -> None:
+        """Put the registration at the end of the event's waiting list."""
+        self._require_lock()
+        self.status, self.waitlisted_at, self.cancelled_at = RegistrationStatus.WAITLISTED, now, None
+
+    def cancel(self, now: datetime) -> None:
+        """Cancel the registration (the caller passes a freed seat on)."""
+        self._require_lock()
+        self.status, self.cancelled_at = RegistrationStatus.CANCELLED, now
 
     @property
     def display_name(self) -> str:

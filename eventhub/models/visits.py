@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
+from eventhub.locking import require_event_lock
 from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import School
 from eventhub.models.events import AgendaItem, Event
@@ -199,6 +200,30 @@ class VisitSeat(db.Model):
 
     visit: Mapped[Visit] = relationship()
     registration: Mapped[Registration] = relationship()
+
+    # --- status transitions: the only code that sets `status` and its timestamps --------------------
+
+    def _require_lock(self) -> None:
+        """The event's lock must be held; finding the event must not flush the half-made change (the
+        order of a block's release and its new seat matters to the one-seat-per-block index)."""
+        with db.session.no_autoflush:
+            require_event_lock(self.visit.event_id)
+
+    def confirm(self, now: datetime) -> None:
+        """Give the person a seat on the visit (the caller applied the seat rule under the event's lock,
+        and gave up their other seat in the block first: the database allows one per block)."""
+        self._require_lock()
+        self.status, self.confirmed_at, self.cancelled_at = SeatStatus.CONFIRMED, now, None
+
+    def wait(self, now: datetime) -> None:
+        """Put the person at the end of the visit's waiting list."""
+        self._require_lock()
+        self.status, self.waitlisted_at, self.cancelled_at = SeatStatus.WAITLISTED, now, None
+
+    def cancel(self, now: datetime) -> None:
+        """Give up the seat or waiting place (the caller passes a freed seat on)."""
+        self._require_lock()
+        self.status, self.cancelled_at = SeatStatus.CANCELLED, now
 
     @property
     def missing_screening(self) -> list[str]:

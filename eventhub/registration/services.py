@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from eventhub.events.services import lock_event, registration_window, writes_are_serialised
+from eventhub.events.services import registration_window
 from eventhub.extensions import db
+from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
     AttendeeRole,
     Event,
@@ -38,15 +39,15 @@ from eventhub.registration.links import (  # noqa: F401
 from eventhub.registration.queries import find_registration, seat_summary, waitlist_position  # noqa: F401
 from eventhub.templating import date_range
 from eventhub.urls import external_url
-from eventhub.visits.queries import free_seats, places_for
+from eventhub.visits.queries import places_for, seats_free_for_team, seats_phrase
 from eventhub.visits.services import (
     BlockChoices,
-    cancel_visit,
-    book_first_come,
-    first_come_applies,
     Screening,
     VisitError,
     book_all_blocks,
+    book_first_come,
+    cancel_visit,
+    first_come_applies,
     release_all_places,
     save_choices,
 )
@@ -115,22 +116,10 @@ class RegistrationOutcome:
     colleagues: list[Registration] = field(default_factory=list)
 
 
-def _take_seat_or_wait(registration: Registration, event: Event, now: datetime) -> None:
-    """Confirm if a seat is free and nobody is waiting for it, else join the waiting list."""
-    seats = seat_summary(event)
-    if seats.full:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.waitlisted_at = now
-    else:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-    registration.cancelled_at = None
-
-
 def give_waiting_seat(registration: Registration, now: datetime) -> None:
-    """Confirm a waiting registration (the caller holds the event's lock and checked the seat is free),
+    """Confirm a waiting registration (the caller holds the event's lock and applied a seat rule),
     book the visits it ranked, and email it."""
-    registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
+    registration.confirm(now)
     db.session.flush()
     book_all_blocks(registration, now=now)
     send_registration_email(registration, "registration_promoted",
@@ -149,10 +138,11 @@ def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Reg
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.waitlisted_at, Registration.id)
     )
-    if seats.capacity is not None:
-        if seats.left == 0:
-            return []
-        query = query.limit(seats.left)
+    free = seats.seats_for_queue()
+    if free == 0:
+        return []
+    if free is not None:
+        query = query.limit(free)
     promoted = list(db.session.scalars(query))
     for registration in promoted:
         give_waiting_seat(registration, now)
@@ -228,8 +218,8 @@ def register(
         team = [r for r in newcomers if r.status is RegistrationStatus.CONFIRMED
                 and (r is outcome.lead or visits.same_for_colleagues)]
         # A team registered together rides together: their best-ranked visit with room for all of them.
-        together = next((v for v in block_choices.visit_ids if free_seats(db.session.get(Visit, v)) >= len(team)),
-                        None) if len(team) > 1 else None
+        together = next((v for v in block_choices.visit_ids
+                         if seats_free_for_team(db.session.get(Visit, v), len(team))), None) if len(team) > 1 else None
         for registration in team:
             # Only the lead gave screening details; colleagues add theirs from their own private page.
             book_first_come(registration, block_choices.block_id, now=now, new_registration=True,
@@ -254,10 +244,8 @@ def _register_person(
         if existing is not None:
             send_link_reminder(existing, now)
             return existing, False
-    if event.capacity is None:  # no limit: confirmed at once, no seat decision to wait for
-        registration = Registration(status=RegistrationStatus.CONFIRMED, confirmed_at=now)
-    else:
-        registration = Registration(status=RegistrationStatus.WAITLISTED, waitlisted_at=now)
+    registration = Registration()
+    registration.enter(now, limited=event.capacity is not None)
     registration.visit_norms_acknowledged_at = norms_at
     details.apply_to(registration)
     registration.event = event
@@ -283,12 +271,9 @@ def _decide_seat(registration: Registration, event: Event, now: datetime) -> Non
     """With the event locked: a seat if one is free and nobody waits ahead, else stay on the waiting list."""
     if registration.status is RegistrationStatus.CONFIRMED:
         return
-    confirmed = db.session.scalar(sa.select(sa.func.count()).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED))
-    if confirmed >= event.capacity or waitlist_position(registration) > 1:
+    if not seat_summary(event).seat_for_waiting(lambda: waitlist_position(registration)):
         return
-    registration.status = RegistrationStatus.CONFIRMED
-    registration.confirmed_at = now
+    registration.confirm(now)
     db.session.flush()
 
 
@@ -391,8 +376,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     if registration.status is RegistrationStatus.CANCELLED:
         return []
     held_seat = registration.status is RegistrationStatus.CONFIRMED
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = now
+    registration.cancel(now)
     db.session.flush()
     release_all_places(registration, now=now)
     promoted = promote_from_waitlist(event, now) if held_seat else []
@@ -413,7 +397,10 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
     db.session.refresh(registration)
     if registration.status is not RegistrationStatus.CANCELLED:
         return
-    _take_seat_or_wait(registration, event, now)
+    if seat_summary(event).seat_for_newcomer():
+        registration.confirm(now)
+    else:
+        registration.wait(now)
     db.session.flush()
     book_all_blocks(registration, now=now)
     _send_welcome(registration)
@@ -425,6 +412,73 @@ def _refuse_after_event(event: Event, now: datetime) -> None:
         raise EventEnded("This event is over, so the registration can no longer be changed.")
 
 
+
+
+# --- an organizer's changes to one registration ---------------------------------------------------
+
+
+def correct_details(registration: Registration, details: AttendeeDetails) -> None:
+    """An organizer saves corrected details. A corrected email moves the invitations to the new address
+    at once (the organizer vouches for it; attendees confirm theirs from a link)."""
+    new_email = details.email.lower()
+    if new_email != registration.email:
+        taken = db.session.scalar(sa.select(Registration.id).where(
+            Registration.event_id == registration.event_id, Registration.email == new_email,
+            Registration.id != registration.id))
+        if taken:
+            raise EmailTaken(f"{new_email} is already registered for this event.")
+    details.email = registration.email
+    details.apply_to(registration)
+    db.session.flush()
+    if new_email != registration.email:
+        _move_invitations(registration, new_email)
+
+
+def promote_ahead_of_queue(registration: Registration, *, now: datetime | None = None) -> None:
+    """An organizer gives a waiting registrant a seat at the event now, ahead of the queue, if one is free."""
+    now = now or utcnow()
+    event = registration.event
+    lock_event(event)
+    db.session.refresh(registration)
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        raise RegistrationError("Only someone on the waiting list can be promoted.")
+    seats = seat_summary(event)
+    if not seats.seat_for_organizer():
+        assert seats.capacity is not None
+        raise RegistrationError(f"The event is full ({seats.confirmed} of {seats_phrase(seats.capacity)}): raise "
+                                "its capacity in the event's settings, or cancel someone, first.")
+    give_waiting_seat(registration, now)
+
+
+def return_to_waitlist(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
+    """An organizer takes a confirmed registrant's seat back and puts them at the end of the waiting list;
+    the seat goes to the head of the list. Their visit seats go too (a waiting registrant holds none).
+    Returns who got a seat."""
+    now = now or utcnow()
+    event = registration.event
+    lock_event(event)
+    db.session.refresh(registration)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise RegistrationError("Only someone with a seat can be returned to the waiting list.")
+    seats = seat_summary(event)
+    if seats.capacity is None:
+        raise RegistrationError("This event has no capacity limit, so nobody waits: set a capacity first.")
+    if seats.seat_would_come_back():
+        raise RegistrationError("There would be a free seat and nobody else waiting for it, "
+                                "so they would get their seat straight back.")
+    registration.wait(now)
+    db.session.flush()
+    release_all_places(registration, now=now)
+    send_registration_email(registration, "registration_back_to_waitlist",
+                            f"You're back on the waiting list for {event.title}")
+    return promote_from_waitlist(event, now)
+
+
+def resend_confirmation(registration: Registration) -> None:
+    """Send the confirmation (or waiting-list) email again, with a fresh private link and invitation."""
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise RegistrationError("This registration is cancelled: there is no confirmation to send.")
+    _send_welcome(registration)
 
 
 # --- organizer changes to the event -----------------------------------------------------------------

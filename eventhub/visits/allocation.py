@@ -14,8 +14,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from eventhub.events.services import lock_event
 from eventhub.extensions import db
+from eventhub.locking import lock_event
 from eventhub.models import (
     AgendaItem,
     Event,
@@ -30,7 +30,7 @@ from eventhub.models import (
 )
 from eventhub.registration.emails import send_registration_email, send_visit_invitation
 from eventhub.visits.queries import free_seats
-from eventhub.visits.services import VisitError, _place, first_come_applies, in_block
+from eventhub.visits.services import VisitError, first_come_applies, in_block, place_on, set_place
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 
@@ -216,13 +216,11 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
         for registration_id in block_result.order:
             registration = db.session.get(Registration, registration_id)
             visit_id = block_result.assigned.get(registration_id) or block_result.waiting[registration_id]
-            place = _place(registration, db.session.get(Visit, visit_id))
-            if registration_id in block_result.assigned:
-                place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
+            status = SeatStatus.CONFIRMED if registration_id in block_result.assigned else SeatStatus.WAITLISTED
+            place = place_on(registration, db.session.get(Visit, visit_id), status, now=now)
+            set_place(place, status, now)  # a place given up before is taken up again
+            if status is SeatStatus.CONFIRMED:
                 invited.append(place)
-            else:
-                place.status, place.waitlisted_at = SeatStatus.WAITLISTED, now
-            place.cancelled_at = None
             place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
             db.session.flush()  # insertion order keeps the waiting list in serving order
     for place in invited:

@@ -31,6 +31,42 @@ def free_seats(visit: Visit) -> int:
     return max(visit.seats - taken_seats(visit), 0)
 
 
+# The seat rules of a visit, all over `free_seats`. A freed seat goes to the head of the visit's waiting
+# list at once, so free seats never stay while people wait: a booking, an organizer's move and a
+# promotion ahead of the queue all ask the same question.
+
+def seat_free_on(visit: Visit) -> bool:
+    """Someone booking, moved by an organizer or promoted ahead of the queue gets a seat only if one is free."""
+    return free_seats(visit) > 0
+
+
+def seats_free_for_team(visit: Visit, size: int) -> bool:
+    """A district team registered together rides together only where the visit has a seat for each."""
+    return free_seats(visit) >= size
+
+
+def seats_for_queue(visit: Visit) -> int:
+    """How many from the head of the visit's waiting list get a seat now."""
+    return free_seats(visit)
+
+
+def seats_phrase(count: int) -> str:
+    """"1 seat", "12 seats"."""
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
+def waiting_count(visit: Visit) -> int:
+    """People on the visit's waiting list."""
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED))
+
+
+def seat_would_come_back(visit: Visit) -> bool:
+    """Whether a seat taken back from someone would be free with nobody else waiting for it, so the
+    queue would hand it straight back to them."""
+    return waiting_count(visit) < free_seats(visit) + 1
+
+
 def seat_position(seat: VisitSeat) -> int | None:
     """1 for the head of the visit's waiting list; None when not waiting."""
     if seat.status is not SeatStatus.WAITLISTED:

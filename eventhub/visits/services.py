@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from eventhub.events.services import lock_event
 from eventhub.extensions import db
+from eventhub.locking import lock_event
 from eventhub.models import (
     Event,
     Registration,
@@ -24,7 +24,7 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.registration.emails import send_visit_invitation
-from eventhub.visits.queries import free_seats
+from eventhub.visits.queries import seat_free_on, seat_would_come_back, seats_for_queue, seats_phrase
 
 MAX_RANKED = 3
 
@@ -149,19 +149,27 @@ def first_come_applies(event: Event, block_id: int | None) -> bool:
 # --- seats ------------------------------------------------------------------------------------------
 
 
-def _place(registration: Registration, visit: Visit, new_registration: bool = False,
-           status: SeatStatus = SeatStatus.CANCELLED, now: datetime | None = None) -> VisitSeat:
-    """The person's row for this visit; a new one is created with `status` (a cancelled one is reused)."""
+def place_on(registration: Registration, visit: Visit, status: SeatStatus, *, now: datetime,
+             new_registration: bool = False) -> VisitSeat:
+    """The person's row for this visit. A new one is created already in `status` (a seat or a waiting
+    place); an existing one (given up before) is returned as it is, for the caller to change when it
+    has released what it must. Call with the event locked."""
     seat = None if new_registration else db.session.scalar(
         sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.registration_id == registration.id)
     )
     if seat is None:
-        now = now or utcnow()
-        seat = VisitSeat(visit=visit, registration=registration, block_id=visit.block_id, status=status,
-                         confirmed_at=now if status is SeatStatus.CONFIRMED else None,
-                         waitlisted_at=now if status is SeatStatus.WAITLISTED else None)
+        seat = VisitSeat(visit=visit, registration=registration, block_id=visit.block_id)
+        set_place(seat, status, now)
         db.session.add(seat)
     return seat
+
+
+def set_place(place: VisitSeat, status: SeatStatus, now: datetime) -> None:
+    """Make the place a seat or a waiting place, through its transition."""
+    if status is SeatStatus.CONFIRMED:
+        place.confirm(now)
+    else:
+        place.wait(now)
 
 
 def _current_places(registration: Registration, block_id: int | None) -> list[VisitSeat]:
@@ -200,13 +208,13 @@ def book_first_come(
         if held is not None and held.visit_id == visit.id:
             target, status = held, SeatStatus.CONFIRMED
             break
-        if free_seats(visit) > 0:
+        if seat_free_on(visit):
             status = SeatStatus.CONFIRMED
-            target = _place(registration, visit, new_registration, status, now)
+            target = place_on(registration, visit, status, now=now, new_registration=new_registration)
             break
     if target is None and ranking:
         status = SeatStatus.WAITLISTED
-        target = _place(registration, ranking[0], new_registration, status, now)
+        target = place_on(registration, ranking[0], status, now=now, new_registration=new_registration)
     booking = Booking(place=target)
     if target is not None and screening is not None:
         record_screening(target, screening, now=now)
@@ -220,12 +228,8 @@ def book_first_come(
     # Give up the old places first: the database allows one confirmed seat per block.
     # (A new row already carries its status: the flush updates before it inserts.)
     db.session.flush()
-    if target is not None and target.status is not status:
-        if status is SeatStatus.CONFIRMED:
-            target.status, target.confirmed_at = SeatStatus.CONFIRMED, now
-        else:
-            target.status, target.waitlisted_at = SeatStatus.WAITLISTED, now
-        target.cancelled_at = None
+    if target is not None and status is not None and target.status is not status:
+        set_place(target, status, now)
         db.session.flush()
     if target is not None and status is SeatStatus.CONFIRMED and target is not held:
         send_visit_invitation(target, "REQUEST", "booked")
@@ -252,8 +256,7 @@ def _cancel_place(place: VisitSeat, now: datetime) -> None:
     """
     if place.status is SeatStatus.CONFIRMED:
         send_visit_invitation(place, "CANCEL", "cancelled")
-    place.status = SeatStatus.CANCELLED
-    place.cancelled_at = now
+    place.cancel(now)
 
 
 def record_screening(place: VisitSeat, screening: Screening, *, now: datetime | None = None) -> None:
@@ -278,7 +281,7 @@ def acknowledge_norms(registration: Registration, *, now: datetime | None = None
 def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list[VisitSeat]:
     """Give the visit's free seats to the head of its waiting list, in order, and email each of them."""
     now = now or utcnow()
-    free = free_seats(visit)
+    free = seats_for_queue(visit)
     if free == 0:
         return []
     heads = list(db.session.scalars(
@@ -294,7 +297,7 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
                 _cancel_place(other, now)
                 db.session.flush()
                 promote_visit_waitlist(other.visit, now=now)
-        place.status, place.confirmed_at = SeatStatus.CONFIRMED, now
+        place.confirm(now)
         db.session.flush()
         send_visit_invitation(place, "REQUEST", "promoted")
     return heads
@@ -479,3 +482,102 @@ def _seated(visit: Visit) -> list[VisitSeat]:
     """Confirmed seats of a visit."""
     return list(db.session.scalars(
         sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.CONFIRMED)))
+
+
+# --- an organizer's changes to one person's places ----------------------------------------------------
+
+
+def _visit_of_event(registration: Registration, visit_id: int) -> Visit:
+    """The scheduled visit of the registration's event, or a refusal."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or visit.event_id != registration.event_id:
+        raise VisitError("That visit is not part of this event.")
+    if visit.status is not VisitStatus.SCHEDULED:
+        raise VisitError(f"“{visit.title}” is cancelled.")
+    return visit
+
+
+def _rank_first(registration: Registration, visit: Visit) -> None:
+    """Make the visit the person's first choice in its block, so a later rebooking keeps them on it."""
+    choices = list(db.session.scalars(
+        sa.select(VisitChoice).join(Visit)
+        .where(VisitChoice.registration_id == registration.id, Visit.event_id == visit.event_id,
+               _same_block(visit.block_id))
+        .order_by(VisitChoice.rank)))
+    others = [c for c in choices if c.visit_id != visit.id]
+    mine = next((c for c in choices if c.visit_id == visit.id), None)
+    if mine is None:
+        mine = VisitChoice(registration=registration, visit=visit, rank=1)
+        db.session.add(mine)
+    mine.rank = 1
+    for rank, choice in enumerate(others[:MAX_RANKED - 1], start=2):
+        choice.rank = rank
+    for choice in others[MAX_RANKED - 1:]:
+        db.session.delete(choice)
+    db.session.flush()
+
+
+def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = False,
+                  now: datetime | None = None) -> VisitSeat:
+    """An organizer seats the person on another visit (their place in the same block is given up and
+    passed on). A full visit is refused, unless `wait`: then they join its waiting list and keep the
+    seat they hold."""
+    now = now or utcnow()
+    lock_event(registration.event)
+    db.session.refresh(registration)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise VisitError("Only someone with a seat at the event can have a visit seat.")
+    visit = _visit_of_event(registration, visit_id)
+    current = _current_places(registration, visit.block_id)
+    mine = next((p for p in current if p.visit_id == visit.id), None)
+    if mine is not None and mine.status is SeatStatus.CONFIRMED:
+        raise VisitError(f"They already have a seat on “{visit.title}”.")
+    if seat_free_on(visit):
+        _rank_first(registration, visit)
+        booking = book_first_come(registration, visit.block_id, ranking=[visit.id], now=now)
+        assert booking.place is not None
+        return booking.place
+    if not wait:
+        raise VisitError(f"“{visit.title}” is full ({seats_phrase(visit.seats)}). Add them to its waiting list "
+                         "instead, or give the visit more seats.")
+    if mine is not None:
+        raise VisitError(f"They are already on the waiting list of “{visit.title}”.")
+    _rank_first(registration, visit)
+    place = place_on(registration, visit, SeatStatus.WAITLISTED, now=now)
+    place.wait(now)
+    db.session.flush()
+    return place
+
+
+def promote_place(place: VisitSeat, *, now: datetime | None = None) -> None:
+    """An organizer gives a waiting place on a visit a seat now, ahead of its queue, if the visit has one free."""
+    now = now or utcnow()
+    lock_event(place.visit.event)
+    db.session.refresh(place)
+    if place.status is not SeatStatus.WAITLISTED:
+        raise VisitError("Only a waiting place can be promoted.")
+    if place.registration.status is not RegistrationStatus.CONFIRMED:
+        raise VisitError("They wait for a seat at the event itself: promote them there first.")
+    if not seat_free_on(place.visit):
+        raise VisitError(f"“{place.visit.title}” is full ({seats_phrase(place.visit.seats)}): give it more seats, "
+                         "or move someone off it, first.")
+    _rank_first(place.registration, place.visit)
+    book_first_come(place.registration, place.visit.block_id, ranking=[place.visit_id], now=now)
+
+
+def return_place_to_waitlist(place: VisitSeat, *, now: datetime | None = None) -> list[VisitSeat]:
+    """An organizer takes a visit seat back and puts the person at the end of its waiting list; the seat
+    goes to the head. Returns who got a seat."""
+    now = now or utcnow()
+    visit = place.visit
+    lock_event(visit.event)
+    db.session.refresh(place)
+    if place.status is not SeatStatus.CONFIRMED:
+        raise VisitError("Only a seat can be returned to the waiting list.")
+    if seat_would_come_back(visit):
+        raise VisitError("There would be a free seat and nobody else waiting for it, "
+                         "so they would get their seat straight back.")
+    place.wait(now)
+    db.session.flush()
+    send_visit_invitation(place, "CANCEL", "back_to_waitlist")
+    return promote_visit_waitlist(visit, now=now)
