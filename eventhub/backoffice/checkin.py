@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub import audit
 from eventhub.backoffice import bp
+from eventhub.backoffice.views import event_or_404
 from eventhub.backoffice.registrants import Filters, filtered
-from eventhub.events.services import event_by_slug
 from eventhub.extensions import db
 from eventhub.models import (
     Event,
@@ -47,10 +47,6 @@ class Counts:
 
     count: int
     total: int
-
-
-def event_or_404(slug: str) -> Event:
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
 def _visit_or_404(event: Event, visit_id: int) -> Visit:

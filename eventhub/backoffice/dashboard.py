@@ -4,14 +4,10 @@ from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.backoffice import bp, charts, summaries
-from eventhub.events.services import event_by_slug
-from eventhub.models import Event, RegistrationStatus, VisitStatus
+from eventhub.backoffice.views import event_or_404
+from eventhub.models import RegistrationStatus, VisitStatus
 from eventhub.spreadsheets import csv_text
 from eventhub.templating import clock, local
-
-
-def event_or_404(slug: str) -> Event:
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
 def _visit_label(fill: summaries.VisitFill) -> str:

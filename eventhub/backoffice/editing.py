@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.backoffice import bp
+from eventhub.backoffice.views import event_or_404
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.backoffice.forms import AgendaItemForm, CloneForm, EventForm, HostRulesForm, VisitForm
 from eventhub.backoffice.setup import (
@@ -22,7 +23,6 @@ from eventhub.backoffice.setup import (
     room_clashes,
     slug_is_free,
 )
-from eventhub.events.services import event_by_slug
 from eventhub.extensions import db
 from eventhub.locking import lock_event
 from eventhub.models import (
@@ -55,10 +55,6 @@ VISIT_FIELDS = ["title", "school", "focus", "topics", "block_id", "starts_at", "
 AGENDA_FIELDS = ["title", "kind", "starts_at", "ends_at", "room", "topic", "description"]
 RULE_FIELDS = ["photo_id_required", "accepted_ids", "screening_dob_required", "screening_id_type_required",
                "notice_school_days", "photo_policy", "visitor_norms", "entrance", "bus_parking"]
-
-
-def event_or_404(slug: str) -> Event:
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
 def _confirmed_count(event: Event) -> int:
