@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_private_pages(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -86,6 +87,13 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Render every HTTP error as a page, rolling back the session on 500."""
     from eventhub.errors import register
+
+    register(app)
+
+
+def register_private_pages(app: Flask) -> None:
+    """Every route with a secret in its address answers with the private-page headers."""
+    from eventhub.web import register
 
     register(app)
 

@@ -13,6 +13,7 @@ from eventhub.accounts.services import MIN_PASSWORD_LENGTH, choose_password, sen
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow
+from eventhub.web import mark_private
 
 # Attempts per address: enough for typing mistakes, too few to guess a password.
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
@@ -111,7 +112,7 @@ def _choose_password(token: str, kind: LinkKind):
     except LinkError as error:
         response = make_response(render_template("accounts/link_invalid.html", message=error.message,
                                                  invitation=kind is LinkKind.INVITATION), error.status)
-        return _private(response)
+        return mark_private(response)
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         choose_password(user, form.password.data, kind)
@@ -120,16 +121,11 @@ def _choose_password(token: str, kind: LinkKind):
             logout_user()
         flash("Your password is set. Sign in with it now." if kind is LinkKind.INVITATION
               else "Your new password is set. Sign in with it now.", "success")
-        return _private(redirect(url_for("accounts.login")))
+        return mark_private(redirect(url_for("accounts.login")))
     status = 422 if form.errors else 200
     response = make_response(render_template(
         "accounts/choose_password.html", form=form, user=user, invitation=kind is LinkKind.INVITATION,
         min_length=MIN_PASSWORD_LENGTH, days=INVITATION_DAYS), status)
-    return _private(response)
+    return mark_private(response)
 
 
-def _private(response):
-    """A page whose address holds a secret: not cached, and the address is not sent on as a Referer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response

@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 from eventhub.accounts.access import can_see_visit, organizer_required
 from eventhub.audit import record
 from eventhub.backoffice import bp
-from eventhub.backoffice.views import event_or_404
 from eventhub.extensions import db
 from eventhub.models import Visit, VisitAllocation, VisitAllocationMode, utcnow
 from eventhub.visits.allocation import commit_allocation, new_seed, open_blocks, plan_allocation, record_preview
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.services import VisitError
+from eventhub.web import event_or_404, mark_private
 
 
 def _history(event):
@@ -88,5 +88,4 @@ def guest_list(slug: str, visit_id: int):
         abort(403, "This visit is at another district's school.")
     response = Response(guest_list_csv(visit).encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-visit-{visit.id}-guests.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return mark_private(response)  # personal data

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub import audit
 from eventhub.backoffice import bp
-from eventhub.backoffice.views import event_or_404
+from eventhub.web import event_or_404
 from eventhub.backoffice.registrants import Filters, filtered
 from eventhub.extensions import db
 from eventhub.models import (

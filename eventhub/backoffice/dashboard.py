@@ -4,10 +4,10 @@ from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.backoffice import bp, charts, summaries
-from eventhub.backoffice.views import event_or_404
 from eventhub.models import RegistrationStatus, VisitStatus
 from eventhub.spreadsheets import csv_text
 from eventhub.templating import clock, local
+from eventhub.web import event_or_404, mark_private
 
 
 def _visit_label(fill: summaries.VisitFill) -> str:
@@ -57,8 +57,7 @@ def catering_csv(slug: str):
     header, rows = summaries.catering_table(event, summaries.catering(event))
     response = Response(csv_text(header, rows).encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-catering.csv"'
-    response.headers["Cache-Control"] = "no-store"  # names and allergies
-    return response
+    return mark_private(response)  # personal data
 
 
 @bp.get("/events/<slug:slug>/accessibility")

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.backoffice import bp
-from eventhub.backoffice.views import event_or_404
+from eventhub.web import event_or_404
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.backoffice.forms import AgendaItemForm, CloneForm, EventForm, HostRulesForm, VisitForm
 from eventhub.backoffice.setup import (

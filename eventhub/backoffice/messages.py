@@ -17,7 +17,8 @@ from eventhub.backoffice.broadcasts import (
     unknown_placeholders,
 )
 from eventhub.backoffice.forms import MessageForm
-from eventhub.backoffice.views import _districts_of, event_or_404, _filters, _visits_of
+from eventhub.backoffice.views import _districts_of, _filters, _visits_of
+from eventhub.web import event_or_404
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
 

@@ -13,17 +13,12 @@ from eventhub.backoffice.registrants import (
     export_table,
     page_of,
 )
-from eventhub.events.services import event_by_slug
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, District, Event, Registration, RegistrationStatus, Visit
 from eventhub.spreadsheets import csv_text, xlsx_bytes
+from eventhub.web import event_or_404, mark_private
 
 PAGE_SIZE = 50
-
-
-def event_or_404(slug: str) -> Event:
-    """The event (drafts included) at a back-office address, or 404."""
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
 def _choice(name: str, kind):
@@ -101,5 +96,4 @@ def export_registrants(slug: str, kind: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"  # personal data
-    return response
+    return mark_private(response)  # personal data

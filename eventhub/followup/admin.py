@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import record
-from eventhub.backoffice.views import event_or_404
+from eventhub.web import event_or_404
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm

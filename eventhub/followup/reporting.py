@@ -8,18 +8,14 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import charts
-from eventhub.events.services import event_by_slug
 from eventhub.extensions import db
 from eventhub.followup import bp, reports
 from eventhub.models import CommitmentStatus, District, Event, School, Visit
 from eventhub.spreadsheets import csv_text
 from eventhub.templating import local
+from eventhub.web import event_or_404, mark_private
 
 PAGE_SIZE = 50
-
-
-def _event_or_404(slug: str) -> Event:
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
 
 
 def _visits_of(event: Event) -> list[Visit]:
@@ -119,7 +115,7 @@ def event_commitments(slug: str):
     """The event's commitments: counts by status, completion, overdue tests, the reminder rounds, the spread
     of the host schools' practices, and the commitments themselves, 50 a page; filtered by visit, host
     district, topic and status. A fixed number of queries."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     visits = _visits_of(event)
     filters, topic_visits, described = _filters(event, visits)
     number = _number("page") or 1
@@ -142,13 +138,12 @@ def event_commitments(slug: str):
 def event_commitments_csv(slug: str):
     """The filtered commitments with every field, their owners and sources, and their check-ins counted, as
     CSV (UTF-8 with a BOM for Excel); no cell can start a formula."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     filters, topic_visits, _ = _filters(event, _visits_of(event))
     header, rows = reports.export_table(reports.Scope.of(filters, topic_visits=topic_visits))
     response = Response(csv_text(header, rows).encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-commitments.csv"'
-    response.headers["Cache-Control"] = "no-store"  # names, emails, private commitments
-    return response
+    return mark_private(response)  # names, emails, private commitments
 
 
 @bp.get("/admin/events/<slug:slug>/commitments/report.pdf")
@@ -158,7 +153,7 @@ def event_commitments_report(slug: str):
     shared with the network or the public with their latest check-in. Private ones are counted, never printed."""
     from eventhub.printing.views import render_pdf  # WeasyPrint loads on first use (503 without Pango)
 
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     filters, topic_visits, described = _filters(event, _visits_of(event))
     scope = reports.Scope.of(filters, topic_visits=topic_visits)
     today = _today(event)
@@ -173,9 +168,7 @@ def event_commitments_report(slug: str):
     )
     response = Response(render_pdf(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-commitments-report.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return mark_private(response)
 
 
 def _by_source(listed: list[reports.Listed]) -> list[tuple[str, list[reports.Listed]]]:

@@ -3,7 +3,6 @@ what the network shares; and the public page of the commitments made public."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
-from eventhub.events.services import public_event
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
@@ -19,19 +18,11 @@ from eventhub.followup.services import (
     source_visits,
 )
 from eventhub.models import Commitment, CommitmentStatus
-from eventhub.registration.links import registration_for_token
+from eventhub.web import public_event_or_404, registration_from_token_or_404
 
 COMMITMENT_FIELDS = ["visit_id", "evidence", "change_idea", "why_new", "test_where", "test_with_whom",
                      "test_starts_on", "test_due_on", "prediction", "measure", "baseline", "target", "support_needed",
                      "support_from", "status", "visibility"]
-
-
-def _viewer(token: str):
-    registration = registration_for_token(token)
-    if registration is None:
-        abort(404, "This private link is not valid. It may have been replaced by a newer one: "
-                   "check your most recent email from us.")
-    return registration
 
 
 def _own(viewer, commitment_id: int) -> Commitment:
@@ -62,7 +53,7 @@ def _log(commitment: Commitment, action: str, changes: dict | None = None) -> No
 @bp.get("/r/<token>/commitments")
 def commitments(token: str):
     """What I committed to (at every event), how it went, and what the network shares."""
-    viewer = _viewer(token)
+    viewer = registration_from_token_or_404(token)
     return render_template("followup/mine.html", token=token, registration=viewer, event=viewer.event,
                            mine=own_commitments(viewer), shared=network_commitments(viewer))
 
@@ -70,7 +61,7 @@ def commitments(token: str):
 @bp.route("/r/<token>/commitments/new", methods=["GET", "POST"])
 def new_commitment(token: str):
     """Write down what I will try after a visit or the convening."""
-    viewer = _viewer(token)
+    viewer = registration_from_token_or_404(token)
     form = CommitmentForm()
     form.set_sources(viewer.event, source_visits(viewer))
     if request.method == "GET" and request.args.get("visit", type=int):
@@ -92,7 +83,7 @@ def new_commitment(token: str):
 @bp.route("/r/<token>/commitments/<int(max=2147483647):commitment_id>/edit", methods=["GET", "POST"])
 def edit_commitment_page(token: str, commitment_id: int):
     """Change what a commitment says, or who may see it."""
-    viewer = _viewer(token)
+    viewer = registration_from_token_or_404(token)
     commitment = _own(viewer, commitment_id)
     form = CommitmentForm()
     form.set_sources(commitment.event, source_visits(commitment.registration))
@@ -112,7 +103,7 @@ def edit_commitment_page(token: str, commitment_id: int):
 @bp.route("/r/<token>/commitments/<int(max=2147483647):commitment_id>/update", methods=["GET", "POST"])
 def update_commitment(token: str, commitment_id: int):
     """How it went: what we tried, what we learned, what we decided (the reminders link here)."""
-    viewer = _viewer(token)
+    viewer = registration_from_token_or_404(token)
     commitment = _own(viewer, commitment_id)
     form = UpdateForm()
     if request.method == "GET":
@@ -134,5 +125,5 @@ def update_commitment(token: str, commitment_id: int):
 @bp.get("/events/<slug:slug>/commitments")
 def public_page(slug: str):
     """What participants of the event chose to share with everyone."""
-    event = public_event(slug) or abort(404, "There is no event at this address.")
+    event = public_event_or_404(slug)
     return render_template("followup/public.html", event=event, shared=public_commitments(event))

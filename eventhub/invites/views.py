@@ -3,10 +3,10 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from flask import Response, abort, request
+from flask import Response, request
 
 from eventhub.caching import NewestVersionCache
-from eventhub.events.services import agenda_by_day, agenda_version, public_event
+from eventhub.events.services import agenda_by_day, agenda_version
 from eventhub.invites import bp
 from eventhub.invites.calendar import (
     agenda_event,
@@ -17,15 +17,15 @@ from eventhub.invites.calendar import (
     visit_event,
 )
 from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, utcnow
-from eventhub.registration.links import registration_for_token
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
+from eventhub.web import REVALIDATED, public_event_or_404, registration_from_token_or_404
 
 
 @bp.get("/events/<slug:slug>/calendar.ics")
 def event_feed(slug: str):
     """The event's public agenda and visits; no attendees. Built once per change, then served from memory."""
-    event = public_event(slug) or abort(404, "There is no event at this address.")
+    event = public_event_or_404(slug)
     version = agenda_version(event)
 
     def build() -> tuple[bytes, datetime]:
@@ -53,9 +53,7 @@ def personal_feed(token: str):
 
     The agenda itself is the public feed's; sessions join this one once attendees can choose them.
     """
-    registration = registration_for_token(token)
-    if registration is None:
-        abort(404, "This private link is not valid.")
+    registration = registration_from_token_or_404(token)
     event = registration.event
     places = places_for(registration, with_cancelled=True)
     # Seats given up count too, so that a removal moves Last-Modified forward.
@@ -86,9 +84,11 @@ def _calendar_response(body: bytes, last_modified, private: bool) -> Response:
     response.charset = "utf-8"
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.last_modified = last_modified
-    response.cache_control.private = private
-    response.cache_control.public = not private
-    response.cache_control.max_age = 300
+    if private:
+        response.headers["Cache-Control"] = REVALIDATED  # eventhub.web adds the rest of the private headers
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     return response.make_conditional(request)
 

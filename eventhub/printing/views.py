@@ -6,10 +6,9 @@ from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.caching import NewestVersionCache
-from eventhub.events.services import agenda_version, event_by_slug, public_event
+from eventhub.events.services import agenda_version
 from eventhub.extensions import db
 from eventhub.models import (
-    Event,
     PrintBatch,
     PrintKind,
     PrintStatus,
@@ -20,7 +19,7 @@ from eventhub.models import (
 from eventhub.printing import bp, documents
 from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
 from eventhub.printing.documents import Order
-from eventhub.registration.links import registration_for_token
+from eventhub.web import event_or_404, mark_private, public_event_or_404, registration_from_token_or_404
 
 
 def render_pdf(html: str) -> bytes:
@@ -38,10 +37,7 @@ def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> R
     response = Response(data, mimetype="application/pdf")
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    if private:
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return mark_private(response) if private else response
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -50,7 +46,7 @@ def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> R
 @bp.get("/events/<slug:slug>/agenda.pdf")
 def event_agenda(slug: str):
     """The printable agenda; built once per version of the agenda, then served from memory."""
-    event = public_event(slug) or abort(404, "There is no event at this address.")
+    event = public_event_or_404(slug)
     version = agenda_version(event)
     etag = hashlib.sha256(repr((event.id, version)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
@@ -69,9 +65,7 @@ _agendas = NewestVersionCache()
 @bp.get("/r/<token>/agenda.pdf")
 def personal_agenda(token: str):
     """The attendee's own agenda, with their private link printed on it."""
-    registration = registration_for_token(token)
-    if registration is None:
-        abort(404, "This private link is not valid.")
+    registration = registration_from_token_or_404(token)
     if registration.status is RegistrationStatus.CANCELLED:
         abort(404, "This registration was cancelled, so there is no agenda to print.")
     event = registration.event
@@ -85,15 +79,11 @@ def personal_agenda(token: str):
 # --- back office ----------------------------------------------------------------------------------
 
 
-def _event_or_404(slug: str) -> Event:
-    return event_by_slug(slug) or abort(404, "There is no such event.")
-
-
 @bp.get("/admin/events/<slug:slug>/print")
 @login_required
 def event_prints(slug: str):
     """Every document of the event: batches for organizers, the rosters of their schools for host coordinators."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     district_id = None if is_organizer(current_user) else current_user.district_id
     visits = documents.roster_visits(event, district_id)
     people = documents.attendees(event) if is_organizer(current_user) else []
@@ -113,7 +103,7 @@ def event_prints(slug: str):
 @organizer_required
 def start_batch(slug: str):
     """Start a batch; the page that follows shows its progress."""
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     try:
         kind = PrintKind(request.form.get("kind", ""))
         order = Order(request.form.get("order") or Order.NAME.value)

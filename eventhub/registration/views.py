@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
-from eventhub.events.services import public_event, registration_window
+from eventhub.events.services import registration_window
 from eventhub.extensions import db
 from eventhub.models import District, EventKind, Registration, RegistrationStatus, VisitSeat, utcnow
 from eventhub.registration import bp
@@ -20,7 +20,6 @@ from eventhub.registration.services import (
     cancel_registration,
     confirm_email_change,
     register,
-    registration_for_token,
     rejoin,
     seat_summary,
     update_details,
@@ -31,22 +30,9 @@ from eventhub.visits.queries import choices_for, places_for, seat_counts, seat_p
 from eventhub.visits.services import VisitError, change_choices, choices_open, first_come_applies, leave_place
 
 from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
+from eventhub.web import public_event_or_404, registration_from_token_or_404
 
 DONE_KEY = "registration_done"
-
-
-def _event_or_404(slug: str):
-    """The public event behind the URL, or a 404 page."""
-    return public_event(slug) or abort(404, "There is no event at this address.")
-
-
-def _registration_or_404(token: str) -> Registration:
-    """The registration a private link opens; unknown and revoked links are a 404."""
-    registration = registration_for_token(token)
-    if registration is None:
-        abort(404, "This private link is not valid. It may have been replaced by a newer one: "
-                   "check your most recent email from us, or register again to be sent a new link.")
-    return registration
 
 
 def _member_district_ids() -> list[int]:
@@ -64,7 +50,7 @@ def _member_districts():
 @bp.route("/events/<slug:slug>/register", methods=["GET", "POST"], endpoint="register")
 def register_form(slug: str):
     """Show the form; on POST register the person and their team."""
-    event = _event_or_404(slug)
+    event = public_event_or_404(slug)
     window = registration_window(event, utcnow())
     if not window.is_open:
         # A POST here must not look like a success; the page explains why.
@@ -155,7 +141,7 @@ def _edit_colleague_rows(form: RegistrationForm) -> bool:
 @bp.get("/events/<slug:slug>/register/done")
 def done(slug: str):
     """After registering: confirmed, waiting (with position), or the neutral message."""
-    event = _event_or_404(slug)
+    event = public_event_or_404(slug)
     outcome = session.get(DONE_KEY)
     if not outcome or outcome.get("event_id") != event.id:
         return redirect(url_for("events.detail", slug=event.slug))
@@ -173,7 +159,7 @@ def done(slug: str):
 @bp.get("/r/<token>")
 def private_page(token: str):
     """The attendee's own page: their registration, team, and what they can change."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     event = registration.event
     return render_template(
         "registration/private.html",
@@ -204,7 +190,7 @@ def _log(registration, action: str, *, changes: dict | None = None, note: str = 
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
     """Change one's details."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     if registration.status is RegistrationStatus.CANCELLED:
         flash("This registration is cancelled. Register again before changing your details.", "error")
         return redirect(url_for("registration.private_page", token=token))
@@ -254,7 +240,7 @@ def confirm_email(signed: str):
 @bp.route("/r/<token>/visits", methods=["GET", "POST"])
 def visit_choices(token: str):
     """Rank visits again, give screening details, or clear a block."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     event = registration.event
     blocks = visits_by_block(event)
     if not blocks:
@@ -290,7 +276,7 @@ def visit_choices(token: str):
 @bp.post("/r/<token>/places/<int(max=2147483647):place_id>/leave")
 def leave_visit(token: str, place_id: int):
     """Give up a visit seat or leave its waiting list."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     place = db.session.get(VisitSeat, place_id)
     if place is None or place.registration_id != registration.id:
         abort(404, "You have no place on that visit.")
@@ -306,7 +292,7 @@ def leave_visit(token: str, place_id: int):
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
     """Ask for confirmation, then cancel the registration."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     form = ConfirmForm()
     if form.validate_on_submit():
         already_cancelled = registration.status is RegistrationStatus.CANCELLED
@@ -332,7 +318,7 @@ def cancel(token: str):
 @bp.post("/r/<token>/rejoin")
 def rejoin_event(token: str):
     """Register again after cancelling."""
-    registration = _registration_or_404(token)
+    registration = registration_from_token_or_404(token)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400, "This form could not be accepted. Reload the page and try again.")
@@ -351,11 +337,3 @@ def rejoin_event(token: str):
     return redirect(url_for("registration.private_page", token=token))
 
 
-@bp.after_request
-def keep_private_pages_private(response):
-    """Private links must not leak through Referer headers, caches or search engines."""
-    if request.path.startswith("/r/"):
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "private, no-store"
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response

@@ -1,0 +1,57 @@
+"""What every feature's views share: the 404 decisions, and the headers of a page whose address is a secret."""
+from flask import Flask, Response, abort, request
+from werkzeug.routing import Rule
+
+from eventhub.events.services import event_by_slug, public_event
+from eventhub.models import Event, Registration
+from eventhub.registration.links import registration_for_token
+
+# Route arguments that carry a secret: a private link's token, a signed email change, a password link.
+SECRET_ARGUMENTS = frozenset({"token", "signed"})
+NO_STORE = "no-store"
+# A private response that a client may keep if it asks again first (the personal calendar feed, whose
+# ETag answers 304): never shared, never used unchecked.
+REVALIDATED = "private, no-cache"
+
+
+def event_or_404(slug: str) -> Event:
+    """Any event (drafts included) at a back-office address, or 404."""
+    return event_by_slug(slug) or abort(404, "There is no event at this address.")
+
+
+def public_event_or_404(slug: str) -> Event:
+    """A published or cancelled event at a public address, or 404 (drafts are not public)."""
+    return public_event(slug) or abort(404, "There is no event at this address.")
+
+
+def registration_from_token_or_404(token: str) -> Registration:
+    """The registration a private link opens; unknown and revoked links are a 404."""
+    registration = registration_for_token(token)
+    if registration is None:
+        abort(404, "This private link is not valid. It may have been replaced by a newer one: "
+                   "check your most recent email from us, or register again to be sent a new link.")
+    return registration
+
+
+def mark_private(response: Response, *, revalidate: bool = False) -> Response:
+    """Keep a page private: out of caches (or, with `revalidate`, checked again before any reuse), its
+    address never sent on as a Referer, and out of search engines."""
+    response.headers["Cache-Control"] = REVALIDATED if revalidate else NO_STORE
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def carries_secret(rule: Rule | None) -> bool:
+    """Whether a route's address holds a secret."""
+    return rule is not None and bool(SECRET_ARGUMENTS & rule.arguments)
+
+
+def register(app: Flask) -> None:
+    """Mark every response of a route with a secret in its address private, its error pages included."""
+
+    @app.after_request
+    def keep_secret_addresses_private(response: Response) -> Response:
+        if carries_secret(request.url_rule):
+            mark_private(response, revalidate=response.headers.get("Cache-Control") == REVALIDATED)
+        return response
