@@ -1,11 +1,12 @@
 """Public pages: `/` and `/events/<slug:slug>`."""
-from flask import abort, render_template
+from flask import render_template
 
 from eventhub.events import bp
-from eventhub.events.services import agenda_by_day, listed_events, public_event, registration_window
+from eventhub.events.services import agenda_by_day, listed_events, registration_window
 from eventhub.models import utcnow
 from eventhub.registration.services import seat_summary
 from eventhub.visits.queries import seat_counts, visits_by_block
+from eventhub.web import public_event_or_404
 
 
 @bp.get("/")
@@ -18,7 +19,7 @@ def index():
 @bp.get("/events/<slug:slug>")
 def detail(slug: str):
     """The event: hosts, venue, dates, registration state and the agenda by day."""
-    event = public_event(slug) or abort(404, "There is no event at this address.")
+    event = public_event_or_404(slug)
     blocks = visits_by_block(event)
     return render_template(
         "events/detail.html",

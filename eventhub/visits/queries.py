@@ -55,16 +55,11 @@ def seats_phrase(count: int) -> str:
     return f"{count} seat" if count == 1 else f"{count} seats"
 
 
-def waiting_count(visit: Visit) -> int:
-    """People on the visit's waiting list."""
-    return db.session.scalar(sa.select(sa.func.count()).where(
-        VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED))
-
-
 def seat_would_come_back(visit: Visit) -> bool:
     """Whether a seat taken back from someone would be free with nobody else waiting for it, so the
     queue would hand it straight back to them."""
-    return waiting_count(visit) < free_seats(visit) + 1
+    _, waiting = seat_counts([visit.id])[visit.id]
+    return waiting < free_seats(visit) + 1
 
 
 def seat_position(seat: VisitSeat) -> int | None:
