@@ -1,4 +1,5 @@
 """eventhub: convenings and site visits for networks of school districts."""
+import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -60,28 +61,30 @@ def register_extensions(app: Flask) -> None:
         return user
 
 
+# The modules whose routes make up each feature's blueprint: the public pages (views), the management
+# pages (admin) and the rest. A package's __init__ imports none of them, so any module of eventhub can be
+# imported on its own without pulling in every view.
+ROUTE_MODULES = {
+    "events": ["views", "admin"],
+    "registration": ["views", "admin", "checkin"],
+    "visits": ["views", "admin"],
+    "invites": ["views"],
+    "accounts": ["views", "users"],
+    "printing": ["views"],
+    "backoffice": ["dashboard", "messages", "log"],
+    "followup": ["reporting", "views", "admin"],
+}
+
+
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per feature, with the URL converters they use."""
+    """Mount one blueprint per feature, with its routes and the URL converters they use."""
     from eventhub.urls import SlugConverter
 
     app.url_map.converters["slug"] = SlugConverter
-    from eventhub.events import bp as events_bp
-    from eventhub.registration import bp as registration_bp
-    from eventhub.invites import bp as invites_bp
-    from eventhub.visits import bp as visits_bp
-    from eventhub.accounts import bp as accounts_bp
-    from eventhub.printing import bp as printing_bp
-    from eventhub.backoffice import bp as backoffice_bp
-    from eventhub.followup import bp as followup_bp
-
-    app.register_blueprint(events_bp)
-    app.register_blueprint(registration_bp)
-    app.register_blueprint(visits_bp)
-    app.register_blueprint(invites_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(printing_bp)
-    app.register_blueprint(backoffice_bp)
-    app.register_blueprint(followup_bp)
+    for feature, modules in ROUTE_MODULES.items():
+        for module in modules:
+            importlib.import_module(f"eventhub.{feature}.{module}")
+        app.register_blueprint(importlib.import_module(f"eventhub.{feature}").bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from eventhub.backoffice.navigation import EVENT_NAV
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
@@ -72,7 +73,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
     app.add_template_global(form_errors)
-    app.add_template_global(lambda endpoint: endpoint in app.view_functions, "has_endpoint")
+    app.add_template_global(EVENT_NAV, "event_nav_links")
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
 

@@ -1,9 +1,12 @@
 """What every feature's views share: the 404 decisions, and the headers of a page whose address is a secret."""
 from flask import Flask, Response, abort, request
+from flask_login import current_user
 from werkzeug.routing import Rule
 
+from eventhub.accounts.access import can_see_visit
 from eventhub.events.services import event_by_slug, public_event
-from eventhub.models import Event, Registration
+from eventhub.extensions import db
+from eventhub.models import Event, Registration, Visit
 from eventhub.registration.links import registration_for_token
 
 # Route arguments that carry a secret: a private link's token, a signed email change, a password link.
@@ -22,6 +25,22 @@ def event_or_404(slug: str) -> Event:
 def public_event_or_404(slug: str) -> Event:
     """A published or cancelled event at a public address, or 404 (drafts are not public)."""
     return public_event(slug) or abort(404, "There is no event at this address.")
+
+
+def part_of_event_or_404(model, row_id: int, event: Event, what: str):
+    """The agenda item or visit with this id, if it belongs to the event; else a 404 naming it."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404, f"That {what} is not part of this event.")
+    return row
+
+
+def visible_visit_or_404(event: Event, visit_id: int) -> Visit:
+    """The event's visit, if the signed-in user may see it (403 for another district's school)."""
+    visit = part_of_event_or_404(Visit, visit_id, event, "visit")
+    if not can_see_visit(current_user, visit):
+        abort(403, "This visit is at another district's school.")
+    return visit
 
 
 def registration_from_token_or_404(token: str) -> Registration:

@@ -30,7 +30,8 @@ from eventhub.models import (
     OutboxStatus,
 )
 from eventhub.outbox.delivery import deliver_pending
-from eventhub.registration.services import cancel_event, cancel_registration
+from eventhub.events.writes import cancel_event
+from eventhub.registration.services import cancel_registration
 from test_outbox_rq import redis_url  # noqa: F401  (a reachable Redis, or a skip saying how)
 from eventhub.templating import long_date
 

@@ -11,7 +11,8 @@ from icalendar import Calendar
 from conftest import attendee, free_port, place_of, private_link
 from eventhub.extensions import db
 from eventhub.models import Registration, SeatStatus
-from eventhub.registration.services import cancel_registration, register, update_event_details
+from eventhub.events.writes import update_event
+from eventhub.registration.services import cancel_registration, register
 from eventhub.visits.services import BlockChoices, cancel_visit, change_choices, update_visit
 
 ORGANIZER = "mailto:events@example.org"
@@ -127,7 +128,7 @@ def test_the_whole_change_sequence_over_real_smtp(make_app, make_event, make_vis
         new_visit = check_itip(new_visit, "REQUEST")
         assert new_visit["uid"] != visit0["uid"] and new_visit["sequence"] == 0
         # The venue changes: the convening moves in the calendar.
-        assert update_event_details(event, venue_name="New Hall") == 1
+        assert update_event(event, venue_name="New Hall") == 1
         db.session.commit()
         venue = check_itip(received()[-1], "REQUEST")
         assert (venue["uid"], venue["sequence"]) == (convening0["uid"], 1) and venue["location"].startswith("New Hall")
@@ -151,7 +152,7 @@ def test_cancelling_a_visit_or_the_event_withdraws_the_invitations(make_event, m
     check_itip(invitations(mailbox, "ana@example.org")[-1], "CANCEL")
     other = make_visit(event, start="13:00", end="15:00")
     book(event, "ben@example.org", other)
-    from eventhub.registration.services import cancel_event
+    from eventhub.events.writes import cancel_event
 
     assert cancel_event(event) == 2
     db.session.commit()
@@ -272,11 +273,11 @@ def test_a_new_host_district_updates_the_convening_in_calendars(make_event, make
     event = make_event()
     make_registration(event, "ana@example.org")
     cohost = make_district(name="Maple Falls")
-    assert update_event_details(event, hosts=[*event.hosts, cohost]) == 1
+    assert update_event(event, hosts=[*event.hosts, cohost]) == 1
     db.session.commit()
     facts = check_itip(invitations(mailbox, "ana@example.org")[-1], "REQUEST")
     assert facts["sequence"] == 1 and "Maple Falls" in facts["description"]
-    assert update_event_details(event, summary="New words") == 0  # nothing a calendar shows
+    assert update_event(event, summary="New words") == 0  # nothing a calendar shows
 
 
 def test_a_retried_invitation_never_lands_after_its_withdrawal(app, make_event, make_visit, book, monkeypatch):
@@ -336,7 +337,7 @@ def test_rejoining_onto_the_waiting_list_still_withdraws_the_convening(make_even
 
 
 def test_a_cancelled_event_leaves_the_feeds(client, make_event, make_agenda_item, make_registration, mailbox):
-    from eventhub.registration.services import cancel_event
+    from eventhub.events.writes import cancel_event
 
     event = make_event()
     make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
@@ -445,7 +446,7 @@ def test_a_batch_of_invitations_reads_its_registrations_at_once(app, make_event,
 def test_a_withdrawal_composed_in_the_same_chunk_as_its_invitation_still_goes(app, make_event, make_registration,
                                                                                 mailbox):
     from eventhub.outbox.delivery import deliver_pending
-    from eventhub.registration.services import cancel_event
+    from eventhub.events.writes import cancel_event
 
     app.config["MAIL_SEND_ON_COMMIT"] = False
     event = make_event()

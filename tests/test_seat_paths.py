@@ -348,7 +348,7 @@ def test_leaving_a_visit_and_switching_visits_pass_seats_on(convening, clock):
 
 
 def test_calling_off_a_visit_and_the_event(convening, clock):
-    from eventhub.registration.services import cancel_event
+    from eventhub.events.writes import cancel_event
     from eventhub.visits.services import cancel_visit
 
     event, a, b = convening

@@ -2,6 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
-
-from eventhub.accounts import views  # noqa: E402,F401
-from eventhub.accounts import users  # noqa: E402,F401

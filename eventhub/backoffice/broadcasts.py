@@ -6,11 +6,19 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from eventhub.backoffice.registrants import Filters, filtered
 from eventhub.extensions import db
-from eventhub.models import Broadcast, Event, OutboxMessage, Registration, RegistrationStatus, SeatStatus, Visit
+from eventhub.models import (
+    Broadcast,
+    Event,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+    Visit,
+)
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
+from eventhub.registration.registrants import Filters, filtered
 from eventhub.templating import clock, long_date
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for

@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from eventhub.accounts.access import organizer_required
-from eventhub.backoffice import bp
 from eventhub.audit import record
+from eventhub.backoffice import bp
 from eventhub.backoffice.broadcasts import (
     PLACEHOLDERS,
     MessageError,
@@ -17,10 +17,11 @@ from eventhub.backoffice.broadcasts import (
     unknown_placeholders,
 )
 from eventhub.backoffice.forms import MessageForm
-from eventhub.backoffice.views import _districts_of, _filters, _visits_of
-from eventhub.web import event_or_404
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
+from eventhub.registration.admin import filters_from_request
+from eventhub.registration.registrants import districts_of, visits_of
+from eventhub.web import event_or_404
 
 
 @bp.get("/events/<slug:slug>/messages")
@@ -38,7 +39,7 @@ def messages(slug: str):
 def new_message(slug: str):
     """Choose the recipients (the registrants table's filters), write, preview for one of them, send."""
     event = event_or_404(slug)
-    filters = _filters()
+    filters = filters_from_request()
     form = MessageForm()
     who = audience_of(event, filters)
     preview_for = _preview_person(event, who)
@@ -70,8 +71,8 @@ def new_message(slug: str):
     return render_template(
         "backoffice/message_form.html", event=event, form=form, who=who, filters=filters, preview=preview,
         preview_for=preview_for, placeholders=PLACEHOLDERS, label=audience_label(filters),
-        statuses=list(RegistrationStatus), roles=list(AttendeeRole), districts=_districts_of(event),
-        visits=_visits_of(event), args={k: v for k, v in request.args.items() if v},
+        statuses=list(RegistrationStatus), roles=list(AttendeeRole), districts=districts_of(event),
+        visits=visits_of(event), args={k: v for k, v in request.args.items() if v},
     ), status
 
 

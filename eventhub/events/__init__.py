@@ -1,6 +1,4 @@
-"""Public event pages: the list of upcoming events and each event with its agenda."""
+"""Events: the public pages (upcoming events, each event with its agenda) and their management pages."""
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)
-
-from eventhub.events import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("invites", __name__)
-
-from eventhub.invites import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 bp = Blueprint("printing", __name__)
-
-from eventhub.printing import views  # noqa: E402,F401

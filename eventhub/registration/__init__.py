@@ -1,6 +1,5 @@
-"""Registration: the form, the confirmation, and the attendee's private page."""
+"""Registration: the form, the confirmation, the attendee's private page, and the management pages of
+registrants and check-in."""
 from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
-
-from eventhub.registration import views  # noqa: E402,F401

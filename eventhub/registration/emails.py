@@ -7,9 +7,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from eventhub.extensions import db
-from eventhub.models import (Event, OutboxMessage, Registration, RegistrationStatus, School, SeatStatus, Visit,
-                             VisitSeat)
 from eventhub.invites.calendar import convening_event, invitation, visit_event
+from eventhub.models import (
+    Event,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    School,
+    SeatStatus,
+    Visit,
+    VisitSeat,
+)
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link, issue_private_links
 from eventhub.registration.queries import waitlist_position

@@ -354,7 +354,9 @@ class VisitFieldsMixin:
 
     def visit_request(self):
         """The visit part of the form for the registration service."""
-        from eventhub.registration.services import VisitRequest  # the service imports this module's sibling
+        from eventhub.registration.services import (
+            VisitRequest,  # the service imports this module's sibling
+        )
         from eventhub.visits.services import BlockChoices, Screening
 
         choices = [

@@ -15,28 +15,30 @@ from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
     AttendeeRole,
     Event,
-    EventStatus,
     Registration,
     RegistrationStatus,
     SeatStatus,
     Visit,
-    VisitStatus,
     utcnow,
 )
 from eventhub.outbox.services import queue_email
 from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
     LINK_REMINDER_INTERVAL,
-    send_visit_invitation,
     send_link_reminder,
     send_new_link,
     send_registration_email,
+    send_visit_invitation,
 )
 from eventhub.registration.links import (  # noqa: F401
     issue_private_link,
     registration_for_token,
     revoke_private_links,
 )
-from eventhub.registration.queries import find_registration, seat_summary, waitlist_position  # noqa: F401
+from eventhub.registration.queries import (  # noqa: F401
+    find_registration,
+    seat_summary,
+    waitlist_position,
+)
 from eventhub.templating import date_range
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, seats_free_for_team, seats_phrase
@@ -46,7 +48,6 @@ from eventhub.visits.services import (
     VisitError,
     book_all_blocks,
     book_first_come,
-    cancel_visit,
     first_come_applies,
     release_all_places,
     save_choices,
@@ -479,51 +480,3 @@ def resend_confirmation(registration: Registration) -> None:
     if registration.status is RegistrationStatus.CANCELLED:
         raise RegistrationError("This registration is cancelled: there is no confirmation to send.")
     _send_welcome(registration)
-
-
-# --- organizer changes to the event -----------------------------------------------------------------
-
-EVENT_CALENDAR_FIELDS = {"title", "starts_on", "ends_on", "venue_name", "venue_address", "hosts"}
-
-
-def update_event_details(event: Event, **changes) -> int:
-    """Change the event; when its dates, venue or title change, every confirmed attendee's calendar updates."""
-    unknown = set(changes) - EVENT_CALENDAR_FIELDS - {"summary", "registration_opens_at", "registration_closes_at",
-                                                      "capacity"}
-    if unknown:
-        raise TypeError(f"not editable here: {sorted(unknown)}")
-    moved = any(getattr(event, name) != value for name, value in changes.items() if name in EVENT_CALENDAR_FIELDS)
-    for name, value in changes.items():
-        setattr(event, name, value)
-    if event.ends_on < event.starts_on:
-        raise RegistrationError("An event must end on or after the day it starts.")
-    db.session.flush()
-    if "capacity" in changes:
-        promote_from_waitlist(event)
-    if not moved:
-        return 0
-    confirmed = _confirmed_registrations(event)
-    for registration in confirmed:
-        send_registration_email(registration, "registration_updated", f"Updated: {event.title}")
-    return len(confirmed)
-
-
-def cancel_event(event: Event, *, now: datetime | None = None) -> int:
-    """Call the event off: its status changes, every visit seat is withdrawn, and everyone confirmed is told."""
-    now = now or utcnow()
-    lock_event(event)
-    event.status = EventStatus.CANCELLED
-    for visit in event.visits:
-        if visit.status is VisitStatus.SCHEDULED:
-            cancel_visit(visit, now=now)
-    confirmed = _confirmed_registrations(event)
-    for registration in confirmed:
-        send_registration_email(registration, "event_cancelled", f"Cancelled: {event.title}")
-    db.session.flush()
-    return len(confirmed)
-
-
-def _confirmed_registrations(event: Event) -> list[Registration]:
-    """Everyone holding a seat at the event."""
-    return list(db.session.scalars(sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)))

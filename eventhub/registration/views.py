@@ -5,8 +5,16 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.events.services import registration_window
 from eventhub.extensions import db
-from eventhub.models import District, EventKind, Registration, RegistrationStatus, VisitSeat, utcnow
+from eventhub.models import (
+    District,
+    EventKind,
+    Registration,
+    RegistrationStatus,
+    VisitSeat,
+    utcnow,
+)
 from eventhub.registration import bp
+from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
 from eventhub.registration.forms import (
     MAX_COLLEAGUES,
     AttendeeForm,
@@ -25,11 +33,20 @@ from eventhub.registration.services import (
     update_details,
     waitlist_position,
 )
-
-from eventhub.visits.queries import choices_for, places_for, seat_counts, seat_position, visits_by_block
-from eventhub.visits.services import VisitError, change_choices, choices_open, first_come_applies, leave_place
-
-from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
+from eventhub.visits.queries import (
+    choices_for,
+    places_for,
+    seat_counts,
+    seat_position,
+    visits_by_block,
+)
+from eventhub.visits.services import (
+    VisitError,
+    change_choices,
+    choices_open,
+    first_come_applies,
+    leave_place,
+)
 from eventhub.web import public_event_or_404, registration_from_token_or_404
 
 DONE_KEY = "registration_done"

@@ -30,7 +30,13 @@ from eventhub.models import (
 )
 from eventhub.registration.emails import send_registration_email, send_visit_invitation
 from eventhub.visits.queries import free_seats
-from eventhub.visits.services import VisitError, first_come_applies, in_block, place_on, set_place
+from eventhub.visits.services import (
+    VisitError,
+    first_come_applies,
+    in_block,
+    place_on,
+    set_place,
+)
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 

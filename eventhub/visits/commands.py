@@ -1,7 +1,7 @@
 """`flask visits ...` and `flask privacy purge`: allocation, host guest lists, screening-data deletion."""
 from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -10,7 +10,12 @@ from flask.cli import AppGroup
 from eventhub.extensions import db
 from eventhub.models import Event, Visit, VisitAllocationMode
 from eventhub.templating import moment
-from eventhub.visits.allocation import commit_allocation, new_seed, plan_allocation, record_preview
+from eventhub.visits.allocation import (
+    commit_allocation,
+    new_seed,
+    plan_allocation,
+    record_preview,
+)
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.services import VisitError, purge_screening_data
 

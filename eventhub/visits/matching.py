@@ -5,7 +5,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from eventhub.extensions import db
-from eventhub.models import District, Event, EventKind, EventStatus, School, Visit, VisitStatus
+from eventhub.models import (
+    District,
+    Event,
+    EventKind,
+    EventStatus,
+    School,
+    Visit,
+    VisitStatus,
+)
 
 # Districts count as similar within these bounds.
 ENROLLMENT_RATIO = 2.0  # half to twice the size

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.extensions import db
-from eventhub.waiting import place_in_line
 from eventhub.models import (
     AgendaItem,
     Event,
@@ -15,6 +14,7 @@ from eventhub.models import (
     VisitSeat,
     VisitStatus,
 )
+from eventhub.waiting import place_in_line
 
 
 def taken_seats(visit: Visit) -> int:

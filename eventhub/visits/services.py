@@ -24,7 +24,12 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.registration.emails import send_visit_invitation
-from eventhub.visits.queries import seat_free_on, seat_would_come_back, seats_for_queue, seats_phrase
+from eventhub.visits.queries import (
+    seat_free_on,
+    seat_would_come_back,
+    seats_for_queue,
+    seats_phrase,
+)
 
 MAX_RANKED = 3
 
@@ -442,6 +447,42 @@ EDITABLE_FIELDS = CALENDAR_FIELDS | {"focus", "topics", "transport", "host_conta
                                      "host_contact_phone", "lunch_provided"}
 
 
+SEAT_LIMITS = ("seats_override", "buses", "room_limit", "observation_groups", "group_size")
+
+
+def moves_calendars(visit: Visit, changes: dict) -> bool:
+    """Whether these changes would move the visit in its seated attendees' calendars."""
+    return any(getattr(visit, name) != value for name, value in changes.items() if name in CALENDAR_FIELDS)
+
+
+def create_visit(event: Event, *, block_id: int | None, **values) -> Visit:
+    """A visit to a host school, in a visit block of the event's agenda or on its own."""
+    visit = Visit(event=event, block_id=block_id, **values)
+    db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def check_block_move(visit: Visit, block_id: int | None) -> None:
+    """A visit people hold seats on or wait for stays in its block (their one seat per block depends on it)."""
+    if block_id != visit.block_id and db.session.scalar(sa.select(sa.func.count()).where(
+            VisitSeat.visit_id == visit.id, VisitSeat.status != SeatStatus.CANCELLED)):
+        raise VisitError("People already hold seats or wait for this visit: it cannot move to another block. "
+                         "Cancel it and create a new one instead.")
+
+
+def edit_visit(visit: Visit, *, block_id: int | None, limits: dict, now: datetime | None = None,
+               **changes) -> tuple[int, list[VisitSeat]]:
+    """An organizer's edit of a visit: its block, its details (those seated get an updated invitation when
+    its time or place moves) and its seat limits (more seats go to the waiting list at once). Returns how
+    many were told and who got a seat."""
+    check_block_move(visit, block_id)
+    lock_event(visit.event)
+    visit.block_id = block_id
+    told = update_visit(visit, **changes)
+    return told, change_seats(visit, now=now, **limits)
+
+
 def update_visit(visit: Visit, **changes) -> int:
     """Change a visit; when its time, place or title changes, everyone seated gets an updated invitation.
 
@@ -450,7 +491,7 @@ def update_visit(visit: Visit, **changes) -> int:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"not editable here: {sorted(unknown)}")
-    moved = any(getattr(visit, name) != value for name, value in changes.items() if name in CALENDAR_FIELDS)
+    moved = moves_calendars(visit, changes)
     for name, value in changes.items():
         setattr(visit, name, value)
     if visit.ends_at <= visit.starts_at:

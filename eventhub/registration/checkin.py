@@ -12,11 +12,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub import audit
-from eventhub.backoffice import bp
-from eventhub.web import event_or_404
-from eventhub.backoffice.registrants import Filters, filtered
+from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.extensions import db
 from eventhub.models import (
     Event,
@@ -29,6 +26,9 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
+from eventhub.registration import bp
+from eventhub.registration.registrants import Filters, filtered
+from eventhub.web import event_or_404, visible_visit_or_404
 
 ACTIONS = ("in", "undo")
 
@@ -47,16 +47,6 @@ class Counts:
 
     count: int
     total: int
-
-
-def _visit_or_404(event: Event, visit_id: int) -> Visit:
-    """The event's visit, if the signed-in user may see it (403 for another district's school)."""
-    visit = db.session.get(Visit, visit_id)
-    if visit is None or visit.event_id != event.id:
-        abort(404, "This event has no such visit.")
-    if not can_see_visit(current_user, visit):
-        abort(403, "This visit is at another district's school.")
-    return visit
 
 
 def _search(values) -> str:
@@ -126,7 +116,7 @@ def _event_counts(event: Event) -> Counts:
     return Counts(count, total)
 
 
-@bp.get("/events/<slug:slug>/check-in")
+@bp.get("/admin/events/<slug:slug>/check-in")
 @organizer_required
 def event_check_in(slug: str):
     """The confirmed registrants by last name, each with a button to check them in at the door."""
@@ -141,13 +131,13 @@ def event_check_in(slug: str):
         .options(joinedload(Visit.school).joinedload(School.district))
         .order_by(Visit.starts_at, Visit.title, Visit.id)))
     return render_template(
-        "backoffice/checkin.html", event=event, visit=None, visits=visits, q=q, rows=rows,
-        counts=_event_counts(event), list_url=url_for("backoffice.event_check_in", slug=slug),
-        post_url=lambda r: url_for("backoffice.event_check_in_person", slug=slug, registration_id=r.id),
+        "registration/admin/checkin.html", event=event, visit=None, visits=visits, q=q, rows=rows,
+        counts=_event_counts(event), list_url=url_for("registration.event_check_in", slug=slug),
+        post_url=lambda r: url_for("registration.event_check_in_person", slug=slug, registration_id=r.id),
     )
 
 
-@bp.post("/events/<slug:slug>/check-in/<int:registration_id>")
+@bp.post("/admin/events/<slug:slug>/check-in/<int:registration_id>")
 @organizer_required
 def event_check_in_person(slug: str, registration_id: int):
     """Check one confirmed registrant in at the door (action=in), or undo it (action=undo)."""
@@ -174,7 +164,7 @@ def event_check_in_person(slug: str, registration_id: int):
     db.session.commit()
     return _answer(checked_in=registration.checked_in_at is not None, changed=changed,
                    counts=_event_counts(event), name=registration.display_name,
-                   back=_back("backoffice.event_check_in", registration.id, slug=slug))
+                   back=_back("registration.event_check_in", registration.id, slug=slug))
 
 
 # --- a visit's bus or school -----------------------------------------------------------------------
@@ -187,12 +177,12 @@ def _visit_counts(visit: Visit) -> Counts:
     return Counts(count, total)
 
 
-@bp.get("/events/<slug:slug>/visits/<int:visit_id>/check-in")
+@bp.get("/admin/events/<slug:slug>/visits/<int:visit_id>/check-in")
 @login_required
 def visit_check_in(slug: str, visit_id: int):
     """The people with a seat on the visit by last name, each with a button: on the bus, at the school."""
     event = event_or_404(slug)
-    visit = _visit_or_404(event, visit_id)
+    visit = visible_visit_or_404(event, visit_id)
     q = _search(request.args)
     rows = db.session.execute(
         filtered(event, Filters(q=q))
@@ -201,20 +191,20 @@ def visit_check_in(slug: str, visit_id: int):
         .add_columns(VisitSeat.checked_in_at)
         .options(joinedload(Registration.district))).all()
     return render_template(
-        "backoffice/checkin.html", event=event, visit=visit, visits=[], q=q, rows=rows,
+        "registration/admin/checkin.html", event=event, visit=visit, visits=[], q=q, rows=rows,
         counts=_visit_counts(visit), is_organizer=is_organizer(current_user),
-        list_url=url_for("backoffice.visit_check_in", slug=slug, visit_id=visit.id),
-        post_url=lambda r: url_for("backoffice.visit_check_in_person", slug=slug, visit_id=visit.id,
+        list_url=url_for("registration.visit_check_in", slug=slug, visit_id=visit.id),
+        post_url=lambda r: url_for("registration.visit_check_in_person", slug=slug, visit_id=visit.id,
                                    registration_id=r.id),
     )
 
 
-@bp.post("/events/<slug:slug>/visits/<int:visit_id>/check-in/<int:registration_id>")
+@bp.post("/admin/events/<slug:slug>/visits/<int:visit_id>/check-in/<int:registration_id>")
 @login_required
 def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
     """Check someone with a seat in on the visit (action=in), or undo it (action=undo)."""
     event = event_or_404(slug)
-    visit = _visit_or_404(event, visit_id)
+    visit = visible_visit_or_404(event, visit_id)
     try:
         action = _action()
         seat = db.session.scalar(
@@ -239,5 +229,5 @@ def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
                      registration.legal_name, event=event, note=visit.title)
     db.session.commit()
     return _answer(checked_in=seat.checked_in_at is not None, changed=changed, counts=_visit_counts(visit),
-                   name=name, back=_back("backoffice.visit_check_in", registration.id, slug=slug,
+                   name=name, back=_back("registration.visit_check_in", registration.id, slug=slug,
                                          visit_id=visit.id))

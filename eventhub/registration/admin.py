@@ -1,12 +1,13 @@
-"""One registrant in the back office: everything about them, and what an organizer can change."""
+"""The registrants' management pages: the table of an event's registrants (search, filters, order, pages,
+exports) and one registrant, with everything an organizer can change about them."""
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
-from eventhub.backoffice import bp
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.extensions import db
 from eventhub.models import (
+    AttendeeRole,
     AuditEntry,
     Commitment,
     District,
@@ -18,8 +19,20 @@ from eventhub.models import (
     VisitSeat,
     VisitStatus,
 )
+from eventhub.registration import bp
 from eventhub.registration.forms import AttendeeForm
 from eventhub.registration.queries import waitlist_position
+from eventhub.registration.registrants import (
+    COLUMNS,
+    DEFAULT_COLUMNS,
+    Filters,
+    Need,
+    Sort,
+    districts_of,
+    export_table,
+    page_of,
+    visits_of,
+)
 from eventhub.registration.services import (
     RegistrationError,
     cancel_registration,
@@ -28,8 +41,86 @@ from eventhub.registration.services import (
     resend_confirmation,
     return_to_waitlist,
 )
+from eventhub.spreadsheets import csv_text, xlsx_bytes
 from eventhub.visits.queries import choices_for, places_for, seat_position
-from eventhub.visits.services import VisitError, move_to_visit, promote_place, return_place_to_waitlist
+from eventhub.visits.services import (
+    VisitError,
+    move_to_visit,
+    promote_place,
+    return_place_to_waitlist,
+)
+from eventhub.web import event_or_404, mark_private
+
+PAGE_SIZE = 50
+
+
+def _choice(name: str, kind):
+    """A filter from the query string: empty for none, a clear 400 for a value that is not one of them."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        abort(400, f"“{value[:50]}” is not a possible value for {name}.")
+
+
+def _yes_no(value: str) -> bool:
+    """yes or no in a query string, as True or False; anything else is not a possible value."""
+    if value not in ("yes", "no"):
+        raise ValueError(value)
+    return value == "yes"
+
+
+def filters_from_request() -> Filters:
+    """The table's filters, as the organizer set them in the query string."""
+    return Filters(
+        q=" ".join(request.args.get("q", "").split())[:100],
+        status=_choice("status", RegistrationStatus),
+        role=_choice("role", AttendeeRole),
+        district_id=_choice("district", int),
+        visit_id=_choice("visit", int),
+        need=_choice("need", Need),
+        checked_in=_choice("checked_in", _yes_no),
+        sort=_choice("sort", Sort) or Sort.NAME,
+        descending=request.args.get("order") == "desc",
+    )
+
+
+@bp.get("/admin/events/<slug:slug>/registrants")
+@organizer_required
+def registrants(slug: str):
+    """Everyone who registered, 50 a page, with search, filters and sorting."""
+    event = event_or_404(slug)
+    filters = filters_from_request()
+    page = page_of(event, filters, _choice("page", int) or 1, PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "registration/admin/registrants.html", event=event, filters=filters, page=page, args=args,
+        statuses=list(RegistrationStatus), roles=list(AttendeeRole), needs=list(Need), sorts=list(Sort),
+        districts=districts_of(event), visits=visits_of(event), columns=COLUMNS, default_columns=DEFAULT_COLUMNS,
+        page_url=lambda n: url_for("registration.registrants", slug=slug, page=n, **args),
+    )
+
+
+@bp.get("/admin/events/<slug:slug>/registrants.<any(csv, xlsx):kind>")
+@organizer_required
+def export_registrants(slug: str, kind: str):
+    """The filtered registrants with the chosen columns, as CSV or an Excel workbook."""
+    event = event_or_404(slug)
+    header, rows = export_table(event, filters_from_request(), request.args.getlist("col"))
+    name = f"{event.slug}-registrants.{kind}"
+    if kind == "csv":
+        body, mimetype = csv_text(header, rows).encode("utf-8-sig"), "text/csv"  # the BOM: Excel reads UTF-8
+    else:
+        body = xlsx_bytes(f"{event.title} registrants", header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return mark_private(response)  # personal data
+
+
+# --- one registrant -------------------------------------------------------------------------------------
 
 DETAIL_FIELDS = ["legal_first_name", "legal_last_name", "preferred_name", "email", "mobile", "role", "title",
                  "district", "other_organization", "dietary", "allergies", "accessibility", "accessibility_notes",
@@ -58,7 +149,7 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
         AuditEntry.subject_type == "registration", AuditEntry.subject_id == registration.id)
         .order_by(AuditEntry.id.desc()).limit(50)))
     return render_template(
-        "backoffice/registration.html", registration=registration, event=event, error=error,
+        "registration/admin/registration.html", registration=registration, event=event, error=error,
         position=waitlist_position(registration), places=[(p, seat_position(p)) for p in places],
         choices=choices_for(registration), movable=movable, emails=emails, history=history,
         team=registration.team_members, team_lead=registration.team_lead,
@@ -67,9 +158,9 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
     ), status
 
 
-@bp.get("/registrations/<int:registration_id>")
+@bp.get("/admin/registrations/<int:registration_id>")
 @organizer_required
-def registration(registration_id: int):
+def registrant(registration_id: int):
     """A registrant's details, places, emails and history, with the organizer's actions."""
     return _detail(_registration_or_404(registration_id))
 
@@ -86,10 +177,10 @@ def _act(registration: Registration, action: str, step, done: str, note: str = "
            changes=changes_since(before, registration), note=note)
     db.session.commit()
     flash(done, "success")
-    return redirect(url_for("backoffice.registration", registration_id=registration.id), 303)
+    return redirect(url_for("registration.registrant", registration_id=registration.id), 303)
 
 
-@bp.route("/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/registrations/<int:registration_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit_registration(registration_id: int):
     """Fix what the attendee got wrong, their email included."""
@@ -110,8 +201,8 @@ def edit_registration(registration_id: int):
                    changes=changes_since(before, registration))
             db.session.commit()
             flash("The details are saved.", "success")
-            return redirect(url_for("backoffice.registration", registration_id=registration.id), 303)
-    return render_template("backoffice/registration_edit.html", registration=registration, form=form,
+            return redirect(url_for("registration.registrant", registration_id=registration.id), 303)
+    return render_template("registration/admin/registration_edit.html", registration=registration, form=form,
                            event=registration.event), 422 if form.errors else 200
 
 
@@ -122,7 +213,7 @@ def _visit_id() -> int:
         abort(400, "Choose a visit.")
 
 
-@bp.post("/registrations/<int:registration_id>/move")
+@bp.post("/admin/registrations/<int:registration_id>/move")
 @organizer_required
 def move_registration(registration_id: int):
     """Seat the registrant on another visit (or, if it is full and asked, its waiting list)."""
@@ -135,7 +226,7 @@ def move_registration(registration_id: int):
                 f"Moved to “{title}”." if not wait else f"Seated on or waiting for “{title}”.", note=title)
 
 
-@bp.post("/registrations/<int:registration_id>/promote")
+@bp.post("/admin/registrations/<int:registration_id>/promote")
 @organizer_required
 def promote_registration(registration_id: int):
     """Give a waiting registrant a seat at the event now."""
@@ -144,7 +235,7 @@ def promote_registration(registration_id: int):
                 "They have a seat now and were emailed.")
 
 
-@bp.post("/registrations/<int:registration_id>/waitlist")
+@bp.post("/admin/registrations/<int:registration_id>/waitlist")
 @organizer_required
 def waitlist_registration(registration_id: int):
     """Return a registrant to the end of the waiting list."""
@@ -159,7 +250,7 @@ def _place_or_404(registration: Registration, visit_id: int) -> VisitSeat:
     return place or abort(404, "They have no place on that visit.")
 
 
-@bp.post("/registrations/<int:registration_id>/visits/<int:visit_id>/promote")
+@bp.post("/admin/registrations/<int:registration_id>/visits/<int:visit_id>/promote")
 @organizer_required
 def promote_visit_place(registration_id: int, visit_id: int):
     """Give a waiting place on a visit a seat now."""
@@ -169,7 +260,7 @@ def promote_visit_place(registration_id: int, visit_id: int):
                 f"They have a seat on “{place.visit.title}” now and were sent the invitation.", note=place.visit.title)
 
 
-@bp.post("/registrations/<int:registration_id>/visits/<int:visit_id>/waitlist")
+@bp.post("/admin/registrations/<int:registration_id>/visits/<int:visit_id>/waitlist")
 @organizer_required
 def waitlist_visit_place(registration_id: int, visit_id: int):
     """Return a visit seat to the end of that visit's waiting list."""
@@ -180,7 +271,7 @@ def waitlist_visit_place(registration_id: int, visit_id: int):
                 note=place.visit.title)
 
 
-@bp.post("/registrations/<int:registration_id>/cancel")
+@bp.post("/admin/registrations/<int:registration_id>/cancel")
 @organizer_required
 def cancel_registration_page(registration_id: int):
     """Cancel the registration for them; a freed seat goes to the waiting list."""
@@ -193,7 +284,7 @@ def cancel_registration_page(registration_id: int):
                 "The registration is cancelled and they were emailed.")
 
 
-@bp.post("/registrations/<int:registration_id>/resend")
+@bp.post("/admin/registrations/<int:registration_id>/resend")
 @organizer_required
 def resend_registration(registration_id: int):
     """Send the confirmation again, with a fresh private link and calendar invitation."""

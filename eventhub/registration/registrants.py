@@ -195,3 +195,16 @@ def export_table(event: Event, filters: Filters, columns: list[str]) -> tuple[li
     header = [COLUMNS[c][0] for c in columns]
     rows = [[COLUMNS[c][1](r, seats[r.id]) for c in columns] for r in registrations]
     return header, rows
+
+
+def districts_of(event: Event) -> list[District]:
+    """The districts that have registrants at the event, for the district filter."""
+    return list(db.session.scalars(
+        sa.select(District).where(District.id.in_(
+            sa.select(Registration.district_id).where(Registration.event_id == event.id))).order_by(District.name)))
+
+
+def visits_of(event: Event) -> list[Visit]:
+    """Every visit of the event, for the visit filter."""
+    return list(db.session.scalars(sa.select(Visit).where(Visit.event_id == event.id)
+                                   .order_by(Visit.starts_at, Visit.title)))
