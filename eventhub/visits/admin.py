@@ -107,19 +107,6 @@ def _visit_values(form: VisitForm, event: Event) -> dict:
     )
 
 
-def _visit_values(form: VisitForm, event: Event) -> dict:
-    day = date.fromisoformat(form.day.data)
-    return dict(
-        title=form.title.data, school=db.session.get(School, form.school_id.data), focus=form.focus.data,
-        topics=form.topic_list, starts_at=at_local(day, form.starts.data, event.timezone),
-        ends_at=at_local(day, form.ends.data, event.timezone),
-        bus_departs_at=at_local(day, form.bus_departs.data, event.timezone) if form.bus_departs.data else None,
-        meeting_point=form.meeting_point.data, transport=Transport(form.transport.data),
-        host_contact_name=form.host_contact_name.data, host_contact_email=form.host_contact_email.data,
-        host_contact_phone=form.host_contact_phone.data, lunch_provided=form.lunch_provided.data,
-    )
-
-
 def _limits(form: VisitForm) -> dict:
     return {name: getattr(form, name).data for name in SEAT_LIMITS}
 
