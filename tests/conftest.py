@@ -1,4 +1,5 @@
 """Fixtures: an app per test on SQLite or DATABASE_URL, factories, the mail folder, an SMTP server."""
+import contextvars
 import email
 import email.policy
 import os
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask.testing import FlaskClient
 
 from eventhub import create_app
 from eventhub.extensions import db
@@ -79,6 +82,7 @@ def make_app(database_url, tmp_path):
         }
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = SeparateContextClient
         made.append(app)
         return app
 
@@ -100,29 +104,22 @@ def app(make_app):
         _empty_all_tables()
 
 
-@pytest.fixture(autouse=True)
-def each_request_asks_who_is_signed_in(request):
-    """The test's app context outlives requests, and Flask-Login keeps the signed-in user in it: forget
-    that user when a request starts, as a server's fresh context per request does, so test clients
-    (two browsers) stay apart."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    from flask import g, request_started
+class SeparateContextClient(FlaskClient):
+    """A test client whose requests run as a server runs them: each in an app context and database
+    session of its own, never the test body's. A view that forgets to commit loses its change here, as
+    it would in production. After each request the test body's session forgets what it had loaded, so
+    the test reads back what the database now holds."""
 
-    app = request.getfixturevalue("app")
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context() and current_app._get_current_object() is self.application:
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture
 def client(app):
-    """A test client for the app."""
+    """A test client for the app; its requests do not share the test body's session."""
     return app.test_client()
 
 

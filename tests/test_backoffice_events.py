@@ -277,13 +277,12 @@ def test_agenda_add_move_and_remove(organizer_client, make_event):
     response = organizer_client.post(f"/admin/events/{event.slug}/agenda/{item.id}",
                               data=agenda_form(event, day=second_day, starts="14:00", ends="15:30"))
     assert response.status_code == 302
-    db.session.expire_all()
-    item = db.session.get(AgendaItem, item.id)
     assert local(item.starts_at) == datetime.combine(event.starts_on + timedelta(days=1), datetime.min.time()) \
         + timedelta(hours=14)
     assert audit("edited", "agenda_item")[0].changes["starts_at"][1] == item.starts_at.isoformat()
-    assert organizer_client.post(f"/admin/events/{event.slug}/agenda/{item.id}/delete").status_code == 302
-    assert db.session.get(AgendaItem, item.id) is None
+    item_id = item.id
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda/{item_id}/delete").status_code == 302
+    assert db.session.get(AgendaItem, item_id) is None
     assert organizer_client.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, ends="09:00")).status_code == 422
     assert organizer_client.post(f"/admin/events/{event.slug}/agenda",
                           data=agenda_form(event, day="1999-01-01")).status_code == 422
