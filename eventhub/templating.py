@@ -1,11 +1,11 @@
 """Template filters that show times in an event's zone and name that zone."""
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 from eventhub.backoffice.navigation import EVENT_NAV
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS
+from eventhub.timezones import local
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
 ZONE_NAMES = {
@@ -26,11 +26,6 @@ def zone_label(timezone: str) -> str:
     """"Central Time (America/Chicago)": the zone as people say it, and exactly."""
     friendly = ZONE_NAMES.get(timezone)
     return f"{friendly} ({timezone})" if friendly else timezone
-
-
-def local(value: datetime, timezone: str) -> datetime:
-    """The moment as wall-clock time in the given zone."""
-    return value.astimezone(ZoneInfo(timezone))
 
 
 def clock(value: datetime, timezone: str | None = None) -> str:

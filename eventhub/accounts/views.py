@@ -2,14 +2,26 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.accounts import bp
 from eventhub.accounts.access import is_admin, is_organizer
 from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
 from eventhub.accounts.links import INVITATION_DAYS, LinkError, LinkKind, user_for_token
-from eventhub.accounts.services import MIN_PASSWORD_LENGTH, choose_password, send_password_reset
+from eventhub.accounts.services import (
+    MIN_PASSWORD_LENGTH,
+    choose_password,
+    send_password_reset,
+)
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow

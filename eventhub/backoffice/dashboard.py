@@ -6,7 +6,8 @@ from eventhub.accounts.access import can_see_visit, is_organizer, organizer_requ
 from eventhub.backoffice import bp, charts, summaries
 from eventhub.models import RegistrationStatus, VisitStatus
 from eventhub.spreadsheets import csv_text
-from eventhub.templating import clock, local
+from eventhub.templating import clock
+from eventhub.timezones import local
 from eventhub.web import event_or_404, mark_private
 
 

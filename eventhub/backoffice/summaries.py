@@ -8,7 +8,7 @@ the same expression twice as two different ones).
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from eventhub.models import (
     VisitSeat,
     VisitStatus,
 )
+from eventhub.timezones import as_utc
 
 # The text of an empty JSON list, as SQLAlchemy stores it.
 NOTHING = "[]"
@@ -97,7 +98,7 @@ def _hour_bucket() -> sa.ColumnElement:
 def _as_utc(value) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 @dataclass

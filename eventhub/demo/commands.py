@@ -21,6 +21,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from eventhub.demo.followup import fall_attendees, fall_follow_up, fall_visits
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaItem,
@@ -41,8 +42,8 @@ from eventhub.models import (
     VisitChoice,
     VisitSeat,
 )
-from eventhub.demo.followup import fall_attendees, fall_follow_up, fall_visits
 from eventhub.templating import date_range
+from eventhub.timezones import local_date
 from eventhub.urls import external_url
 
 EASTERN = "America/New_York"
@@ -1086,7 +1087,7 @@ def build_convening_visits(event: Event, host: District, specs: tuple[VisitSpec,
     visits = []
     for spec in specs:
         block, school = blocks[spec.block], schools[spec.school]
-        day = block.starts_at.astimezone(zone).date()
+        day = local_date(block.starts_at, zone)
         visit = Visit(
             event=event,
             block=block,

@@ -18,6 +18,7 @@ from eventhub.models import (
     Visit,
     VisitSeat,
 )
+from eventhub.timezones import at_local
 
 FOLLOWUP_SEED = 90_30_60
 
@@ -93,10 +94,8 @@ def fall_visits(fall: Event, host: District) -> list[Visit]:
 
 
 def _at(day: date, clock: str, zone: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
     hour, minute = map(int, clock.split(":"))
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return at_local(day, time(hour, minute), zone)
 
 
 def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datetime) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """The event's management pages: the event itself (create, edit, publish, cancel, clone) and its agenda.
 Changes that move people's calendars say first how many will be told; the writes are events.writes'."""
-from datetime import UTC, date
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -10,10 +10,8 @@ from eventhub.audit import changes_since, record, snapshot
 from eventhub.events import bp
 from eventhub.events.forms import AgendaItemForm, CloneForm, EventForm, day_choices
 from eventhub.events.setup import (
-    at_local,
     clashes_with,
     event_days,
-    local_parts,
     next_season_start,
     room_clashes,
 )
@@ -45,6 +43,13 @@ from eventhub.models import (
     VisitAllocationMode,
 )
 from eventhub.registration.queries import seat_summary
+from eventhub.timezones import (
+    at_local,
+    from_wall_clock,
+    local_date,
+    local_parts,
+    wall_clock,
+)
 from eventhub.web import event_or_404, part_of_event_or_404
 
 # What the audit log compares before and after an edit.
@@ -69,14 +74,6 @@ def events():
     return render_template("events/admin/events.html", rows=rows)
 
 
-def _local(moment, zone):
-    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
-
-
-def _aware(naive, zone):
-    return naive.replace(tzinfo=zone).astimezone(UTC) if naive else None
-
-
 def _event_values(form: EventForm) -> dict:
     """The form's answers as event attributes (window times read in the host's zone)."""
     zone = form.zone
@@ -85,10 +82,10 @@ def _event_values(form: EventForm) -> dict:
         title=form.title.data, slug=form.slug.data, kind=EventKind(form.kind.data), summary=form.summary.data,
         venue_name=form.venue_name.data, venue_address=form.venue_address.data, timezone=form.timezone.data,
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, capacity=form.capacity.data,
-        registration_opens_at=_aware(form.registration_opens_at.data, zone),
-        registration_closes_at=_aware(form.registration_closes_at.data, zone),
+        registration_opens_at=from_wall_clock(form.registration_opens_at.data, zone),
+        registration_closes_at=from_wall_clock(form.registration_closes_at.data, zone),
         visit_allocation=VisitAllocationMode(form.visit_allocation.data),
-        choices_close_at=_aware(form.choices_close_at.data, zone), hosts=hosts,
+        choices_close_at=from_wall_clock(form.choices_close_at.data, zone), hosts=hosts,
         followup_days=form.check_in_days, followup_before_next_days=form.followup_before_next_days.data,
     )
 
@@ -144,7 +141,7 @@ def edit_event(slug: str):
         form.hosts.data = [d.id for d in event.hosts]
         form.followup_days.data = ", ".join(str(days) for days in event.followup_days or [])
         for name in ("registration_opens_at", "registration_closes_at", "choices_close_at"):
-            getattr(form, name).data = _local(getattr(event, name), event.zone)
+            getattr(form, name).data = wall_clock(getattr(event, name), event.zone)
     if form.validate_on_submit():
         values = _event_values(form)
         try:
@@ -274,7 +271,7 @@ def agenda(slug: str):
     clashing = {c.first.id for c in clashes} | {c.second.id for c in clashes}
     by_day: dict[date, list[AgendaItem]] = {}
     for item in event.agenda_items:
-        by_day.setdefault(item.starts_at.astimezone(event.zone).date(), []).append(item)
+        by_day.setdefault(local_date(item.starts_at, event.zone), []).append(item)
     return render_template("events/admin/agenda.html", event=event, form=form, clashes=clashes, clashing=clashing,
                            days=event_days(event), by_day=by_day), 422 if form.errors else 200
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event, EventStatus, Visit
 from eventhub.templating import moment
+from eventhub.timezones import local_date
 
 
 class WindowState(enum.StrEnum):
@@ -51,7 +52,7 @@ def registration_window(event: Event, now: datetime) -> RegistrationWindow:
             WindowState.CLOSED,
             f"Registration closed {moment(event.registration_closes_at, tz)}.",
         )
-    if now.astimezone(event.zone).date() > event.ends_on:
+    if local_date(now, event.zone) > event.ends_on:
         return RegistrationWindow(WindowState.CLOSED, "This event has ended.")
     if event.registration_closes_at:
         return RegistrationWindow(
@@ -82,7 +83,7 @@ def listed_events(now: datetime) -> tuple[list[Event], list[Event]]:
         .options(selectinload(Event.hosts))
         .order_by(Event.starts_on)
     ).all()
-    upcoming = [e for e in events if e.ends_on >= now.astimezone(e.zone).date()]
+    upcoming = [e for e in events if e.ends_on >= local_date(now, e.zone)]
     past = [e for e in reversed(events) if e not in upcoming]
     return upcoming, past
 
@@ -95,7 +96,7 @@ def agenda_by_day(event: Event) -> list[tuple[date, list[AgendaItem]]]:
     ).all()
     return [
         (day, list(group))
-        for day, group in groupby(items, key=lambda item: item.starts_at.astimezone(zone).date())
+        for day, group in groupby(items, key=lambda item: local_date(item.starts_at, zone))
     ]
 
 

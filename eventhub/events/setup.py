@@ -1,24 +1,12 @@
 """Setting an event up: times in the host's zone, free addresses, room clashes on the agenda, the next season."""
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from eventhub.extensions import db
 from eventhub.models import AgendaItem, Event
-
-
-def at_local(day: date, clock: time, zone: str) -> datetime:
-    """A wall-clock time on a day in the host's zone, as an aware UTC moment."""
-    return datetime.combine(day, clock, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def local_parts(moment: datetime, zone: str) -> tuple[date, time]:
-    """The day and wall-clock time of a moment in the host's zone (for filling a form)."""
-    here = moment.astimezone(ZoneInfo(zone))
-    return here.date(), here.time().replace(tzinfo=None, second=0, microsecond=0)
 
 
 def event_days(event: Event) -> list[date]:
@@ -81,15 +69,6 @@ def clashes_with(item: AgendaItem, items: list[AgendaItem]) -> list[AgendaItem]:
 
 
 # --- cloning ---------------------------------------------------------------------------------------
-
-
-def shift_local(moment: datetime | None, days: int, zone: ZoneInfo) -> datetime | None:
-    """The same wall-clock time `days` later in the host's zone (so 9:00 stays 9:00 across a DST change)."""
-    if moment is None:
-        return None
-    here = moment.astimezone(zone)
-    naive = here.replace(tzinfo=None) + timedelta(days=days)
-    return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
 def next_season_start(event: Event) -> date:

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from eventhub.events.setup import SLUG, shift_local, slug_is_free
+from eventhub.events.setup import SLUG, slug_is_free
 from eventhub.extensions import db
 from eventhub.locking import lock_event
 from eventhub.models import (
@@ -22,6 +22,7 @@ from eventhub.registration.services import (
     promote_from_waitlist,
     send_registration_email,
 )
+from eventhub.timezones import local_date, shift_local
 from eventhub.visits.services import cancel_visit
 
 # What an attendee's calendar shows of the event: a change to any of these sends an updated invitation.
@@ -91,7 +92,7 @@ def _outside_days(event: Event, first: date, last: date) -> int:
     """Agenda items and scheduled visits that would fall outside these days."""
     zone = event.zone
     items = [*event.agenda_items, *(v for v in event.visits if v.status is VisitStatus.SCHEDULED)]
-    return sum(1 for i in items if not first <= i.starts_at.astimezone(zone).date() <= last)
+    return sum(1 for i in items if not first <= local_date(i.starts_at, zone) <= last)
 
 
 def check_update(event: Event, changes: dict) -> None:

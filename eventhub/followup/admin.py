@@ -7,13 +7,25 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import record
-from eventhub.web import event_or_404
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
-from eventhub.followup.services import CommitmentDetails, CommitmentError, add_update, create_commitment
+from eventhub.followup.services import (
+    CommitmentDetails,
+    CommitmentError,
+    add_update,
+    create_commitment,
+)
 from eventhub.followup.views import save_edit
-from eventhub.models import Commitment, CommitmentStatus, Registration, RegistrationStatus, School, Visit
+from eventhub.models import (
+    Commitment,
+    CommitmentStatus,
+    Registration,
+    RegistrationStatus,
+    School,
+    Visit,
+)
+from eventhub.web import event_or_404
 
 
 def _people(event) -> list[Registration]:

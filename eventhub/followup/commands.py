@@ -33,7 +33,13 @@ def remind_command(at, dry_run: bool) -> None:
 def schedule_command(cancel: bool) -> None:
     """Have RQ run `followup remind` every hour (needs REDIS_URL, and workers started with
     `rq worker --with-scheduler`). Running it again replaces the schedule; it never doubles it."""
-    from eventhub.followup.jobs import MINUTE, REPEATS, schedule_hourly, schedule_job_id, unschedule
+    from eventhub.followup.jobs import (
+        MINUTE,
+        REPEATS,
+        schedule_hourly,
+        schedule_job_id,
+        unschedule,
+    )
     from eventhub.jobs import queue_for
 
     config = current_app.config

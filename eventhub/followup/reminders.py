@@ -18,7 +18,6 @@ import logging
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +40,7 @@ from eventhub.models.base import UTCDateTime
 from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
 from eventhub.registration.links import issue_private_link
 from eventhub.templating import date_range, long_date
+from eventhub.timezones import at_local, local_date
 from eventhub.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,6 @@ def check_in_days(event: Event) -> list[int]:
     return sorted(days)[:MAX_CHECK_INS]
 
 
-def _at(day: date, clock: time, zone: ZoneInfo) -> datetime:
-    """A wall-clock time on a day in a zone, as an aware UTC moment (DST-safe)."""
-    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class Reminder:
     """One email an event owes its participants, and when."""
@@ -101,7 +96,7 @@ class Reminder:
 
 def end_of_event(event: Event, last_item_end: datetime | None = None) -> datetime:
     """When the event is over: its last day at 17:00 local, or the end of that day's last agenda item."""
-    end = _at(event.ends_on, END_OF_EVENT, event.zone)
+    end = at_local(event.ends_on, END_OF_EVENT, event.zone)
     return max(end, last_item_end) if last_item_end else end
 
 
@@ -111,11 +106,11 @@ def schedule(event: Event, *, last_item_end: datetime | None = None,
     ended = end_of_event(event, last_item_end)
     reminders = [Reminder(WRITE, ended, event.timezone, False)]
     for days in check_in_days(event):
-        reminders.append(Reminder(day_kind(days), _at(event.ends_on + timedelta(days=days), CHECK_IN_TIME, event.zone),
+        reminders.append(Reminder(day_kind(days), at_local(event.ends_on + timedelta(days=days), CHECK_IN_TIME, event.zone),
                                   event.timezone, True))
     ahead = event.followup_before_next_days
     if next_convening is not None and ahead is not None and 0 <= ahead <= MAX_BEFORE_NEXT_DAYS:
-        due = _at(next_convening.starts_on - timedelta(days=ahead), CHECK_IN_TIME, next_convening.zone)
+        due = at_local(next_convening.starts_on - timedelta(days=ahead), CHECK_IN_TIME, next_convening.zone)
         if due > ended:  # a convening right after this one: the end-of-event email is enough
             reminders.append(Reminder(BEFORE_NEXT, due, next_convening.timezone, True, next_convening.id))
     return sorted(reminders, key=lambda r: (r.due_at, r.kind))
@@ -154,7 +149,7 @@ def _last_item_ends(events: list[Event]) -> dict[int, datetime]:
         .where(AgendaItem.event_id.in_(by_id))).all()
     for event_id, starts_at, ends_at in rows:
         event = by_id[event_id]
-        on_last_day = starts_at.astimezone(event.zone).date() == event.ends_on
+        on_last_day = local_date(starts_at, event.zone) == event.ends_on
         if on_last_day and (event_id not in ends or ends_at > ends[event_id]):
             ends[event_id] = ends_at
     return ends
@@ -162,7 +157,7 @@ def _last_item_ends(events: list[Event]) -> dict[int, datetime]:
 
 def schedules(now: datetime) -> list[tuple[Event, list[Reminder]]]:
     """The events that may owe reminders at `now`, each with its schedule (a fixed number of queries)."""
-    today = now.astimezone(UTC).date()
+    today = local_date(now, UTC)
     oldest = today - timedelta(days=MAX_CHECK_IN_DAY + STALE_AFTER.days + 2)
     events = list(db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_on >= oldest,

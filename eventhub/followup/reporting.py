@@ -1,6 +1,4 @@
 """The back office's follow-up report of an event: the page with its filters, the CSV, the printable report-back."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request, url_for
@@ -12,7 +10,7 @@ from eventhub.extensions import db
 from eventhub.followup import bp, reports
 from eventhub.models import CommitmentStatus, District, Event, School, Visit
 from eventhub.spreadsheets import csv_text
-from eventhub.templating import local
+from eventhub.timezones import local, today_in
 from eventhub.web import event_or_404, mark_private
 
 PAGE_SIZE = 50
@@ -95,7 +93,7 @@ def _filters(event: Event, visits: list[Visit]) -> tuple[reports.Filters, list[i
 
 def _today(event: Event):
     """Today in the event's zone: a test due yesterday there is overdue."""
-    return datetime.now(ZoneInfo(event.timezone)).date()
+    return today_in(event.timezone)
 
 
 def _status_chart(figures: reports.Figures):
@@ -151,7 +149,9 @@ def event_commitments_csv(slug: str):
 def event_commitments_report(slug: str):
     """The report-back for the next convening: counts by status, the spread of practices, and the change ideas
     shared with the network or the public with their latest check-in. Private ones are counted, never printed."""
-    from eventhub.printing.views import render_pdf  # WeasyPrint loads on first use (503 without Pango)
+    from eventhub.printing.views import (
+        render_pdf,  # WeasyPrint loads on first use (503 without Pango)
+    )
 
     event = event_or_404(slug)
     filters, topic_visits, described = _filters(event, _visits_of(event))

@@ -1,6 +1,6 @@
 """Subscription feeds: the public agenda of an event and an attendee's own programme."""
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Response, request
@@ -17,9 +17,14 @@ from eventhub.invites.calendar import (
     visit_event,
 )
 from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, utcnow
+from eventhub.timezones import as_utc
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
-from eventhub.web import REVALIDATED, public_event_or_404, registration_from_token_or_404
+from eventhub.web import (
+    REVALIDATED,
+    public_event_or_404,
+    registration_from_token_or_404,
+)
 
 
 @bp.get("/events/<slug:slug>/calendar.ics")
@@ -57,7 +62,7 @@ def personal_feed(token: str):
     event = registration.event
     places = places_for(registration, with_cancelled=True)
     # Seats given up count too, so that a removal moves Last-Modified forward.
-    seat_changes = [_aware(p.cancelled_at or p.confirmed_at) for p in places if p.cancelled_at or p.confirmed_at]
+    seat_changes = [as_utc(p.cancelled_at or p.confirmed_at) for p in places if p.cancelled_at or p.confirmed_at]
     stamps = [s for s in (registration.updated_at, event.updated_at, *seat_changes) if s is not None]
     components = []
     if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
@@ -71,11 +76,6 @@ def personal_feed(token: str):
                                               stamp=max(s for s in stamps if s)))
     name = f"{event.title}: {registration.display_name}"
     return _calendar_response(feed(name, components), max(s for s in stamps if s), private=True)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _calendar_response(body: bytes, last_modified, private: bool) -> Response:

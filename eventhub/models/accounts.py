@@ -1,6 +1,6 @@
 """Back-office accounts: admins, organizers and host coordinators."""
-import hashlib
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa

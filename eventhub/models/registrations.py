@@ -1,6 +1,7 @@
 """Registrations of attendees for an event, and the private links that open them."""
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from eventhub.locking import require_event_lock
 from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import District
 from eventhub.models.events import Event
+
+if TYPE_CHECKING:  # models.visits imports this module; the name is only an annotation here
+    from eventhub.models.visits import VisitSeat
 
 
 class RegistrationStatus(enum.StrEnum):

@@ -1,9 +1,9 @@
 """Deliver outbox messages to files (development) or over SMTP, each exactly once."""
 import smtplib
 from contextlib import contextmanager
-from email.utils import parseaddr
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+import pikepdf
 import sqlalchemy as sa
 from flask import Flask, current_app
-import pikepdf
 
 from eventhub.extensions import db
 from eventhub.jobs import queue_for, worker_app
 from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
 from eventhub.printing import documents
 from eventhub.printing.documents import Order
-from eventhub.printing.layers import LayeredPlan, describe_and_save, layered_plan, print_layered
+from eventhub.printing.layers import (
+    LayeredPlan,
+    describe_and_save,
+    layered_plan,
+    print_layered,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +152,11 @@ def _chunks(htmls: Iterator[str], size: int) -> Iterator[list[str]]:
 
 def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
     """Lay out every document (each numbered on its own) and return one PDF and its page count."""
-    from eventhub.printing.render import process_pool, render_in_processes, render_pdfs  # WeasyPrint loads on first use
+    from eventhub.printing.render import (  # WeasyPrint loads on first use
+        process_pool,
+        render_in_processes,
+        render_pdfs,
+    )
 
     if isinstance(plan, LayeredPlan):
         if workers <= 1 or plan.total <= CHUNK_SIZE:

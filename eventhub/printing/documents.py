@@ -36,7 +36,7 @@ from eventhub.models import (
 )
 from eventhub.printing.qr import qr_source
 from eventhub.registration.links import issue_private_links
-from eventhub.templating import local
+from eventhub.timezones import local
 from eventhub.urls import external_url
 from eventhub.visits.queries import visits_by_block
 

@@ -1,7 +1,17 @@
 """PDF downloads: the public agenda, an attendee's own agenda, and the back office's documents and batches."""
 import hashlib
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
@@ -19,7 +29,12 @@ from eventhub.models import (
 from eventhub.printing import bp, documents
 from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
 from eventhub.printing.documents import Order
-from eventhub.web import event_or_404, mark_private, public_event_or_404, registration_from_token_or_404
+from eventhub.web import (
+    event_or_404,
+    mark_private,
+    public_event_or_404,
+    registration_from_token_or_404,
+)
 
 
 def render_pdf(html: str) -> bytes:

@@ -40,6 +40,7 @@ from eventhub.registration.queries import (  # noqa: F401
     waitlist_position,
 )
 from eventhub.templating import date_range
+from eventhub.timezones import local_date
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, seats_free_for_team, seats_phrase
 from eventhub.visits.services import (
@@ -409,7 +410,7 @@ def rejoin(registration: Registration, *, now: datetime | None = None) -> None:
 
 def _refuse_after_event(event: Event, now: datetime) -> None:
     """Past events are a record; nothing about them changes from the private page."""
-    if now.astimezone(event.zone).date() > event.ends_on:
+    if local_date(now, event.zone) > event.ends_on:
         raise EventEnded("This event is over, so the registration can no longer be changed.")
 
 

@@ -11,7 +11,6 @@ from wtforms.fields.choices import SelectChoice
 from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.events.forms import day_choices
-from eventhub.events.setup import at_local, local_parts
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaKind,
@@ -26,6 +25,7 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
+from eventhub.timezones import at_local, local_parts
 from eventhub.visits import bp
 from eventhub.visits.allocation import (
     commit_allocation,

@@ -1,7 +1,6 @@
 """`flask visits ...` and `flask privacy purge`: allocation, host guest lists, screening-data deletion."""
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from flask.cli import AppGroup
 from eventhub.extensions import db
 from eventhub.models import Event, Visit, VisitAllocationMode
 from eventhub.templating import moment
+from eventhub.timezones import from_wall_clock
 from eventhub.visits.allocation import (
     commit_allocation,
     new_seed,
@@ -79,8 +79,7 @@ def mode_command(slug: str, mode: str | None, choices_close) -> None:
     if mode == "first_come" and choices_close is not None:
         raise click.UsageError("--choices-close goes with --lottery.")
     event.visit_allocation = VisitAllocationMode(mode)
-    event.choices_close_at = (choices_close.replace(tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
-                              if choices_close else None)
+    event.choices_close_at = from_wall_clock(choices_close, event.timezone)
     db.session.commit()
     when = f"; choices close {moment(event.choices_close_at, event.timezone)}" if event.choices_close_at else ""
     click.echo(f"{event.title}: visit seats are now given {'first come, first served' if mode == 'first_come' else 'by a fair allocation after choices close'}{when}.")
