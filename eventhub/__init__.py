@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     install_dispatch(app)
+    register_outbox_renderers()
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -59,6 +60,21 @@ def register_extensions(app: Flask) -> None:
         if user is None or not user.is_active or digest != user.session_digest:
             return None  # gone, deactivated, or the password changed since this session signed in
         return user
+
+
+# The modules that compose deferred outbox messages at delivery, one per outbox.services.Renderer.
+RENDERER_MODULES = ["registration.emails", "backoffice.broadcasts", "followup.reminders"]
+
+
+def register_outbox_renderers() -> None:
+    """Load every composer of deferred messages; refuse to start if a stored renderer name has none."""
+    from eventhub.outbox.services import RENDERERS, Renderer
+
+    for module in RENDERER_MODULES:
+        importlib.import_module(f"eventhub.{module}")
+    missing = sorted(set(Renderer) - set(RENDERERS))
+    if missing:
+        raise RuntimeError(f"no composer for the outbox renderers {missing}: add its module to RENDERER_MODULES")
 
 
 # The modules whose routes make up each feature's blueprint: the public pages (views), the management

@@ -3,7 +3,6 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from eventhub.backoffice.navigation import EVENT_NAV
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS
 from eventhub.timezones import local
 
@@ -68,16 +67,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
     app.add_template_global(form_errors)
-    app.add_template_global(EVENT_NAV, "event_nav_links")
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
-
-    @app.template_global()
-    def calendar_links(endpoint: str, **values) -> dict:
-        """webcal:// and Google Calendar links to a feed."""
-        from eventhub.invites.views import subscription_links
-
-        return subscription_links(endpoint, **values)
 
     @app.context_processor
     def network():

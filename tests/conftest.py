@@ -16,7 +16,15 @@ from flask.testing import FlaskClient
 
 from eventhub import create_app
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, AgendaKind, District, Event, EventStatus, Locale, School
+from eventhub.models import (
+    AgendaItem,
+    AgendaKind,
+    District,
+    Event,
+    EventStatus,
+    Locale,
+    School,
+)
 from eventhub.registration.services import AttendeeDetails, register
 
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -6,12 +6,18 @@ import re
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD
+from test_visits_allocation import rank
+
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import AuditEntry, SeatStatus, UserRole, VisitAllocationMode, VisitSeat
-from test_visits_allocation import rank
+from eventhub.models import (
+    AuditEntry,
+    SeatStatus,
+    UserRole,
+    VisitAllocationMode,
+    VisitSeat,
+)
 
 PASSWORD = STAFF_PASSWORD
 

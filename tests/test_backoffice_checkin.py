@@ -4,13 +4,20 @@ import re
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD, sign_in
+from test_browser import live_app  # noqa: F401  (the app on a free localhost port, CSRF on)
+
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import AttendeeRole, AuditEntry, Registration, SeatStatus, UserRole, VisitSeat
+from eventhub.models import (
+    AttendeeRole,
+    AuditEntry,
+    Registration,
+    SeatStatus,
+    UserRole,
+    VisitSeat,
+)
 from eventhub.registration.services import cancel_registration
-from test_browser import live_app  # noqa: F401  (the app on a free localhost port, CSRF on)
 
 PASSWORD = STAFF_PASSWORD
 JSON = {"Accept": "application/json"}

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD, attendee, sign_in
+
 from eventhub.backoffice import summaries
 from eventhub.extensions import db
 from eventhub.models import (

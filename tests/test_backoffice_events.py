@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD
+
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import (

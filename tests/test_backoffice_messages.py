@@ -2,8 +2,8 @@
 and the audit log page."""
 import pytest
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD, body_text
+
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, Broadcast, OutboxMessage, OutboxStatus
 

@@ -1,8 +1,8 @@
 """One registrant in the back office: edit, move to another visit, promote from or return to a waiting list,
 cancel, resend the confirmation; never over a seat limit, and each change in the audit log."""
 import sqlalchemy as sa
-
 from conftest import STAFF_PASSWORD
+
 from eventhub.extensions import db
 from eventhub.models import (
     AuditEntry,

@@ -6,12 +6,18 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import attendee
 from openpyxl import load_workbook
 
-from conftest import attendee
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import AttendeeRole, Registration, RegistrationStatus, UserRole, utcnow
+from eventhub.models import (
+    AttendeeRole,
+    Registration,
+    RegistrationStatus,
+    UserRole,
+    utcnow,
+)
 from eventhub.registration.services import register
 
 PASSWORD = "correct horse battery"

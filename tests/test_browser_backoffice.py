@@ -2,11 +2,11 @@
 how many attendees will be notified before saving, then checks an attendee in at the door."""
 import pytest
 import sqlalchemy as sa
+from test_browser import live_app, page  # noqa: F401  (the live server and the Chromium page)
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, Registration, UserRole, Visit
-from test_browser import live_app, page  # noqa: F401  (the live server and the Chromium page)
 
 try:
     from playwright.sync_api import expect

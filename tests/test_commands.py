@@ -193,7 +193,12 @@ def test_revoke_links_stops_old_links_and_emails_a_new_one(runner, make_event, m
 
 
 def test_seed_demo_gives_the_past_fall_convening_its_follow_up(runner):
-    from eventhub.models import Commitment, CommitmentUpdate, FollowupReminder, Visibility
+    from eventhub.models import (
+        Commitment,
+        CommitmentUpdate,
+        FollowupReminder,
+        Visibility,
+    )
 
     assert runner.invoke(args=["seed-demo", "--today", "2026-12-02"]).exit_code == 0
     fall = db.session.scalar(sa.select(Event).where(Event.slug == "fall-convening-2026"))

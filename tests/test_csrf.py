@@ -5,13 +5,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import _empty_all_tables
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
-from conftest import _empty_all_tables
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import AuditEntry, Broadcast, OutboxMessage, PrintKind, Registration, UserRole, Visit
+from eventhub.models import (
+    AuditEntry,
+    Broadcast,
+    OutboxMessage,
+    PrintKind,
+    Registration,
+    UserRole,
+    Visit,
+)
 from eventhub.printing.batches import create_batch
 
 PASSWORD = "correct horse battery"

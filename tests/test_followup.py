@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import private_link, sign_in
+
 from eventhub.extensions import db
 from eventhub.followup.services import CommitmentDetails, create_commitment
 from eventhub.models import (

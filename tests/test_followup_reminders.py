@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import body_text
+from test_outbox_rq import redis_url  # noqa: F401  (a reachable Redis, or a skip saying how)
+
+from eventhub.events.writes import cancel_event
 from eventhub.extensions import db
 from eventhub.followup import reminders
 from eventhub.followup.reminders import BEFORE_NEXT, WRITE, schedule, send_due
@@ -30,12 +32,8 @@ from eventhub.models import (
     OutboxStatus,
 )
 from eventhub.outbox.delivery import deliver_pending
-from eventhub.events.writes import cancel_event
 from eventhub.registration.services import cancel_registration
-from test_outbox_rq import redis_url  # noqa: F401  (a reachable Redis, or a skip saying how)
 from eventhub.templating import long_date
-
-
 
 # --- helpers ----------------------------------------------------------------------------------------
 

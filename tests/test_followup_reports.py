@@ -8,9 +8,9 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from conftest import sign_in
 from pypdf import PdfReader
 
-from conftest import sign_in
 from eventhub.extensions import db
 from eventhub.followup import reports
 from eventhub.followup.services import CommitmentDetails, add_update, create_commitment

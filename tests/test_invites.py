@@ -6,14 +6,19 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import vobject
+from conftest import attendee, free_port, place_of, private_link
 from icalendar import Calendar
 
-from conftest import attendee, free_port, place_of, private_link
+from eventhub.events.writes import update_event
 from eventhub.extensions import db
 from eventhub.models import Registration, SeatStatus
-from eventhub.events.writes import update_event
 from eventhub.registration.services import cancel_registration, register
-from eventhub.visits.services import BlockChoices, cancel_visit, change_choices, update_visit
+from eventhub.visits.services import (
+    BlockChoices,
+    cancel_visit,
+    change_choices,
+    update_visit,
+)
 
 ORGANIZER = "mailto:events@example.org"
 
@@ -445,8 +450,8 @@ def test_a_batch_of_invitations_reads_its_registrations_at_once(app, make_event,
 
 def test_a_withdrawal_composed_in_the_same_chunk_as_its_invitation_still_goes(app, make_event, make_registration,
                                                                                 mailbox):
-    from eventhub.outbox.delivery import deliver_pending
     from eventhub.events.writes import cancel_event
+    from eventhub.outbox.delivery import deliver_pending
 
     app.config["MAIL_SEND_ON_COMMIT"] = False
     event = make_event()

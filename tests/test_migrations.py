@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 
 from eventhub import create_app
 from eventhub.extensions import db

@@ -4,8 +4,8 @@ import email.policy
 import threading
 
 import sqlalchemy as sa
-
 from conftest import free_port
+
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus, Registration
 from eventhub.outbox.delivery import deliver_pending

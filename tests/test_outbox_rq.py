@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import ON_CI
+
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus
 

@@ -6,9 +6,9 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from conftest import private_link
 from pypdf import PdfReader
 
-from conftest import private_link
 from eventhub.extensions import db
 from eventhub.models import AgendaKind, AttendeeRole, School, VisitSeat
 from eventhub.printing import documents, render
@@ -176,6 +176,7 @@ def test_each_attendee_is_numbered_on_their_own_inside_a_batch(convening, app):
 
     event, first, second = convening
     from conftest import attendee
+
     from eventhub.registration.services import register
 
     for n in range(3):
@@ -462,8 +463,8 @@ def test_a_long_name_stays_inside_its_block_above_the_programme(convening, book)
 
 
 def test_attendees_who_share_little_are_printed_one_document_each(convening, book, monkeypatch):
-    from eventhub.printing import batches, layers
     from eventhub.models import PrintKind
+    from eventhub.printing import batches, layers
 
     event, first, second = convening
     book(event, "a@example.org", first)

@@ -5,16 +5,16 @@ import uuid
 from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import attendee
+from pypdf import PdfReader
+from test_outbox_rq import redis_url  # noqa: F401 (fixture)
+
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import PrintBatch, PrintKind, PrintStatus, UserRole
 from eventhub.printing import batches, documents
 from eventhub.printing.batches import batch_path, create_batch, launch, run_batch
 from eventhub.registration.services import register
-from test_outbox_rq import redis_url  # noqa: F401 (fixture)
 
 PASSWORD = "correct horse battery"
 
@@ -275,7 +275,11 @@ def _commitments(event, each: int) -> None:
     """`each` commitments for every attendee of the event, each with two check-ins."""
     import sqlalchemy as sa
 
-    from eventhub.followup.services import CommitmentDetails, add_update, create_commitment
+    from eventhub.followup.services import (
+        CommitmentDetails,
+        add_update,
+        create_commitment,
+    )
     from eventhub.models import Registration
 
     for registration in db.session.scalars(sa.select(Registration).where(Registration.event_id == event.id)):
@@ -288,7 +292,11 @@ def _commitments(event, each: int) -> None:
 
 
 def test_the_sheets_batch_prints_filled_sheets_for_those_with_commitments(crowd):
-    from eventhub.followup.services import CommitmentDetails, add_update, create_commitment
+    from eventhub.followup.services import (
+        CommitmentDetails,
+        add_update,
+        create_commitment,
+    )
     from eventhub.models import Decision
 
     person = documents.attendees(crowd)[1].registration  # Person1

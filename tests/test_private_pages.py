@@ -2,8 +2,8 @@
 import re
 
 import pytest
-
 from conftest import body_text
+
 from eventhub.accounts.links import LinkKind, issue_link_token
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db

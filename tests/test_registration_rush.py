@@ -7,9 +7,9 @@ from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 import pytest
 import sqlalchemy as sa
+from conftest import free_port
 from werkzeug.serving import make_server
 
-from conftest import free_port
 from eventhub.extensions import db
 from eventhub.models import Registration, RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.visits.queries import seat_position

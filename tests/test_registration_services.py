@@ -5,19 +5,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import attendee, body_text, private_link
 from sqlalchemy.orm.attributes import set_committed_value
 
-from conftest import attendee, body_text, private_link
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, PrivateLink, Registration, RegistrationStatus
+from eventhub.notifications.attendees import LINK_REMINDER_INTERVAL
 from eventhub.registration.services import (
-    LINK_REMINDER_INTERVAL,
     EmailChangeInvalid,
     EmailTaken,
-    confirm_email_change,
     EventEnded,
     RegistrationClosed,
     cancel_registration,
+    confirm_email_change,
     register,
     registration_for_token,
     rejoin,

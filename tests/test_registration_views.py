@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import body_text, private_link
+
 from eventhub.extensions import db
 from eventhub.models import Registration, RegistrationStatus
 

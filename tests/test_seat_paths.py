@@ -7,15 +7,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from conftest import attendee, place_of
 from icalendar import Calendar
 
-from conftest import attendee, place_of
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, Registration, VisitAllocationMode, VisitSeat
 from eventhub.registration.queries import waitlist_position
-from eventhub.registration.services import VisitRequest, cancel_registration, register, rejoin
+from eventhub.registration.services import (
+    VisitRequest,
+    cancel_registration,
+    register,
+    rejoin,
+)
 from eventhub.visits.queries import seat_position
-from eventhub.visits.services import BlockChoices, change_choices, change_seats, leave_place
+from eventhub.visits.services import (
+    BlockChoices,
+    change_choices,
+    change_seats,
+    leave_place,
+)
 
 
 class Clock:
@@ -200,7 +210,11 @@ def test_rejoining_takes_a_free_seat_back_on_the_same_invitation_or_joins_the_en
 def test_an_organizer_promotes_returns_and_moves_people(make_event, make_visit, clock):
     from eventhub.registration.services import promote_ahead_of_queue as promote
     from eventhub.registration.services import return_to_waitlist
-    from eventhub.visits.services import move_to_visit, promote_place, return_place_to_waitlist
+    from eventhub.visits.services import (
+        move_to_visit,
+        promote_place,
+        return_place_to_waitlist,
+    )
 
     event = make_event(capacity=2)
     a = make_visit(event, seats=1, title="A")
@@ -265,7 +279,11 @@ def test_an_organizer_promotes_returns_and_moves_people(make_event, make_visit, 
 
 
 def test_committing_an_allocation_seats_and_queues_in_the_previewed_order(make_event, make_visit, clock):
-    from eventhub.visits.allocation import commit_allocation, plan_allocation, record_preview
+    from eventhub.visits.allocation import (
+        commit_allocation,
+        plan_allocation,
+        record_preview,
+    )
 
     event = make_event(capacity=None, visit_allocation=VisitAllocationMode.LOTTERY)
     s = make_visit(event, seats=1, title="S")

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import attendee, place_of
+
 from eventhub.extensions import db
-from eventhub.locking import SEAT_LOCK_OFF_SETTING, EventLockNotHeld, holds_event_lock, lock_event
+from eventhub.locking import (
+    SEAT_LOCK_OFF_SETTING,
+    EventLockNotHeld,
+    holds_event_lock,
+    lock_event,
+)
 from eventhub.models import Event, Registration, RegistrationStatus, SeatStatus
 from eventhub.registration.queries import SeatSummary
 

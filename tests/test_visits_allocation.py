@@ -3,12 +3,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import attendee, place_of
+
 from eventhub.extensions import db
 from eventhub.models import SeatStatus, VisitAllocation, VisitAllocationMode, VisitSeat
 from eventhub.registration.services import VisitRequest, register
-from eventhub.visits.allocation import commit_allocation, plan_allocation, record_preview
+from eventhub.visits.allocation import (
+    commit_allocation,
+    plan_allocation,
+    record_preview,
+)
 from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import BlockChoices, VisitError
 

@@ -2,8 +2,8 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-
 from conftest import place_of
+
 from eventhub.extensions import db
 from eventhub.models import SeatStatus, VisitAllocationMode, VisitSeat, utcnow
 from eventhub.visits.services import Screening

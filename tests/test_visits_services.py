@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import attendee, body_text, place_of
+
 from eventhub.extensions import db
 from eventhub.models import RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.registration.services import VisitRequest, cancel_registration, register

@@ -8,6 +8,7 @@ from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.extensions import db
 from eventhub.models import District, User, UserRole
+from eventhub.notifications.kinds import EmailKind
 from eventhub.outbox.services import queue_email
 from eventhub.urls import external_url
 
@@ -96,7 +97,7 @@ def send_invitation(user: User, invited_by: User) -> None:
     """Queue the invitation email with its link (valid INVITATION_DAYS days)."""
     network = current_app.config["NETWORK_NAME"]
     queue_email(
-        kind="account_invitation", to_address=user.email, to_name=user.name,
+        kind=EmailKind.ACCOUNT_INVITATION, to_address=user.email, to_name=user.name,
         subject=f"You're invited to the {network} back office",
         template="accounts/invitation",
         context={"user": user, "invited_by": invited_by, "role_label": ROLE_LABELS[user.role],
@@ -110,7 +111,7 @@ def send_password_reset(user: User) -> None:
     """Queue the email with a link to choose a new password (valid PASSWORD_RESET_HOURS hours, once)."""
     network = current_app.config["NETWORK_NAME"]
     queue_email(
-        kind="password_reset", to_address=user.email, to_name=user.name,
+        kind=EmailKind.PASSWORD_RESET, to_address=user.email, to_name=user.name,
         subject=f"Choose a new password for the {network} back office",
         template="accounts/password_reset",
         context={"user": user, "url": external_url("accounts.reset_password",

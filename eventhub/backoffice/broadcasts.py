@@ -2,6 +2,7 @@
 through the outbox (one deferred email a person, composed at delivery), and the record of who got what."""
 import re
 from dataclasses import dataclass
+from typing import TypedDict, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -16,7 +17,14 @@ from eventhub.models import (
     SeatStatus,
     Visit,
 )
-from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
+from eventhub.notifications.kinds import EmailKind
+from eventhub.outbox.services import (
+    Obsolete,
+    Renderer,
+    compose_email,
+    queue_deferred,
+    renderer,
+)
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.registrants import Filters, filtered
 from eventhub.templating import clock, long_date
@@ -34,6 +42,12 @@ PLACEHOLDERS = {
     "visits": "their visit seats, with times",
     "private_link": "their private link to change or cancel",
 }
+
+
+class BroadcastCopy(TypedDict):
+    """The payload of one recipient's copy: the message is the Broadcast row, filled in when sent."""
+
+    broadcast_id: int
 
 
 class MessageError(Exception):
@@ -125,8 +139,9 @@ def send(event: Event, filters: Filters, subject: str, body: str, sender) -> Bro
     db.session.add(broadcast)
     db.session.flush()
     for registration in recipients:
-        message = queue_deferred(kind="broadcast", to_address=registration.email, subject=subject,
-                                 renderer_name="broadcast", payload={"broadcast_id": broadcast.id},
+        payload: BroadcastCopy = {"broadcast_id": broadcast.id}
+        message = queue_deferred(kind=EmailKind.BROADCAST, to_address=registration.email, subject=subject,
+                                 renderer_name=Renderer.BROADCAST, payload=payload,
                                  registration=registration)
         message.broadcast_id = broadcast.id
     db.session.flush()
@@ -139,10 +154,10 @@ def _as_args(filters: Filters) -> dict:
     return {k: str(v) for k, v in values.items() if v}
 
 
-@renderer("broadcast")
+@renderer(Renderer.BROADCAST)
 def compose_broadcast(message: OutboxMessage) -> str:
     """One copy of an organizer's message, filled in for its recipient as they stand when it is sent."""
-    broadcast = db.session.get(Broadcast, message.payload["broadcast_id"])
+    broadcast = db.session.get(Broadcast, cast(BroadcastCopy, message.payload)["broadcast_id"])
     registration = db.session.get(Registration, message.registration_id,
                                   options=[joinedload(Registration.event)]) if message.registration_id else None
     if broadcast is None or registration is None:

@@ -4,11 +4,15 @@ from flask_login import current_user, login_required
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.backoffice import bp, charts, summaries
+from eventhub.backoffice.navigation import EVENT_NAV
 from eventhub.models import RegistrationStatus, VisitStatus
 from eventhub.spreadsheets import csv_text
 from eventhub.templating import clock
 from eventhub.timezones import local
 from eventhub.web import event_or_404, mark_private
+
+# The tabs of an event's management pages, which every back-office template draws.
+bp.add_app_template_global(EVENT_NAV, "event_nav_links")
 
 
 def _visit_label(fill: summaries.VisitFill) -> str:

@@ -8,7 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from eventhub.events.forms import LINE, TEXT
+from eventhub.fields import LINE, TEXT
 
 
 class MessageForm(FlaskForm):

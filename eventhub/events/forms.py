@@ -26,22 +26,24 @@ from wtforms.validators import (
 )
 
 from eventhub.events.setup import event_days
-from eventhub.models import AgendaKind, Event, EventKind, VisitAllocationMode
-from eventhub.registration.forms import clean_line, clean_text
+from eventhub.fields import LINE, TEXT, optional_count
+from eventhub.models import (
+    MAX_BEFORE_NEXT_DAYS,
+    MAX_CHECK_IN_DAY,
+    MAX_CHECK_INS,
+    AgendaKind,
+    Event,
+    EventKind,
+    VisitAllocationMode,
+)
 
 # The zones the network's districts are in come first; any IANA zone is accepted.
 COMMON_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
                 "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"]
 SLUG_RULE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                    message="Use lower-case letters, digits and hyphens only, e.g. spring-2027-springfield.")
-LINE = [clean_line]
-TEXT = [clean_text]
 
 
-# Follow-up check-ins an organizer may set on an event (eventhub/followup/reminders.py reads them).
-MAX_CHECK_IN_DAY = 730
-MAX_CHECK_INS = 6
-MAX_BEFORE_NEXT_DAYS = 120
 
 
 def parse_check_in_days(text: str | None) -> list[int]:
@@ -67,12 +69,6 @@ def parse_check_in_days(text: str | None) -> list[int]:
 def day_choices(event: Event) -> list[SelectChoice]:
     """The event's days, for a day menu."""
     return [SelectChoice(d.isoformat(), f"{d:%A %-d %B}") for d in event_days(event)]
-
-
-def optional_count(label: str, **kw) -> IntegerField:
-    """An optional whole number, 0 or more (seats, buses, limits)."""
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=100_000,
-                                                                   message="Enter a whole number, 0 or more.")], **kw)
 
 
 class EventForm(FlaskForm):

@@ -18,10 +18,9 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.registration.services import (
-    promote_from_waitlist,
-    send_registration_email,
-)
+from eventhub.notifications.attendees import send_registration_email
+from eventhub.notifications.kinds import EmailKind
+from eventhub.registration.services import promote_from_waitlist
 from eventhub.timezones import local_date, shift_local
 from eventhub.visits.services import cancel_visit
 
@@ -123,7 +122,7 @@ def update_event(event: Event, **changes) -> int:
         return 0
     confirmed = confirmed_registrations(event)
     for registration in confirmed:
-        send_registration_email(registration, "registration_updated", f"Updated: {event.title}")
+        send_registration_email(registration, EmailKind.REGISTRATION_UPDATED, f"Updated: {event.title}")
     return len(confirmed)
 
 
@@ -148,7 +147,7 @@ def cancel_event(event: Event, *, now: datetime | None = None) -> int:
             cancel_visit(visit, now=now)
     confirmed = confirmed_registrations(event)
     for registration in confirmed:
-        send_registration_email(registration, "event_cancelled", f"Cancelled: {event.title}")
+        send_registration_email(registration, EmailKind.EVENT_CANCELLED, f"Cancelled: {event.title}")
     db.session.flush()
     return len(confirmed)
 

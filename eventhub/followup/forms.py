@@ -4,9 +4,9 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from eventhub.fields import clean_line, clean_text
 from eventhub.followup.services import CommitmentDetails
 from eventhub.models import CommitmentStatus, Decision, Visibility
-from eventhub.registration.forms import clean_line, clean_text
 
 EVENT_ITSELF = 0
 

@@ -14,10 +14,12 @@ events, the cron stopped for weeks) is not sent: its row is recorded with no out
 how a skipped reminder reads. Emails are composed at delivery (renderer "followup") and skipped if the
 person cancelled, or has no open commitment left, by then.
 """
+import enum
 import logging
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NewType, TypedDict, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +27,9 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
 from eventhub.models import (
+    MAX_BEFORE_NEXT_DAYS,
+    MAX_CHECK_IN_DAY,
+    MAX_CHECK_INS,
     AgendaItem,
     Commitment,
     CommitmentStatus,
@@ -37,7 +42,13 @@ from eventhub.models import (
     RegistrationStatus,
 )
 from eventhub.models.base import UTCDateTime
-from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
+from eventhub.outbox.services import (
+    Obsolete,
+    Renderer,
+    compose_email,
+    queue_deferred,
+    renderer,
+)
 from eventhub.registration.links import issue_private_link
 from eventhub.templating import date_range, long_date
 from eventhub.timezones import at_local, local_date
@@ -45,8 +56,31 @@ from eventhub.urls import external_url
 
 log = logging.getLogger(__name__)
 
-WRITE = "write"
-BEFORE_NEXT = "before-next"
+
+
+class ReminderKind(enum.StrEnum):
+    """The fixed kinds of reminder, as stored on FollowupReminder rows and in outbox payloads. A check-in's
+    kind is "day-N" for its N days after the event (1 to MAX_CHECK_IN_DAY): see CheckInKind."""
+
+    WRITE = "write"  # write your commitments, at the end of the event
+    BEFORE_NEXT = "before-next"  # before the next convening
+
+
+# "day-30": made only by day_kind(), since each event sets its own days.
+CheckInKind = NewType("CheckInKind", str)
+Kind = ReminderKind | CheckInKind
+WRITE = ReminderKind.WRITE
+BEFORE_NEXT = ReminderKind.BEFORE_NEXT
+
+
+class FollowupEmail(TypedDict):
+    """The payload of a follow-up email."""
+
+    kind: str  # a Kind
+    event_id: int
+    reminder_id: int
+    due_at: str  # ISO moment
+    next_event_id: int | None
 # The event is over at 17:00 on its last day (or when that day's programme ends, if later).
 END_OF_EVENT = time(17, 0)
 # Check-ins arrive at the start of a working day, in the zone of the event they are about.
@@ -55,16 +89,12 @@ CHECK_IN_TIME = time(9, 0)
 STALE_AFTER = timedelta(days=14)
 # Reminders recorded and queued per transaction.
 BATCH_SIZE = 200
-# The limits the back office enforces on an event's check-in days (defended here too).
-MAX_CHECK_IN_DAY = 730
-MAX_CHECK_INS = 6
-MAX_BEFORE_NEXT_DAYS = 120
 OPEN_STATUSES = [s for s in CommitmentStatus if s.is_open]
 
 
-def day_kind(days: int) -> str:
+def day_kind(days: int) -> CheckInKind:
     """The reminder kind of the check-in `days` after the event: "day-30"."""
-    return f"day-{days}"
+    return CheckInKind(f"day-{days}")
 
 
 def check_in_days(event: Event) -> list[int]:
@@ -336,11 +366,11 @@ def _queue(event_id: int, title: str, reminder: Reminder, made: list[tuple[int, 
     queued = []
     for row_id, registration_id in made:
         registration = people[registration_id]
+        payload: FollowupEmail = {"kind": reminder.kind, "event_id": event_id, "reminder_id": row_id,
+                                  "due_at": reminder.due_at.isoformat(), "next_event_id": reminder.next_event_id}
         message = queue_deferred(
             kind=f"followup_{reminder.kind}"[:50], to_address=registration.email, subject=subject,
-            renderer_name="followup", registration=registration,
-            payload={"kind": reminder.kind, "event_id": event_id, "reminder_id": row_id,
-                     "due_at": reminder.due_at.isoformat(), "next_event_id": reminder.next_event_id})
+            renderer_name=Renderer.FOLLOWUP, registration=registration, payload=payload)
         queued.append((row_id, message))
     db.session.flush()
     db.session.execute(sa.update(FollowupReminder),
@@ -365,11 +395,11 @@ def _following(event: Event, kind: str, due_at: datetime) -> Reminder | None:
     return later[0] if later else None
 
 
-@renderer("followup")
+@renderer(Renderer.FOLLOWUP)
 def compose_followup(message: OutboxMessage) -> str:
     """A follow-up email as things stand at delivery, with a fresh private link; skipped (Obsolete) if the
     person cancelled, the event was called off, or a check-in has no open commitment left to ask about."""
-    payload = message.payload
+    payload = cast(FollowupEmail, message.payload)
     registration = db.session.get(Registration, message.registration_id,
                                   options=[joinedload(Registration.event)]) if message.registration_id else None
     if registration is None:

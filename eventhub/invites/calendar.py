@@ -5,6 +5,7 @@ zone correctly and which needs no VTIMEZONE; the convening itself is an all-day 
 dates in the host's calendar (VALUE=DATE, exclusive end), so it does not block whole days.
 """
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -156,3 +157,10 @@ def last_sent_sequence(stored: int) -> int:
 def _param_text(text: str) -> str:
     """A parameter value (CN) cannot hold a double quote or a line break; keep the rest as typed."""
     return " ".join(text.replace('"', "'").split())
+
+
+def subscription_links(endpoint: str, **values) -> dict:
+    """webcal:// and "Add to Google Calendar" links for a feed."""
+    url = external_url(endpoint, **values)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return {"webcal": webcal, "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")}

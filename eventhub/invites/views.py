@@ -1,7 +1,6 @@
 """Subscription feeds: the public agenda of an event and an attendee's own programme."""
 import hashlib
 from datetime import datetime
-from urllib.parse import quote
 
 from flask import Response, request
 
@@ -14,17 +13,20 @@ from eventhub.invites.calendar import (
     feed,
     last_sent_sequence,
     public_visit_event,
+    subscription_links,
     visit_event,
 )
 from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, utcnow
 from eventhub.timezones import as_utc
-from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, visits_by_block
 from eventhub.web import (
     REVALIDATED,
     public_event_or_404,
     registration_from_token_or_404,
 )
+
+# {{ calendar_links("invites.event_feed", slug=...) }}: the webcal:// and Google Calendar links to a feed.
+bp.add_app_template_global(subscription_links, "calendar_links")
 
 
 @bp.get("/events/<slug:slug>/calendar.ics")
@@ -91,10 +93,3 @@ def _calendar_response(body: bytes, last_modified, private: bool) -> Response:
         response.cache_control.max_age = 300
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     return response.make_conditional(request)
-
-
-def subscription_links(endpoint: str, **values) -> dict:
-    """webcal:// and "Add to Google Calendar" links for a feed."""
-    url = external_url(endpoint, **values)
-    webcal = "webcal://" + url.split("://", 1)[1]
-    return {"webcal": webcal, "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")}

@@ -4,6 +4,9 @@ from eventhub.models.backoffice import AuditEntry, Broadcast
 from eventhub.models.base import UTCDateTime, utcnow
 from eventhub.models.directory import District, Locale, School
 from eventhub.models.events import (
+    MAX_BEFORE_NEXT_DAYS,
+    MAX_CHECK_IN_DAY,
+    MAX_CHECK_INS,
     AgendaItem,
     AgendaKind,
     Event,
@@ -42,6 +45,9 @@ from eventhub.models.visits import (
 )
 
 __all__ = [
+    "MAX_BEFORE_NEXT_DAYS",
+    "MAX_CHECK_IN_DAY",
+    "MAX_CHECK_INS",
     "ADULTS_PER_BUS",
     "ACCESSIBILITY_OPTIONS",
     "DIETARY_OPTIONS",

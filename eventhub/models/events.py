@@ -10,6 +10,11 @@ from eventhub.extensions import db
 from eventhub.models.base import UTCDateTime, str_enum, utcnow
 from eventhub.models.directory import District
 
+# The bounds of an event's follow-up check-ins: the back office refuses more, the reminders ignore more.
+MAX_CHECK_IN_DAY = 730
+MAX_CHECK_INS = 6
+MAX_BEFORE_NEXT_DAYS = 120
+
 
 class EventStatus(enum.StrEnum):
     """Whether the public can see an event."""

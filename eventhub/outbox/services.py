@@ -1,11 +1,14 @@
 """Compose emails from txt + html templates and queue them in the outbox."""
+import enum
 import secrets
+from collections.abc import Callable, Mapping
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from typing import TypedDict
 
 from flask import current_app, render_template
 
@@ -15,22 +18,40 @@ from eventhub.models import OutboxMessage, Registration, utcnow
 # Session.info key under which queued messages wait for the after-commit dispatch.
 QUEUED_KEY = "eventhub.outbox.queued"
 
+
+
+class Renderer(enum.StrEnum):
+    """The composers of deferred messages, by the name stored on each row (OutboxMessage.renderer)."""
+
+    REGISTRATION = "registration"  # registration/emails.py: registration emails and visit invitations
+    BROADCAST = "broadcast"  # backoffice/broadcasts.py: an organizer's message to registrants
+    FOLLOWUP = "followup"  # followup/reminders.py: commitment reminders
+
+
+class InviteSent(TypedDict):
+    """Noted in a payload when composing took an invitation's SEQUENCE: which row, and the number."""
+
+    table: str
+    id: int
+    sequence: int
+
+
 # Deferred messages: renderer name -> function(message) -> the message's SMTP text (from compose_email),
 # registered by features.
-RENDERERS: dict = {}
+RENDERERS: dict[str, Callable[[OutboxMessage], str]] = {}
 # Renderer name -> function(messages) that loads what composing those messages will read, in a few
 # queries for all of them (optional; without one each message loads its own).
-PREFETCHERS: dict = {}
+PREFETCHERS: dict[str, Callable[[list[OutboxMessage]], list]] = {}
 
 
 class Obsolete(Exception):
     """Raised by a renderer when the message is no longer true and must not be sent."""
 
 
-def renderer(name: str, prefetch=None):
+def renderer(name: Renderer, prefetch: Callable[[list[OutboxMessage]], list] | None = None):
     """Register a function that composes deferred messages of this name, and optionally one that
     loads, for a batch of them at once, what composing will read."""
-    def decorate(function):
+    def decorate(function: Callable[[OutboxMessage], str]) -> Callable[[OutboxMessage], str]:
         RENDERERS[name] = function
         if prefetch is not None:
             PREFETCHERS[name] = prefetch
@@ -136,14 +157,13 @@ def queue_email(
 
 
 def queue_deferred(
-    *, kind: str, to_address: str, subject: str, renderer_name: str, payload: dict,
+    *, kind: str, to_address: str, subject: str, renderer_name: Renderer, payload: Mapping[str, object],
     registration: Registration | None = None,
 ) -> OutboxMessage:
-    """Queue a message to be composed at delivery: a cheap insert for hot paths that hold locks."""
-    if renderer_name not in RENDERERS:
-        raise KeyError(f"no outbox renderer named {renderer_name!r}")
+    """Queue a message to be composed at delivery: a cheap insert for hot paths that hold locks. (The app
+    registers a renderer for every Renderer; a test holds it to that.)"""
     entry = OutboxMessage(kind=kind, to_address=to_address, subject=subject, raw="", renderer=renderer_name,
-                          payload=payload, registration=registration)
+                          payload=dict(payload), registration=registration)
     return _enqueue(entry)
 
 

@@ -5,10 +5,10 @@ from flask.cli import AppGroup
 
 from eventhub.extensions import db
 from eventhub.models import Event
+from eventhub.notifications.attendees import send_new_link
 from eventhub.registration.services import (
     find_registration,
     revoke_private_links,
-    send_new_link,
 )
 
 registrations_cli = AppGroup("registrations", help="Manage attendees' registrations and private links.")

@@ -1,5 +1,7 @@
-"""The emails an attendee gets about their registration, each carrying a fresh private link."""
-from datetime import datetime, timedelta
+"""Composing the emails an attendee gets about their registration and visit seats, at delivery: each says
+what the registration is by then, carries a fresh private link, and is skipped once it is no longer true.
+Features queue them through eventhub.notifications."""
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,36 +20,28 @@ from eventhub.models import (
     Visit,
     VisitSeat,
 )
-from eventhub.outbox.services import Obsolete, compose_email, queue_deferred, renderer
+from eventhub.notifications.kinds import (
+    EmailKind,
+    InviteMethod,
+    InviteReason,
+    RegistrationEmail,
+    VisitInvitation,
+)
+from eventhub.outbox.services import (
+    InviteSent,
+    Obsolete,
+    Renderer,
+    compose_email,
+    renderer,
+)
 from eventhub.registration.links import issue_private_link, issue_private_links
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for, seat_position
 
-# Someone who registers twice in this span gets one reminder email, not one per submission.
-LINK_REMINDER_INTERVAL = timedelta(minutes=10)
 # Session.info key: message id -> the private link issued for it with its batch (_load_for).
 ISSUED_LINKS = "eventhub.registration.issued_links"
-
-
-def send_registration_email(registration: Registration, template: str, subject: str, to_address: str | None = None,
-                            **extra) -> None:
-    """Queue one of the registration emails; it is composed at delivery, with a fresh private link.
-
-    `extra` holds plain (JSON) values for the template.
-    """
-    queue_deferred(kind=template, to_address=to_address or registration.email, subject=subject,
-                   renderer_name="registration",
-                   payload={"template": template, "extra": extra}, registration=registration)
-
-
-def send_visit_invitation(place: VisitSeat, method: str, reason: str, to_address: str | None = None) -> None:
-    """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat."""
-    queue_deferred(kind="visit_invite", to_address=to_address or place.registration.email, subject="",
-                   renderer_name="registration",
-                   payload={"template": "visit_invite", "extra": {"reason": reason, "method": method},
-                            "place_id": place.id}, registration=place.registration)
 
 
 def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
@@ -77,14 +71,15 @@ def _current_places(registration: Registration) -> list[VisitSeat]:
                   key=lambda seat: (seat.visit.starts_at, seat.visit.id))
 
 
-@renderer("registration", prefetch=_load_for)
+@renderer(Renderer.REGISTRATION, prefetch=_load_for)
 def compose_registration_email(message: OutboxMessage):
     """The registration email as the registration stands now, with a new private link in it."""
-    registration = db.session.get(Registration, message.registration_id,
+    registration = db.session.get_one(Registration, message.registration_id,
                                   options=[joinedload(Registration.event).selectinload(Event.hosts)])
     event = registration.event
-    extra = dict(message.payload.get("extra", {}))
-    _refuse_if_obsolete(message.payload["template"], registration)
+    payload = cast(RegistrationEmail | VisitInvitation, message.payload)
+    extra: dict[str, object] = dict(payload["extra"])
+    _refuse_if_obsolete(payload["template"], registration)
     token = db.session.info.get(ISSUED_LINKS, {}).pop(message.id, None) or issue_private_link(registration)
     context = {
         "registration": registration,
@@ -98,44 +93,44 @@ def compose_registration_email(message: OutboxMessage):
         "places": [(place, seat_position(place)) for place in _current_places(registration)],
         **extra,
     }
-    template, subject = message.payload["template"], message.subject
-    if template == "registration_welcome":
+    template, subject = EmailKind(payload["template"]), message.subject
+    if template is EmailKind.REGISTRATION_WELCOME:
         # Written before the seat was decided; says what the registration is by the time it is sent.
         if registration.status is RegistrationStatus.WAITLISTED:
-            template, subject = "registration_waitlisted", f"You're on the waiting list for {event.title}"
+            template, subject = EmailKind.REGISTRATION_WAITLISTED, f"You're on the waiting list for {event.title}"
         else:
-            template, subject = "registration_confirmed", f"You're registered for {event.title}"
+            template, subject = EmailKind.REGISTRATION_CONFIRMED, f"You're registered for {event.title}"
     calendar, method = None, None
-    if template in ("registration_confirmed", "registration_promoted", "registration_updated"):
-        method = "REQUEST"
+    if template in INVITING:
+        method = InviteMethod.REQUEST
         sequence = _next_sequence(message, Registration, registration.id)
         calendar = invitation(convening_event(registration, sequence, context["private_url"]),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
-    elif template in ("registration_cancelled", "event_cancelled", "registration_moved",
-                      "registration_back_to_waitlist") \
-            and registration.invite_sequence > 0:
-        method = "CANCEL"  # only if an invitation went out: a waiting-list place was never in a calendar
+    elif template in WITHDRAWING and registration.invite_sequence > 0:
+        method = InviteMethod.CANCEL  # only if an invitation went out: a waiting-list place was never in a calendar
         sequence = _next_sequence(message, Registration, registration.id)
         calendar = invitation(convening_event(registration, sequence),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
-    elif template == "visit_invite":
-        method = extra["method"]
+    elif template is EmailKind.VISIT_INVITE:
+        invite = cast(VisitInvitation, payload)
+        method = InviteMethod(invite["extra"]["method"])
+        reason = invite["extra"]["reason"]
         # Taking the SEQUENCE locks the seat's row, so a REQUEST and a CANCEL for it are composed one
         # after the other and each checks the seat as the other left it.
-        sequence = _next_sequence(message, VisitSeat, message.payload["place_id"])
-        place = db.session.get(VisitSeat, message.payload["place_id"])
+        sequence = _next_sequence(message, VisitSeat, invite["place_id"])
+        place = db.session.get_one(VisitSeat, invite["place_id"])
         db.session.refresh(place)
-        _refuse_if_obsolete_invitation(place, method, sequence, extra.get("reason"))
+        _refuse_if_obsolete_invitation(place, method, sequence, reason)
         calendar = invitation(visit_event(place, sequence, context["private_url"]),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
-        context.update(place=place, visit=place.visit, method=method, reason=extra.get("reason"))
-        subject = {"REQUEST": "Invitation", "CANCEL": "Cancelled"}[method]
-        if method == "REQUEST" and extra.get("reason") == "updated":
+        context.update(place=place, visit=place.visit, method=method.value, reason=reason)
+        subject = {InviteMethod.REQUEST: "Invitation", InviteMethod.CANCEL: "Cancelled"}[method]
+        if method is InviteMethod.REQUEST and reason == InviteReason.UPDATED:
             subject = "Updated invitation"
         subject = f"{subject}: School visit: {place.visit.title}"
     message.subject = subject
     return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
-                         template=f"registration/{template}", context=context, calendar=calendar, method=method)
+                         template=f"registration/{template.value}", context=context, calendar=calendar, method=method)
 
 
 def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
@@ -152,25 +147,29 @@ def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
     loaded = db.session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
         set_committed_value(loaded, "invite_sequence", raised)
-    message.payload = {**message.payload,
-                       "invite": {"table": model.__tablename__, "id": row_id, "sequence": raised - 1}}
+    sent: InviteSent = {"table": model.__tablename__, "id": row_id, "sequence": raised - 1}
+    message.payload = {**(message.payload or {}), "invite": sent}
     return raised - 1
 
 
-def _refuse_if_obsolete_invitation(place: VisitSeat, method: str, sequence: int, reason: str | None) -> None:
+def _refuse_if_obsolete_invitation(place: VisitSeat, method: InviteMethod, sequence: int, reason: str) -> None:
     """Send an invitation only for a seat still held, and a withdrawal only of an invitation that went out."""
-    if method == "REQUEST" and (place.status is not SeatStatus.CONFIRMED
+    if method is InviteMethod.REQUEST and (place.status is not SeatStatus.CONFIRMED
                                 or place.registration.status is RegistrationStatus.CANCELLED):
         raise Obsolete("the seat was given up before its invitation went out")
-    if method == "CANCEL" and place.status is SeatStatus.CONFIRMED and reason != "address_changed":
+    if method is InviteMethod.CANCEL and place.status is SeatStatus.CONFIRMED and reason != InviteReason.ADDRESS_CHANGED:
         raise Obsolete("the seat was taken again before its withdrawal went out")
-    if method == "CANCEL" and sequence == 0:
+    if method is InviteMethod.CANCEL and sequence == 0:
         raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")
 
 
 # Emails that tell someone they have a place; untrue once the registration is cancelled.
-PLACE_NEWS = {"registration_welcome", "registration_confirmed", "registration_waitlisted", "registration_promoted",
-              "registration_updated", "visit_allocated"}
+PLACE_NEWS = {EmailKind.REGISTRATION_WELCOME, EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_WAITLISTED,
+              EmailKind.REGISTRATION_PROMOTED, EmailKind.REGISTRATION_UPDATED, EmailKind.VISIT_ALLOCATED}
+# Emails that carry the convening's invitation, and those that withdraw it (if one went out).
+INVITING = {EmailKind.REGISTRATION_CONFIRMED, EmailKind.REGISTRATION_PROMOTED, EmailKind.REGISTRATION_UPDATED}
+WITHDRAWING = {EmailKind.REGISTRATION_CANCELLED, EmailKind.EVENT_CANCELLED, EmailKind.REGISTRATION_MOVED,
+               EmailKind.REGISTRATION_BACK_TO_WAITLIST}
 
 
 def _refuse_if_obsolete(template: str, registration: Registration) -> None:
@@ -178,27 +177,7 @@ def _refuse_if_obsolete(template: str, registration: Registration) -> None:
     cancelled = registration.status is RegistrationStatus.CANCELLED
     if template in PLACE_NEWS and cancelled:
         raise Obsolete("the registration was cancelled before this message went out")
-    if template == "registration_back_to_waitlist" and registration.status is not RegistrationStatus.WAITLISTED:
+    if template == EmailKind.REGISTRATION_BACK_TO_WAITLIST and registration.status is not RegistrationStatus.WAITLISTED:
         raise Obsolete("the attendee got a seat again, or cancelled, before this message went out")
-    if template == "registration_cancelled" and registration.status is RegistrationStatus.CONFIRMED:
+    if template == EmailKind.REGISTRATION_CANCELLED and registration.status is RegistrationStatus.CONFIRMED:
         raise Obsolete("the attendee registered again, with a seat, before this message went out")
-
-
-def send_new_link(registration: Registration) -> None:
-    """Email a fresh private link (after revoking, or when asked)."""
-    send_registration_email(registration, "registration_link", f"Your private link for {registration.event.title}")
-
-
-def send_link_reminder(registration: Registration, now: datetime) -> bool:
-    """Email the link again, unless one went out very recently: repeated submissions must not flood an inbox."""
-    recent = db.session.scalar(
-        sa.select(OutboxMessage.id).where(
-            OutboxMessage.registration_id == registration.id,
-            OutboxMessage.kind == "registration_link",
-            OutboxMessage.created_at > now - LINK_REMINDER_INTERVAL,
-        ).limit(1)
-    )
-    if recent is not None:
-        return False
-    send_new_link(registration)
-    return True

@@ -1,5 +1,4 @@
 """Registration and details forms: field validation only."""
-import unicodedata
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventhub.fields import clean_line, clean_text
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AttendeeRole
 from eventhub.registration.services import AttendeeDetails
 
@@ -37,23 +37,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def clean_text(value):
-    """Trim, and drop control characters (a NUL would break PostgreSQL), keeping line breaks and tabs."""
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-
-
-def clean_line(value):
-    """A one-line value: no control characters at all, so it can never add a line to an email header
-    or a calendar; runs of white space become one space."""
-    if not isinstance(value, str):
-        return value
-    breaks = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-    cleaned = "".join(" " if ch in breaks else ch for ch in value if ch in breaks or unicodedata.category(ch) != "Cc")
-    return " ".join(cleaned.split())
 
 
 class ValidEmail:

@@ -21,14 +21,14 @@ from eventhub.models import (
     Visit,
     utcnow,
 )
-from eventhub.outbox.services import queue_email
-from eventhub.registration.emails import (  # noqa: F401  (re-exported for views and commands)
-    LINK_REMINDER_INTERVAL,
+from eventhub.notifications.attendees import (
     send_link_reminder,
     send_new_link,
     send_registration_email,
     send_visit_invitation,
 )
+from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
+from eventhub.outbox.services import queue_email
 from eventhub.registration.links import (  # noqa: F401
     issue_private_link,
     registration_for_token,
@@ -124,7 +124,7 @@ def give_waiting_seat(registration: Registration, now: datetime) -> None:
     registration.confirm(now)
     db.session.flush()
     book_all_blocks(registration, now=now)
-    send_registration_email(registration, "registration_promoted",
+    send_registration_email(registration, EmailKind.REGISTRATION_PROMOTED,
                             f"A seat opened up: you're confirmed for {registration.event.title}")
 
 
@@ -207,7 +207,7 @@ def register(
     for registration in newcomers:
         for block_choices in chosen if registration is outcome.lead or visits.same_for_colleagues else []:
             save_choices(registration, block_choices, first_time=True, now=now)
-        send_registration_email(registration, "registration_welcome", "")
+        send_registration_email(registration, EmailKind.REGISTRATION_WELCOME, "")
     if not newcomers:
         return outcome
     db.session.flush()  # write what needs no seat before queueing behind the lock
@@ -281,7 +281,7 @@ def _decide_seat(registration: Registration, event: Event, now: datetime) -> Non
 
 def _send_welcome(registration: Registration) -> None:
     """The confirmation or waiting-list email (which one is decided when it is composed)."""
-    send_registration_email(registration, "registration_welcome", "")
+    send_registration_email(registration, EmailKind.REGISTRATION_WELCOME, "")
 
 
 # --- changes from the private page ---------------------------------------------------------
@@ -316,11 +316,11 @@ def request_email_change(registration: Registration, new_email: str) -> None:
         "new_email": new_email,
     }
     if find_registration(event, new_email) is not None:
-        template, subject = "email_change_taken", f"This address is already registered for {event.title}"
+        template, subject = EmailKind.EMAIL_CHANGE_TAKEN, f"This address is already registered for {event.title}"
     else:
         payload = {"registration": registration.id, "from": registration.email, "to": new_email}
         context["confirm_url"] = external_url("registration.confirm_email", signed=_email_change_signer().dumps(payload))
-        template, subject = "email_change_confirm", f"Confirm your new email address for {event.title}"
+        template, subject = EmailKind.EMAIL_CHANGE_CONFIRM, f"Confirm your new email address for {event.title}"
     queue_email(kind=template, to_address=new_email, to_name=registration.display_name, subject=subject,
                 template=f"registration/{template}", context=context, registration=registration)
 
@@ -350,16 +350,16 @@ def _move_invitations(registration: Registration, new_email: str) -> None:
     old_email = registration.email
     seated = [p for p in places_for(registration) if p.status is SeatStatus.CONFIRMED]
     if registration.status is RegistrationStatus.CONFIRMED:
-        send_registration_email(registration, "registration_moved", f"Moved to another address: {registration.event.title}",
+        send_registration_email(registration, EmailKind.REGISTRATION_MOVED, f"Moved to another address: {registration.event.title}",
                                 to_address=old_email)
     for place in seated:
-        send_visit_invitation(place, "CANCEL", "address_changed", to_address=old_email)
+        send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.ADDRESS_CHANGED, to_address=old_email)
     registration.email = new_email
     db.session.flush()
     if registration.status is RegistrationStatus.CONFIRMED:
-        send_registration_email(registration, "registration_updated", f"Updated: {registration.event.title}")
+        send_registration_email(registration, EmailKind.REGISTRATION_UPDATED, f"Updated: {registration.event.title}")
     for place in seated:
-        send_visit_invitation(place, "REQUEST", "address_changed")
+        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.ADDRESS_CHANGED)
 
 
 def _email_change_signer() -> URLSafeTimedSerializer:
@@ -382,7 +382,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     db.session.flush()
     release_all_places(registration, now=now)
     promoted = promote_from_waitlist(event, now) if held_seat else []
-    send_registration_email(registration, "registration_cancelled", f"Your registration for {event.title} is cancelled",
+    send_registration_email(registration, EmailKind.REGISTRATION_CANCELLED, f"Your registration for {event.title} is cancelled",
           held_seat=held_seat, seat_passed_on=bool(promoted))
     return promoted
 
@@ -471,7 +471,7 @@ def return_to_waitlist(registration: Registration, *, now: datetime | None = Non
     registration.wait(now)
     db.session.flush()
     release_all_places(registration, now=now)
-    send_registration_email(registration, "registration_back_to_waitlist",
+    send_registration_email(registration, EmailKind.REGISTRATION_BACK_TO_WAITLIST,
                             f"You're back on the waiting list for {event.title}")
     return promote_from_waitlist(event, now)
 

@@ -28,7 +28,11 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.registration.emails import send_registration_email, send_visit_invitation
+from eventhub.notifications.attendees import (
+    send_registration_email,
+    send_visit_invitation,
+)
+from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
 from eventhub.visits.queries import free_seats
 from eventhub.visits.services import (
     VisitError,
@@ -230,7 +234,7 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
             place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
             db.session.flush()  # insertion order keeps the waiting list in serving order
     for place in invited:
-        send_visit_invitation(place, "REQUEST", "allocated")
+        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.ALLOCATED)
     for preview in previews:
         if preview.report.get("fingerprint") == plan.fingerprint:
             preview.committed_at = now
@@ -238,5 +242,5 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
     notified = {rid for block_result in plan.blocks for rid in block_result.order}
     for registration_id in sorted(notified):
         registration = db.session.get(Registration, registration_id)
-        send_registration_email(registration, "visit_allocated", f"Your school visits for {event.title}")
+        send_registration_email(registration, EmailKind.VISIT_ALLOCATED, f"Your school visits for {event.title}")
     return plan

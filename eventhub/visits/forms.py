@@ -20,7 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.events.forms import LINE, TEXT, optional_count
+from eventhub.fields import LINE, TEXT, optional_count
 from eventhub.models import Transport
 
 

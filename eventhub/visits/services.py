@@ -23,7 +23,8 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.registration.emails import send_visit_invitation
+from eventhub.notifications.attendees import send_visit_invitation
+from eventhub.notifications.kinds import InviteMethod, InviteReason
 from eventhub.visits.queries import (
     seat_free_on,
     seat_would_come_back,
@@ -237,7 +238,7 @@ def book_first_come(
         set_place(target, status, now)
         db.session.flush()
     if target is not None and status is SeatStatus.CONFIRMED and target is not held:
-        send_visit_invitation(target, "REQUEST", "booked")
+        send_visit_invitation(target, InviteMethod.REQUEST, InviteReason.BOOKED)
     for place in booking.released:
         promote_visit_waitlist(place.visit, now=now)
     return booking
@@ -260,7 +261,7 @@ def _cancel_place(place: VisitSeat, now: datetime) -> None:
     A seat that was in the person's calendar gets its invitation withdrawn (iTIP CANCEL).
     """
     if place.status is SeatStatus.CONFIRMED:
-        send_visit_invitation(place, "CANCEL", "cancelled")
+        send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.CANCELLED)
     place.cancel(now)
 
 
@@ -304,7 +305,7 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
                 promote_visit_waitlist(other.visit, now=now)
         place.confirm(now)
         db.session.flush()
-        send_visit_invitation(place, "REQUEST", "promoted")
+        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.PROMOTED)
     return heads
 
 
@@ -501,7 +502,7 @@ def update_visit(visit: Visit, **changes) -> int:
         return 0
     seated = _seated(visit)
     for place in seated:
-        send_visit_invitation(place, "REQUEST", "updated")
+        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.UPDATED)
     return len(seated)
 
 
@@ -620,5 +621,5 @@ def return_place_to_waitlist(place: VisitSeat, *, now: datetime | None = None) -
                          "so they would get their seat straight back.")
     place.wait(now)
     db.session.flush()
-    send_visit_invitation(place, "CANCEL", "back_to_waitlist")
+    send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.BACK_TO_WAITLIST)
     return promote_visit_waitlist(visit, now=now)

@@ -1,0 +1,73 @@
+"""The kinds of email eventhub sends and what a queued attendee email stores. The values are stored in
+outbox rows (`kind`, and the payload's keys and values): renaming one strands mail already queued
+unless a migration rewrites the pending rows."""
+import enum
+from typing import NotRequired, TypedDict
+
+from eventhub.outbox.services import InviteSent
+
+
+class EmailKind(enum.StrEnum):
+    """OutboxMessage.kind of every fixed kind of email (follow-up reminders add "followup_<reminder>")."""
+
+    # About a registration, composed at delivery from templates/email/registration/<kind>.
+    REGISTRATION_WELCOME = "registration_welcome"  # becomes "confirmed" or "waitlisted" when composed
+    REGISTRATION_CONFIRMED = "registration_confirmed"
+    REGISTRATION_WAITLISTED = "registration_waitlisted"
+    REGISTRATION_PROMOTED = "registration_promoted"
+    REGISTRATION_UPDATED = "registration_updated"
+    REGISTRATION_MOVED = "registration_moved"
+    REGISTRATION_BACK_TO_WAITLIST = "registration_back_to_waitlist"
+    REGISTRATION_CANCELLED = "registration_cancelled"
+    REGISTRATION_LINK = "registration_link"
+    EVENT_CANCELLED = "event_cancelled"
+    VISIT_ALLOCATED = "visit_allocated"
+    VISIT_INVITE = "visit_invite"
+    # Composed when queued.
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm"
+    EMAIL_CHANGE_TAKEN = "email_change_taken"
+    ACCOUNT_INVITATION = "account_invitation"
+    PASSWORD_RESET = "password_reset"
+    BROADCAST = "broadcast"
+
+
+class InviteMethod(enum.StrEnum):
+    """The iTIP method of a calendar invitation."""
+
+    REQUEST = "REQUEST"  # add or update the entry
+    CANCEL = "CANCEL"  # remove it
+
+
+class InviteReason(enum.StrEnum):
+    """Why a visit seat's invitation went out (it picks the email's wording)."""
+
+    BOOKED = "booked"
+    ALLOCATED = "allocated"
+    PROMOTED = "promoted"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+    BACK_TO_WAITLIST = "back_to_waitlist"
+    ADDRESS_CHANGED = "address_changed"
+
+
+class RegistrationEmail(TypedDict):
+    """The payload of a registration email: its template, plain values for it, and (once composed) the
+    convening invitation it carried."""
+
+    template: str  # an EmailKind
+    extra: dict[str, object]
+    invite: NotRequired[InviteSent]
+
+
+class VisitInviteExtra(TypedDict):
+    method: str  # an InviteMethod
+    reason: str  # an InviteReason
+
+
+class VisitInvitation(TypedDict):
+    """The payload of a visit seat's invitation or withdrawal."""
+
+    template: str  # always EmailKind.VISIT_INVITE
+    extra: VisitInviteExtra
+    place_id: int
+    invite: NotRequired[InviteSent]
