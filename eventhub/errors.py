@@ -1,9 +1,25 @@
-"""Error pages: every HTTP error renders a page with a clear message; a 500 rolls back."""
+"""Refusals and error pages. Every rule that refuses a request raises a DomainError: it carries its HTTP
+status and a message for people. One that no view catches becomes that status's page, with the session
+rolled back; every HTTP error renders a page with a clear message, and a 500 rolls back too."""
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from eventhub.extensions import db
+
+
+class DomainError(Exception):
+    """A rule refused what was asked. `message` is for the person who asked; `status` is the HTTP answer
+    when the refusal reaches the app (409 unless the kind of refusal or the raiser says otherwise)."""
+
+    status: int = 409
+    title: str = "That could not be done"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
 
 
 def register(app: Flask) -> None:
@@ -18,6 +34,13 @@ def register(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, title="Please submit the form again",
                                message=message), 400
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        """A refusal no view showed in its own way: nothing it half did is kept, and the page says why."""
+        db.session.rollback()
+        return render_template("errors/error.html", code=error.status, title=error.title,
+                               message=error.message), error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,9 +1,11 @@
-"""What every feature's views share: the 404 decisions, and the headers of a page whose address is a secret."""
-from flask import Flask, Response, abort, request
+"""What every feature's views share: the 404 decisions, showing a refusal in the view's own way, and the
+headers of a page whose address is a secret."""
+from flask import Flask, Response, abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import Rule
 
 from eventhub.accounts.access import can_see_visit
+from eventhub.errors import DomainError
 from eventhub.events.services import event_by_slug, public_event
 from eventhub.extensions import db
 from eventhub.models import Event, Registration, Visit
@@ -15,6 +17,53 @@ NO_STORE = "no-store"
 # A private response that a client may keep if it asks again first (the personal calendar feed, whose
 # ETag answers 304): never shared, never used unchecked.
 REVALIDATED = "private, no-cache"
+
+
+class Refusal:
+    """`with refusal() as refused:` around a change a view shows refused in its own way (a flash and a
+    redirect, a form with the reason, a 409 page). A DomainError raised inside is caught and everything
+    the change did to the session is undone; `refused` is then true and holds the error. Any other
+    exception passes; a DomainError a view does not catch this way reaches the app's own page."""
+
+    def __init__(self) -> None:
+        self.error: DomainError | None = None
+
+    def __enter__(self) -> "Refusal":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if not isinstance(error, DomainError):
+            return False
+        db.session.rollback()
+        self.error = error
+        return True
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def message(self) -> str:
+        return self.error.message if self.error else ""
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error else 200
+
+
+def refusal() -> Refusal:
+    """Catch a refused change, undo it, and keep the reason (see Refusal)."""
+    return Refusal()
+
+
+def pdf_or_503(html: str) -> bytes:
+    """Print a document; WeasyPrint loads on first use, so the rest of the app runs without Pango, and a
+    server that cannot print answers 503 saying so."""
+    try:
+        from eventhub.printing.render import render_pdf
+    except OSError:  # WeasyPrint needs the Pango library (Debian: libpango-1.0-0 libpangoft2-1.0-0)
+        current_app.logger.exception("printing is unavailable")
+        abort(503, "Printing is not available on this server right now; please tell the network's staff.")
+    return render_pdf(html)
 
 
 def event_or_404(slug: str) -> Event:

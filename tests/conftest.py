@@ -4,6 +4,7 @@ import email
 import email.policy
 import os
 import re
+import shutil
 import socket
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from eventhub import create_app
 from eventhub.extensions import db
@@ -389,3 +391,79 @@ def place_of(registration, visit):
     db.session.expire_all()
     return db.session.scalar(sa.select(VisitSeat).where(VisitSeat.registration_id == registration.id,
                                                         VisitSeat.visit_id == visit.id))
+
+
+# --- real services: Redis and a browser ------------------------------------------------------------
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis, or a skip saying how to get one (CI has it)."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except ConnectionError:
+        reason = f"RQ tests need Redis at {REDIS_URL}: start redis-server or set TEST_REDIS_URL."
+        if ON_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return REDIS_URL
+
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def chromium_or_skip() -> str:
+    """Path of Debian's chromium; without it these tests skip (and fail on CI, which installs it)."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None:
+        reason = ("Browser tests need Chromium and Playwright: `sudo apt-get install chromium` "
+                  "(or set CHROMIUM=/path/to/chrome) and `make test` installs Playwright.")
+        if ON_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def live_app(make_app, tmp_path):
+    """The app served on a free localhost port in a background thread."""
+    port = free_port()
+    app = make_app(WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}")
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.base_url = f"http://127.0.0.1:{port}"
+    with app.app_context():
+        yield app
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(live_app):
+    """A Chromium page (Playwright) that fails the test on any JavaScript error."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_app.base_url)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(error))
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+        assert errors == []

@@ -5,7 +5,6 @@ import re
 import pytest
 import sqlalchemy as sa
 from conftest import STAFF_PASSWORD, sign_in
-from test_browser import live_app  # noqa: F401  (the app on a free localhost port, CSRF on)
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
@@ -221,9 +220,9 @@ def test_the_registrants_page_links_the_door(organizer_client, door):
 @pytest.fixture
 def phone(live_app):
     """A Chromium page 390 x 844 with touch, like a phone; fails the test on any JavaScript error."""
-    from test_browser import CHROMIUM_ARGS, _chromium_or_skip
+    from conftest import CHROMIUM_ARGS, chromium_or_skip
 
-    executable = _chromium_or_skip()
+    executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

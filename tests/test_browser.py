@@ -1,76 +1,17 @@
 """In a real Chromium: open the event, register, follow the emailed private link, cancel."""
-import os
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # the tests skip with a reason below
     expect = None
 
-from conftest import ON_CI, Mailbox, free_port, private_link
+from conftest import Mailbox, private_link
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-
-def _chromium_or_skip() -> str:
-    """Path of Debian's chromium; without it these tests skip (and fail on CI, which installs it)."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        path = None
-    if path is None:
-        reason = ("Browser tests need Chromium and Playwright: `sudo apt-get install chromium` "
-                  "(or set CHROMIUM=/path/to/chrome) and `make test` installs Playwright.")
-        if ON_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture
-def live_app(make_app, tmp_path):
-    """The app served on a free localhost port in a background thread."""
-    port = free_port()
-    app = make_app(WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}")
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{port}"
-    with app.app_context():
-        yield app
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(live_app):
-    """A Chromium page (Playwright) that fails the test on any JavaScript error."""
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium_or_skip()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_app.base_url)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-        assert errors == []
-
 
 def test_register_then_cancel_from_the_emailed_link(page, live_app, make_event, make_agenda_item):
     event = make_event(title="Spring Convening", capacity=100)

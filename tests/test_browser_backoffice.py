@@ -2,7 +2,6 @@
 how many attendees will be notified before saving, then checks an attendee in at the door."""
 import pytest
 import sqlalchemy as sa
-from test_browser import live_app, page  # noqa: F401  (the live server and the Chromium page)
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-def test_sign_in_move_a_visit_see_the_notification_count_check_someone_in(page, live_app, make_event,  # noqa: F811
+def test_sign_in_move_a_visit_see_the_notification_count_check_someone_in(page, live_app, make_event,
                                                                           make_visit, book):
     event = make_event(title="Spring Convening")
     visit = make_visit(event, title="Tablets in K-1", seats=10, start="09:00", end="11:30")

@@ -1,8 +1,9 @@
 """Public event pages: the list, the event with its agenda by local day, the registration window."""
 from datetime import UTC, date, datetime, timedelta
 
-from eventhub.events.services import WindowState, agenda_by_day, registration_window
+from eventhub.events.services import agenda_by_day
 from eventhub.models import AgendaKind, EventStatus
+from eventhub.registration.window import WindowState, registration_window
 
 
 def test_index_lists_upcoming_events_and_hides_drafts(client, make_event):

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from conftest import body_text
-from test_outbox_rq import redis_url  # noqa: F401  (a reachable Redis, or a skip saying how)
 
 from eventhub.events.writes import cancel_event
 from eventhub.extensions import db
@@ -383,7 +382,6 @@ def test_followup_schedule_needs_redis(runner):
 @pytest.fixture
 def rq_app(make_app, redis_url, monkeypatch, database_url, app):
     """An app queueing to its own RQ queue; workers build theirs from the environment, as `rq worker` does."""
-    from eventhub import jobs as shared_jobs
 
     rq_app = make_app(REDIS_URL=redis_url, RQ_QUEUE=f"eventhub-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -392,7 +390,6 @@ def rq_app(make_app, redis_url, monkeypatch, database_url, app):
     monkeypatch.setenv("BASE_URL", "http://eventhub.test")
     monkeypatch.delenv("MAIL_SERVER", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)  # the worker delivers what it queues itself
-    monkeypatch.setattr(shared_jobs, "_worker_app", None)
     with rq_app.app_context():
         yield rq_app
         from eventhub.followup.jobs import unschedule
@@ -404,16 +401,16 @@ def rq_app(make_app, redis_url, monkeypatch, database_url, app):
 
 def test_the_rq_job_sends_what_is_due(rq_app, make_event, make_registration, mailbox):
     from redis import Redis
-    from rq import SimpleWorker
 
     from eventhub.followup.jobs import remind_due
     from eventhub.jobs import queue_for
+    from eventhub.worker import AppSimpleWorker
 
     event = make_event()
     ana = make_registration(event, "ana@example.org")
     queue = queue_for(rq_app.config)
     job = queue.enqueue(remind_due, local(event, event.ends_on, "17:00").isoformat())
-    SimpleWorker([queue], connection=Redis.from_url(rq_app.config["REDIS_URL"])).work(burst=True)
+    AppSimpleWorker([queue], connection=Redis.from_url(rq_app.config["REDIS_URL"])).work(burst=True)
     job.refresh()
     assert job.is_finished, job.latest_result()
     assert job.return_value() == f"{event.slug} write: 1 sent\n1 sent, 0 skipped"
@@ -423,12 +420,12 @@ def test_the_rq_job_sends_what_is_due(rq_app, make_event, make_registration, mai
 
 def test_followup_schedule_has_rq_run_it_every_hour(rq_app, make_event, make_registration, mailbox):
     from redis import Redis
-    from rq import SimpleWorker
     from rq.job import Job
 
     from eventhub.followup.jobs import REPEATS, schedule_hourly, schedule_job_id
     from eventhub.jobs import queue_for
     from eventhub.models import utcnow
+    from eventhub.worker import AppSimpleWorker
 
     runner = rq_app.test_cli_runner()
     queue = queue_for(rq_app.config)
@@ -453,7 +450,7 @@ def test_followup_schedule_has_rq_run_it_every_hour(rq_app, make_event, make_reg
     db.session.commit()
     schedule_hourly(rq_app.config, utcnow() - timedelta(hours=2))
     assert registry.get_job_ids() == [job_id]
-    SimpleWorker([queue], connection=Redis.from_url(rq_app.config["REDIS_URL"])).work(burst=True,
+    AppSimpleWorker([queue], connection=Redis.from_url(rq_app.config["REDIS_URL"])).work(burst=True,
                                                                                       with_scheduler=True)
     assert [address(m) for m in followup_mail(mailbox, WRITE)] == ["ana@example.org"]
     assert registry.get_job_ids() == [job_id]

@@ -1,40 +1,18 @@
 """With REDIS_URL set, delivery runs in RQ workers: a real Redis and an in-process RQ worker."""
-import os
 import uuid
 
-import pytest
 import sqlalchemy as sa
-from conftest import ON_CI
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_url():
-    """A reachable Redis, or a skip saying how to get one (CI has it)."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError
-
-    try:
-        Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except ConnectionError:
-        reason = f"RQ tests need Redis at {REDIS_URL}: start redis-server or set TEST_REDIS_URL."
-        if ON_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return REDIS_URL
 
 
 def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_registration, redis_url, mailbox,
                                                   monkeypatch, database_url):
     from redis import Redis
-    from rq import SimpleWorker
 
-    from eventhub import jobs as shared_jobs
     from eventhub.outbox import jobs
+    from eventhub.worker import AppSimpleWorker
 
     queue_name = f"eventhub-test-{uuid.uuid4().hex[:8]}"
     app = make_app(REDIS_URL=redis_url, RQ_QUEUE=queue_name)
@@ -43,13 +21,12 @@ def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_regi
     monkeypatch.setenv("SECRET_KEY", "worker-secret")
     monkeypatch.setenv("MAIL_DIR", app.config["MAIL_DIR"])
     monkeypatch.delenv("MAIL_SERVER", raising=False)
-    monkeypatch.setattr(shared_jobs, "_worker_app", None)
     with app.app_context():
         make_registration(make_event(), "ana@example.org")
         assert [m.status for m in db.session.scalars(sa.select(OutboxMessage))] == [OutboxStatus.PENDING]
         queue = jobs.queue_for(app.config)
         assert queue.count == 1
-        SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
+        AppSimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
         db.session.expire_all()
         assert [m.status for m in db.session.scalars(sa.select(OutboxMessage))] == [OutboxStatus.SENT]
         assert len(mailbox.to("ana@example.org")) == 1

@@ -7,7 +7,6 @@ from io import BytesIO
 import pytest
 from conftest import attendee
 from pypdf import PdfReader
-from test_outbox_rq import redis_url  # noqa: F401 (fixture)
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
@@ -132,12 +131,12 @@ def test_without_redis_a_batch_runs_in_a_background_thread(crowd, app):
     assert batch.status is PrintStatus.DONE and batch.pages == 1
 
 
-def test_with_redis_a_worker_prints_the_batch(crowd, make_app, redis_url, monkeypatch, database_url,  # noqa: F811
+def test_with_redis_a_worker_prints_the_batch(crowd, make_app, redis_url, monkeypatch, database_url,
                                                tmp_path):
     from redis import Redis
-    from rq import SimpleWorker
 
     from eventhub import jobs
+    from eventhub.worker import AppSimpleWorker
 
     queue_name = f"eventhub-test-{uuid.uuid4().hex[:8]}"
     app = make_app(REDIS_URL=redis_url, RQ_QUEUE=queue_name)
@@ -145,7 +144,6 @@ def test_with_redis_a_worker_prints_the_batch(crowd, make_app, redis_url, monkey
     monkeypatch.setenv("SECRET_KEY", "worker-secret")
     monkeypatch.setenv("PRINT_DIR", app.config["PRINT_DIR"])
     monkeypatch.setenv("PRINT_WORKERS", "1")
-    monkeypatch.setattr(jobs, "_worker_app", None)
     event_id = crowd.id
     with app.app_context():
         from eventhub.models import Event
@@ -155,7 +153,7 @@ def test_with_redis_a_worker_prints_the_batch(crowd, make_app, redis_url, monkey
         assert launch(app, batch.id) == "queue"
         assert db.session.get(PrintBatch, batch.id).status is PrintStatus.QUEUED
         queue = jobs.queue_for(app.config)
-        SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
+        AppSimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
         queue.delete(delete_jobs=True)
         db.session.expire_all()
         batch = db.session.get(PrintBatch, batch.id)

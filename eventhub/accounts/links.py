@@ -13,6 +13,7 @@ from enum import Enum
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import User
 
@@ -33,13 +34,11 @@ class LinkKind(Enum):
         return timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
 
 
-class LinkError(Exception):
+class LinkError(DomainError):
     """The link cannot be used; `message` says why and what to do, `status` is the HTTP answer."""
 
     def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+        super().__init__(message, status=status)
 
 
 def _serializer(kind: LinkKind) -> URLSafeTimedSerializer:

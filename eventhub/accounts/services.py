@@ -6,6 +6,7 @@ from flask import current_app
 
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import District, User, UserRole
 from eventhub.notifications.kinds import EmailKind
@@ -27,7 +28,7 @@ ROLE_LABELS = {
 EDITABLE_FIELDS = ("name", "role", "district", "active")
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """The account could not be created or changed as asked; the message says why.
 
     `field` names the form field the message belongs to, when there is one.

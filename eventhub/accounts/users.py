@@ -10,7 +10,6 @@ from eventhub.accounts.forms import EditUserForm, InviteUserForm
 from eventhub.accounts.links import INVITATION_DAYS
 from eventhub.accounts.services import (
     ROLE_LABELS,
-    AccountError,
     has_password,
     invite_user,
     resend_invitation,
@@ -18,6 +17,7 @@ from eventhub.accounts.services import (
 )
 from eventhub.extensions import db
 from eventhub.models import District, User, UserRole
+from eventhub.web import refusal
 
 
 def _user_or_404(user_id: int) -> User:
@@ -49,12 +49,12 @@ def invite():
     form = InviteUserForm()
     form.set_districts(_districts())
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             user = invite_user(email=form.email.data, role=UserRole(form.role.data),
                                name=(form.name.data or "").strip(), district=_district(form.district.data),
                                invited_by=current_user)
-        except AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))
+        if refused:
+            getattr(form, getattr(refused.error, "field", None) or "email").errors.append(refused.message)
         else:
             db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
@@ -72,12 +72,12 @@ def edit_user(user_id: int):
                               "district": str(user.district_id or ""), "active": user.active})
     form.set_districts(_districts())
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             changes = update_user(user, name=(form.name.data or "").strip(), role=UserRole(form.role.data),
                                   district=_district(form.district.data), active=form.active.data,
                                   acting=current_user)
-        except AccountError as error:
-            getattr(form, error.field or "role").errors.append(str(error))
+        if refused:
+            getattr(form, getattr(refused.error, "field", None) or "role").errors.append(refused.message)
         else:
             db.session.commit()
             flash(f"Saved the changes to {user.email}." if changes else "Nothing changed.", "success")
@@ -92,10 +92,10 @@ def edit_user(user_id: int):
 def resend(user_id: int):
     """Email the invitation again, with a new link; the earlier one stops working."""
     user = _user_or_404(user_id)
-    try:
+    with refusal() as refused:
         resend_invitation(user, current_user)
-    except AccountError as error:
-        flash(str(error), "error")
+    if refused:
+        flash(refused.message, "error")
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     db.session.commit()
     flash(f"Invitation sent again to {user.email}.", "success")

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from eventhub.accounts import bp
 from eventhub.accounts.access import is_admin, is_organizer
 from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
-from eventhub.accounts.links import INVITATION_DAYS, LinkError, LinkKind, user_for_token
+from eventhub.accounts.links import INVITATION_DAYS, LinkKind, user_for_token
 from eventhub.accounts.services import (
     MIN_PASSWORD_LENGTH,
     choose_password,
@@ -25,7 +25,7 @@ from eventhub.accounts.services import (
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow
-from eventhub.web import mark_private
+from eventhub.web import mark_private, refusal
 
 # Attempts per address: enough for typing mistakes, too few to guess a password.
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
@@ -119,11 +119,11 @@ def accept_invitation(token: str):
 
 def _choose_password(token: str, kind: LinkKind):
     """The form behind both links; a link that expired, was used or is garbled gets a page saying so."""
-    try:
+    with refusal() as refused:
         user = user_for_token(token, kind)
-    except LinkError as error:
-        response = make_response(render_template("accounts/link_invalid.html", message=error.message,
-                                                 invitation=kind is LinkKind.INVITATION), error.status)
+    if refused:
+        response = make_response(render_template("accounts/link_invalid.html", message=refused.message,
+                                                 invitation=kind is LinkKind.INVITATION), refused.status)
         return mark_private(response)
     form = ChoosePasswordForm()
     if form.validate_on_submit():

@@ -7,6 +7,7 @@ from typing import TypedDict, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
     Broadcast,
@@ -50,7 +51,7 @@ class BroadcastCopy(TypedDict):
     broadcast_id: int
 
 
-class MessageError(Exception):
+class MessageError(DomainError):
     """The message cannot go out as written; the text says why."""
 
 

@@ -8,7 +8,6 @@ from eventhub.audit import record
 from eventhub.backoffice import bp
 from eventhub.backoffice.broadcasts import (
     PLACEHOLDERS,
-    MessageError,
     audience_label,
     audience_of,
     fill,
@@ -21,7 +20,7 @@ from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
 from eventhub.registration.admin import filters_from_request
 from eventhub.registration.registrants import districts_of, visits_of
-from eventhub.web import event_or_404
+from eventhub.web import event_or_404, refusal
 
 
 @bp.get("/events/<slug:slug>/messages")
@@ -54,10 +53,10 @@ def new_message(slug: str):
             if not form.confirm.data:
                 form.confirm.errors.append(f"Tick the box to send it to {who.count} people.")
             else:
-                try:
+                with refusal() as refused:
                     broadcast = send(event, filters, form.subject.data, form.body.data, current_user)
-                except MessageError as error:
-                    form.body.errors.append(str(error))
+                if refused:
+                    form.body.errors.append(refused.message)
                 else:
                     record("sent", "message", broadcast.id, broadcast.subject, event=event,
                            note=f"to {broadcast.recipient_count}: {broadcast.audience_label}")

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.errors import DomainError
 from eventhub.events import bp
 from eventhub.events.forms import AgendaItemForm, CloneForm, EventForm, day_choices
 from eventhub.events.setup import (
@@ -18,7 +19,6 @@ from eventhub.events.setup import (
 from eventhub.events.writes import (
     AGENDA_FIELDS,
     EDITABLE_FIELDS,
-    EventError,
     add_agenda_item,
     cancel_event,
     check_update,
@@ -50,7 +50,7 @@ from eventhub.timezones import (
     local_parts,
     wall_clock,
 )
-from eventhub.web import event_or_404, part_of_event_or_404
+from eventhub.web import event_or_404, part_of_event_or_404, refusal
 
 # What the audit log compares before and after an edit.
 EVENT_FIELDS = sorted(EDITABLE_FIELDS | {"status"})
@@ -90,9 +90,9 @@ def _event_values(form: EventForm) -> dict:
     )
 
 
-def _refused(form, error: EventError) -> None:
-    """Show a refusal on the field it concerns."""
-    getattr(form, error.field or "title").errors.append(str(error))
+def _refused(form, error: DomainError) -> None:
+    """Show a refusal on the field it concerns (the title's, if it names none)."""
+    getattr(form, getattr(error, "field", None) or "title").errors.append(error.message)
 
 
 @bp.route("/admin/events/new", methods=["GET", "POST"])
@@ -104,11 +104,10 @@ def new_event():
     if request.method == "GET":
         form.timezone.data = "America/Chicago"
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             event = create_event(**_event_values(form))
-        except EventError as error:
-            db.session.rollback()
-            _refused(form, error)
+        if refused.error:
+            _refused(form, refused.error)
         else:
             record("created", "event", event.id, event.title, event=event)
             db.session.commit()
@@ -144,16 +143,15 @@ def edit_event(slug: str):
             getattr(form, name).data = wall_clock(getattr(event, name), event.zone)
     if form.validate_on_submit():
         values = _event_values(form)
-        try:
+        with refusal() as refused:
             check_update(event, values)
             notify = seat_summary(event).confirmed if moves_calendars(event, values) else 0
             if notify and not form.confirm.data:
                 return render_template("events/admin/event_form.html", form=form, event=event, notify=notify), 200
             before = snapshot(event, EVENT_FIELDS)
             told = update_event(event, **values)
-        except EventError as error:
-            db.session.rollback()
-            _refused(form, error)
+        if refused.error:
+            _refused(form, refused.error)
         else:
             record("edited", "event", event.id, event.title, event=event, changes=changes_since(before, event),
                    note=f"{told} attendees notified" if told else "")
@@ -169,10 +167,7 @@ def edit_event(slug: str):
 def publish_event_page(slug: str):
     """Open the event page to the public (registration follows its window)."""
     event = event_or_404(slug)
-    try:
-        publish_event(event)
-    except EventError as error:
-        abort(409, str(error))
+    publish_event(event)  # a refusal is the app's 409 page
     record("published", "event", event.id, event.title, event=event, changes={"status": ["draft", "published"]})
     db.session.commit()
     flash(f"“{event.title}” is published.", "success")
@@ -212,11 +207,10 @@ def clone_event_page(slug: str):
         form.starts_on.data, form.title.data = start, event.title
         form.slug.data = f"{event.slug}-{start.year}"[:80]
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             copy = clone_event(event, slug=form.slug.data, title=form.title.data, starts_on=form.starts_on.data)
-        except EventError as error:
-            db.session.rollback()
-            _refused(form, error)
+        if refused.error:
+            _refused(form, refused.error)
         else:
             record("cloned", "event", copy.id, copy.title, event=copy, note=f"copied from {event.slug}")
             db.session.commit()
@@ -302,10 +296,7 @@ def delete_agenda_item_page(slug: str, item_id: int):
     event = event_or_404(slug)
     item = part_of_event_or_404(AgendaItem, item_id, event, "agenda item")
     title, before = item.title, snapshot(item, sorted(AGENDA_FIELDS))
-    try:
-        delete_agenda_item(item)
-    except EventError as error:
-        abort(409, str(error))
+    delete_agenda_item(item)  # a refusal is the app's 409 page
     record("deleted", "agenda_item", item.id, title, event=event, changes={k: [v, ""] for k, v in before.items()})
     db.session.commit()
     flash(f"“{title}” is off the agenda.", "success")

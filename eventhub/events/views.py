@@ -2,9 +2,10 @@
 from flask import render_template
 
 from eventhub.events import bp
-from eventhub.events.services import agenda_by_day, listed_events, registration_window
+from eventhub.events.services import agenda_by_day, listed_events
 from eventhub.models import utcnow
 from eventhub.registration.services import seat_summary
+from eventhub.registration.window import registration_window
 from eventhub.visits.queries import seat_counts, visits_by_block
 from eventhub.web import public_event_or_404
 

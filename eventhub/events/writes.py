@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from eventhub.errors import DomainError
 from eventhub.events.setup import SLUG, slug_is_free
 from eventhub.extensions import db
 from eventhub.locking import lock_event
@@ -33,7 +34,7 @@ EDITABLE_FIELDS = frozenset(CALENDAR_FIELDS) | {
 AGENDA_FIELDS = frozenset({"title", "kind", "starts_at", "ends_at", "room", "topic", "description"})
 
 
-class EventError(Exception):
+class EventError(DomainError):
     """A change to an event was refused; the message is for the organizer, `field` names the form field."""
 
     def __init__(self, message: str, field: str | None = None):

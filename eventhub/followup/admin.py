@@ -12,7 +12,6 @@ from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
 from eventhub.followup.services import (
     CommitmentDetails,
-    CommitmentError,
     add_update,
     create_commitment,
 )
@@ -25,7 +24,7 @@ from eventhub.models import (
     School,
     Visit,
 )
-from eventhub.web import event_or_404
+from eventhub.web import event_or_404, refusal
 
 
 def _people(event) -> list[Registration]:
@@ -62,10 +61,10 @@ def enter_sheets(slug: str):
     form = CommitmentForm()
     form.set_sources(event, _event_visits(event))
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             commitment = create_commitment(person, form.details(), entered_by=current_user)
-        except CommitmentError as error:
-            form.change_idea.errors.append(str(error))
+        if refused:
+            form.change_idea.errors.append(refused.message)
         else:
             record("created", "commitment", commitment.id, commitment.change_idea[:120], event=event,
                    note=f"typed in from {person.legal_name}'s sheet")

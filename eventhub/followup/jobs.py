@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from rq import Repeat, Retry
 from rq.job import Job
 
-from eventhub.jobs import queue_for, worker_app
+from eventhub.followup.reminders import send_due
+from eventhub.jobs import queue_for
+from eventhub.models import utcnow
+from eventhub.timezones import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +25,10 @@ RETRY = Retry(max=3, interval=[300, 900, 1800])
 
 
 def remind_due(now: str | None = None) -> str:
-    """The job: send the follow-up emails due now (or at `now`, an ISO moment, for replays) with the
-    worker's own app; returns the report's lines."""
-    from eventhub.extensions import db
-    from eventhub.followup.reminders import send_due
-    from eventhub.models import utcnow
-
-    app = worker_app()
-    with app.app_context():
-        moment = datetime.fromisoformat(now) if now else utcnow()
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        try:
-            report = send_due(moment)
-        finally:
-            db.session.remove()
+    """The job: send the follow-up emails due now (or at `now`, an ISO moment, for replays), in the
+    worker's app context; returns the report's lines."""
+    moment = as_utc(datetime.fromisoformat(now)) if now else utcnow()
+    report = send_due(moment)
     summary = "\n".join(report.lines())
     if report.errors:  # one event failing must not stop the schedule: logged, and the others were sent
         log.error("follow-up reminders: %s", summary)

@@ -11,7 +11,7 @@ from eventhub.followup import bp, reports
 from eventhub.models import CommitmentStatus, District, Event, School, Visit
 from eventhub.spreadsheets import csv_text
 from eventhub.timezones import local, today_in
-from eventhub.web import event_or_404, mark_private
+from eventhub.web import event_or_404, mark_private, pdf_or_503
 
 PAGE_SIZE = 50
 
@@ -149,10 +149,6 @@ def event_commitments_csv(slug: str):
 def event_commitments_report(slug: str):
     """The report-back for the next convening: counts by status, the spread of practices, and the change ideas
     shared with the network or the public with their latest check-in. Private ones are counted, never printed."""
-    from eventhub.printing.views import (
-        render_pdf,  # WeasyPrint loads on first use (503 without Pango)
-    )
-
     event = event_or_404(slug)
     filters, topic_visits, described = _filters(event, _visits_of(event))
     scope = reports.Scope.of(filters, topic_visits=topic_visits)
@@ -166,7 +162,7 @@ def event_commitments_report(slug: str):
         local_day=lambda moment: local(moment, event.timezone).date(),
         title=f"{event.title}: what we committed to, and how it went",
     )
-    response = Response(render_pdf(html), mimetype="application/pdf")
+    response = Response(pdf_or_503(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-commitments-report.pdf"'
     return mark_private(response)
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
     Commitment,
@@ -31,7 +32,7 @@ DECISION_STATUS = {
 }
 
 
-class CommitmentError(Exception):
+class CommitmentError(DomainError):
     """The commitment cannot be saved as asked; the message says why."""
 
 

@@ -8,7 +8,6 @@ from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
 from eventhub.followup.services import (
     CommitmentDetails,
-    CommitmentError,
     add_update,
     create_commitment,
     edit_commitment,
@@ -18,7 +17,7 @@ from eventhub.followup.services import (
     source_visits,
 )
 from eventhub.models import Commitment, CommitmentStatus
-from eventhub.web import public_event_or_404, registration_from_token_or_404
+from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
 
 COMMITMENT_FIELDS = ["visit_id", "evidence", "change_idea", "why_new", "test_where", "test_with_whom",
                      "test_starts_on", "test_due_on", "prediction", "measure", "baseline", "target", "support_needed",
@@ -37,10 +36,10 @@ def save_edit(commitment: Commitment, form: CommitmentForm) -> dict | None:
     """Apply a validated sheet form to the commitment: its changed fields for the audit log, or None when the
     service refused it (the reason is on the form)."""
     before = snapshot(commitment, COMMITMENT_FIELDS)
-    try:
+    with refusal() as refused:
         edit_commitment(commitment, form.details())
-    except CommitmentError as error:
-        form.change_idea.errors.append(str(error))
+    if refused:
+        form.change_idea.errors.append(refused.message)
         return None
     return changes_since(before, commitment)
 
@@ -67,10 +66,10 @@ def new_commitment(token: str):
     if request.method == "GET" and request.args.get("visit", type=int):
         form.visit_id.data = request.args.get("visit", type=int)
     if form.validate_on_submit():
-        try:
+        with refusal() as refused:
             commitment = create_commitment(viewer, form.details())
-        except CommitmentError as error:
-            form.change_idea.errors.append(str(error))
+        if refused:
+            form.change_idea.errors.append(refused.message)
         else:
             _log(commitment, "created")
             db.session.commit()

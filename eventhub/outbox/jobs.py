@@ -1,7 +1,11 @@
 """RQ jobs: with REDIS_URL set, email is delivered by `rq worker` processes instead of the web request."""
 import logging
 
-from eventhub.jobs import queue_for, worker_app
+from flask import current_app
+
+from eventhub.extensions import db
+from eventhub.jobs import queue_for
+from eventhub.outbox.delivery import deliver_pending
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +21,5 @@ def enqueue_delivery(config, ids: list[int]) -> bool:
 
 
 def deliver_messages(ids: list[int] | None = None) -> str:
-    """The job: deliver the given messages (or everything due) with the worker's own app."""
-    from eventhub.extensions import db
-    from eventhub.outbox.delivery import deliver_pending
-
-    app = worker_app()
-    with app.app_context():
-        return deliver_pending(db.engine, app.config, ids=ids).summary
+    """The job: deliver the given messages (or everything due), in the worker's app context."""
+    return deliver_pending(db.engine, current_app.config, ids=ids).summary

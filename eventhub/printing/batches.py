@@ -17,8 +17,9 @@ import pikepdf
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
-from eventhub.jobs import queue_for, worker_app
+from eventhub.jobs import queue_for
 from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
 from eventhub.printing import documents
 from eventhub.printing.documents import Order
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 CHUNK_SIZE = 20
 
 
-class PrintError(Exception):
+class PrintError(DomainError):
     """A batch cannot be printed; the message says why, in words for the organizer."""
 
 
@@ -230,11 +231,9 @@ def _run_in_thread(app: Flask, batch_id: int) -> None:
 
 
 def print_batch_job(batch_id: int) -> str:
-    """The RQ job: print one batch with the worker's own app."""
-    app = worker_app()
-    with app.app_context():
-        batch = run_batch(batch_id)
-        return f"batch {batch.id}: {batch.status.value}"
+    """The RQ job: print one batch, in the worker's app context."""
+    batch = run_batch(batch_id)
+    return f"batch {batch.id}: {batch.status.value}"
 
 
 def latest_batches(event: Event, limit: int = 20) -> list[PrintBatch]:

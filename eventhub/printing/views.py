@@ -32,19 +32,10 @@ from eventhub.printing.documents import Order
 from eventhub.web import (
     event_or_404,
     mark_private,
+    pdf_or_503,
     public_event_or_404,
     registration_from_token_or_404,
 )
-
-
-def render_pdf(html: str) -> bytes:
-    """Print through WeasyPrint, loaded on first use so the rest of the app runs without Pango."""
-    try:
-        from eventhub.printing.render import render_pdf as render
-    except OSError:  # WeasyPrint needs the Pango library (Debian: libpango-1.0-0 libpangoft2-1.0-0)
-        current_app.logger.exception("printing is unavailable")
-        abort(503, "Printing is not available on this server right now; please tell the network's staff.")
-    return render(html)
 
 
 def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> Response:
@@ -66,7 +57,7 @@ def event_agenda(slug: str):
     etag = hashlib.sha256(repr((event.id, version)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    pdf = _agendas.get(event.id, version, lambda: render_pdf(documents.event_agenda_html(event)))
+    pdf = _agendas.get(event.id, version, lambda: pdf_or_503(documents.event_agenda_html(event)))
     response = _pdf(pdf, f"{event.slug}-agenda.pdf", private=False)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -87,7 +78,7 @@ def personal_agenda(token: str):
     person = documents.attendees(event, registration_ids=[registration.id],
                                  statuses=(RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED))[0]
     person.private_url = documents.private_url(token)
-    return _pdf(render_pdf(documents.personal_agenda_html(event, person)), f"{event.slug}-my-agenda.pdf",
+    return _pdf(pdf_or_503(documents.personal_agenda_html(event, person)), f"{event.slug}-my-agenda.pdf",
                 private=True)
 
 
@@ -193,7 +184,7 @@ def person_document(registration_id: int, document: str):
         html = documents.badges_html(event, [person])
     else:
         html = documents.commitment_sheet_html(event, person)
-    return _pdf(render_pdf(html), f"{event.slug}-{document}-{registration.id}.pdf", private=True)
+    return _pdf(pdf_or_503(html), f"{event.slug}-{document}-{registration.id}.pdf", private=True)
 
 
 @bp.get("/admin/visits/<int:visit_id>/roster.pdf")
@@ -204,4 +195,4 @@ def visit_roster(visit_id: int):
     if not can_see_visit(current_user, visit):
         abort(403, "This visit is at another district's school.")
     html = documents.roster_html(visit, documents.roster_seats([visit])[visit.id])
-    return _pdf(render_pdf(html), f"roster-visit-{visit.id}.pdf", private=True)
+    return _pdf(pdf_or_503(html), f"roster-visit-{visit.id}.pdf", private=True)

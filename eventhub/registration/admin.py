@@ -34,7 +34,6 @@ from eventhub.registration.registrants import (
     visits_of,
 )
 from eventhub.registration.services import (
-    RegistrationError,
     cancel_registration,
     correct_details,
     promote_ahead_of_queue,
@@ -44,12 +43,11 @@ from eventhub.registration.services import (
 from eventhub.spreadsheets import csv_text, xlsx_bytes
 from eventhub.visits.queries import choices_for, places_for, seat_position
 from eventhub.visits.services import (
-    VisitError,
     move_to_visit,
     promote_place,
     return_place_to_waitlist,
 )
-from eventhub.web import event_or_404, mark_private
+from eventhub.web import event_or_404, mark_private, refusal
 
 PAGE_SIZE = 50
 
@@ -168,11 +166,10 @@ def registrant(registration_id: int):
 def _act(registration: Registration, action: str, step, done: str, note: str = ""):
     """Run one change; a refused change shows the page again with the reason (409), nothing half-done."""
     before = snapshot(registration, ["status"])
-    try:
+    with refusal() as refused:
         step()
-    except (RegistrationError, VisitError) as error:
-        db.session.rollback()
-        return _detail(registration, error=str(error), status=409)
+    if refused:
+        return _detail(registration, error=refused.message, status=409)
     record(action, "registration", registration.id, registration.legal_name, event=registration.event,
            changes=changes_since(before, registration), note=note)
     db.session.commit()
@@ -191,11 +188,10 @@ def edit_registration(registration_id: int):
         form.fill_from(registration)
     elif form.validate_on_submit():
         before = snapshot(registration, DETAIL_FIELDS)
-        try:
+        with refusal() as refused:
             correct_details(registration, form.attendee_details())
-        except RegistrationError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
+        if refused:
+            form.email.errors.append(refused.message)
         else:
             record("edited", "registration", registration.id, registration.legal_name, event=registration.event,
                    changes=changes_since(before, registration))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub import audit
 from eventhub.accounts.access import is_organizer, organizer_required
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
     Event,
@@ -28,17 +29,16 @@ from eventhub.models import (
 )
 from eventhub.registration import bp
 from eventhub.registration.registrants import Filters, filtered
-from eventhub.web import event_or_404, visible_visit_or_404
+from eventhub.web import event_or_404, refusal, visible_visit_or_404
 
 ACTIONS = ("in", "undo")
 
 
-class Refused(Exception):
+class Refused(DomainError):
     """A check-in that cannot be done, with its HTTP status and the reason in words."""
 
     def __init__(self, code: int, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(message, status=code)
 
 
 @dataclass
@@ -59,10 +59,10 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def _refusal(refused: Refused):
+def _refusal(refused: DomainError):
     if _wants_json():
-        return jsonify(error=refused.message), refused.code
-    abort(refused.code, refused.message)
+        return jsonify(error=refused.message), refused.status
+    abort(refused.status, refused.message)
 
 
 def _action() -> str:
@@ -142,7 +142,7 @@ def event_check_in(slug: str):
 def event_check_in_person(slug: str, registration_id: int):
     """Check one confirmed registrant in at the door (action=in), or undo it (action=undo)."""
     event = event_or_404(slug)
-    try:
+    with refusal() as refused:
         action = _action()
         registration = db.session.get(Registration, registration_id)
         if registration is None or registration.event_id != event.id:
@@ -155,9 +155,8 @@ def event_check_in_person(slug: str, registration_id: int):
         if action == "in" and registration.checked_in_at is None:  # cancelled between the read and the UPDATE
             raise Refused(409, f"{registration.display_name} cannot be checked in: their registration is "
                                f"{registration.status.value}, not confirmed.")
-    except Refused as refused:
-        db.session.rollback()
-        return _refusal(refused)
+    if refused.error:
+        return _refusal(refused.error)
     if changed:
         audit.record("checked_in" if action == "in" else "check_in_undone", "registration", registration.id,
                      registration.legal_name, event=event)
@@ -205,7 +204,7 @@ def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
     """Check someone with a seat in on the visit (action=in), or undo it (action=undo)."""
     event = event_or_404(slug)
     visit = visible_visit_or_404(event, visit_id)
-    try:
+    with refusal() as refused:
         action = _action()
         seat = db.session.scalar(
             sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.registration_id == registration_id)
@@ -220,9 +219,8 @@ def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
         db.session.refresh(seat)
         if action == "in" and seat.checked_in_at is None:  # the seat was given up between the read and the UPDATE
             raise Refused(409, f"{name} cannot be checked in on this visit: they no longer have a seat.")
-    except Refused as refused:
-        db.session.rollback()
-        return _refusal(refused)
+    if refused.error:
+        return _refusal(refused.error)
     registration = seat.registration
     if changed:
         audit.record("checked_in" if action == "in" else "check_in_undone", "registration", registration.id,

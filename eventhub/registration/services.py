@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from eventhub.events.services import registration_window
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
@@ -39,6 +39,7 @@ from eventhub.registration.queries import (  # noqa: F401
     seat_summary,
     waitlist_position,
 )
+from eventhub.registration.window import registration_window
 from eventhub.templating import date_range
 from eventhub.timezones import local_date
 from eventhub.urls import external_url
@@ -58,12 +59,14 @@ from eventhub.visits.services import (
 EMAIL_CHANGE_VALID_FOR = timedelta(days=3)
 
 
-class RegistrationError(Exception):
+class RegistrationError(DomainError):
     """A rule refused the request; the message is meant for the attendee."""
 
 
 class RegistrationClosed(RegistrationError):
     """Registration is not open for this event."""
+
+    status = 403
 
 
 class EmailTaken(RegistrationError):
@@ -76,6 +79,8 @@ class EmailChangeInvalid(RegistrationError):
 
 class EventEnded(RegistrationError):
     """The event is over; the registration can no longer change."""
+
+    status = 403
 
 
 @dataclass

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
-from eventhub.events.services import registration_window
 from eventhub.extensions import db
 from eventhub.models import (
     District,
@@ -24,7 +23,6 @@ from eventhub.registration.forms import (
     with_visit_fields,
 )
 from eventhub.registration.services import (
-    RegistrationError,
     cancel_registration,
     confirm_email_change,
     register,
@@ -33,6 +31,7 @@ from eventhub.registration.services import (
     update_details,
     waitlist_position,
 )
+from eventhub.registration.window import registration_window
 from eventhub.visits.queries import (
     choices_for,
     places_for,
@@ -41,13 +40,12 @@ from eventhub.visits.queries import (
     visits_by_block,
 )
 from eventhub.visits.services import (
-    VisitError,
     change_choices,
     choices_open,
     first_come_applies,
     leave_place,
 )
-from eventhub.web import public_event_or_404, registration_from_token_or_404
+from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
 
 DONE_KEY = "registration_done"
 
@@ -85,12 +83,11 @@ def register_form(slug: str):
     if not form.validate_on_submit():
         return _render_form(event, form, 422 if request.method == "POST" else 200)
     colleagues = form.colleague_details()
-    try:
+    with refusal() as refused:
         outcome = register(event, form.attendee_details(), colleagues,
                            visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
-    except (RegistrationError, VisitError) as error:
-        db.session.rollback()
-        return render_template("registration/closed.html", event=event, message=str(error)), 403
+    if refused:
+        return render_template("registration/closed.html", event=event, message=refused.message), 403
     session[DONE_KEY] = {
         "event_id": event.id,
         "registration_id": outcome.lead.id if outcome.lead else None,
@@ -218,11 +215,10 @@ def edit(token: str):
     elif form.validate_on_submit():
         new_email = form.email.data
         before = snapshot(registration, SELF_SERVICE_FIELDS)
-        try:
+        with refusal() as refused:
             email_change = update_details(registration, form.attendee_details())
-        except RegistrationError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if refused:
+            flash(refused.message, "error")
             return redirect(url_for("registration.private_page", token=token))
         _log(registration, "edited", changes=changes_since(before, registration),
              note=f"asked to change the email to {new_email}" if email_change else "")
@@ -243,11 +239,10 @@ def confirm_email(signed: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("registration/confirm_email.html", form=form, signed=signed)
-    try:
+    with refusal() as refused:
         registration, token = confirm_email_change(signed)
-    except RegistrationError as error:
-        db.session.rollback()
-        return render_template("registration/confirm_email.html", form=None, message=str(error)), 409
+    if refused:
+        return render_template("registration/confirm_email.html", form=None, message=refused.message), 409
     _log(registration, "email_changed", note=f"confirmed {registration.email} from the emailed link")
     db.session.commit()
     flash(f"Your email address is now {registration.email}.", "success")
@@ -274,11 +269,10 @@ def visit_choices(token: str):
         form.fill_choices(choices_for(registration))
     elif form.validate_on_submit():
         request_ = form.visit_request()
-        try:
+        with refusal() as refused:
             change_choices(registration, request_.choices, screening=request_.screening)
-        except VisitError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if refused:
+            flash(refused.message, "error")
         else:
             _log(registration, "visit_choices_changed",
                  note="; ".join(f"{c.rank}. {c.visit.title}" for c in choices_for(registration)))
@@ -314,11 +308,10 @@ def cancel(token: str):
     if form.validate_on_submit():
         already_cancelled = registration.status is RegistrationStatus.CANCELLED
         was = registration.status.value
-        try:
+        with refusal() as refused:
             cancel_registration(registration)
-        except RegistrationError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if refused:
+            flash(refused.message, "error")
         else:
             if not already_cancelled:
                 _log(registration, "cancelled", changes={"status": [was, "cancelled"]})
@@ -339,11 +332,10 @@ def rejoin_event(token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400, "This form could not be accepted. Reload the page and try again.")
-    try:
+    with refusal() as refused:
         rejoin(registration)
-    except RegistrationError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if refused:
+        flash(refused.message, "error")
         return redirect(url_for("registration.private_page", token=token))
     _log(registration, "rejoined", changes={"status": ["cancelled", registration.status.value]})
     db.session.commit()

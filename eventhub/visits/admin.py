@@ -39,7 +39,6 @@ from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import (
     SEAT_LIMITS,
-    VisitError,
     cancel_visit,
     check_block_move,
     create_visit,
@@ -50,6 +49,7 @@ from eventhub.web import (
     event_or_404,
     mark_private,
     part_of_event_or_404,
+    refusal,
     visible_visit_or_404,
 )
 
@@ -147,21 +147,20 @@ def edit_visit_page(slug: str, visit_id: int):
         values = _visit_values(form, event)
         _school_or_400(values)
         block_id = form.block_id.data or None
-        try:
+        with refusal() as refused:
             check_block_move(visit, block_id)
-        except VisitError as error:
-            form.block_id.errors.append(str(error))
+        if refused:
+            form.block_id.errors.append(refused.message)
         else:
             notify = seated if moves_calendars(visit, values) else 0
             if notify and not form.confirm.data:
                 return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
                                        notify=notify, seated=seated)
             before = snapshot(visit, VISIT_FIELDS)
-            try:
+            with refusal() as refused:
                 told, promoted = edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
-            except VisitError as error:
-                db.session.rollback()
-                flash(str(error), "error")
+            if refused:
+                flash(refused.message, "error")
                 return redirect(url_for("visits.edit_visit_page", slug=slug, visit_id=visit_id))
             record("edited", "visit", visit.id, visit.title, event=event, changes=changes_since(before, visit),
                    note="; ".join(filter(None, [f"{told} attendees notified" if told else "",
@@ -278,11 +277,10 @@ def commit_allocation_page(slug: str):
     seed = request.form.get("seed", type=int)
     if seed is None:
         abort(400, "Commit the allocation you previewed: its seed is missing.")
-    try:
+    with refusal() as refused:
         plan = commit_allocation(event, seed)
-    except VisitError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if refused:
+        flash(refused.message, "error")
         return render_template("visits/admin/allocation.html", event=event, lottery=True, plan=None,
                                blocks=open_blocks(event), history=_history(event), choices_open=False), 409
     seated = sum(len(b.assigned) for b in plan.blocks)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import lock_event
 from eventhub.models import (
@@ -35,7 +36,7 @@ from eventhub.visits.queries import (
 MAX_RANKED = 3
 
 
-class VisitError(Exception):
+class VisitError(DomainError):
     """A visit rule refused the request; the message is meant for the attendee."""
 
 
