@@ -18,8 +18,7 @@ from eventhub.backoffice.broadcasts import (
 from eventhub.backoffice.forms import MessageForm
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
-from eventhub.registration.admin import filters_from_request
-from eventhub.registration.registrants import districts_of, visits_of
+from eventhub.registration.registrants import districts_of, filters_from_args, visits_of
 from eventhub.web import event_or_404, refusal
 
 
@@ -38,7 +37,7 @@ def messages(slug: str):
 def new_message(slug: str):
     """Choose the recipients (the registrants table's filters), write, preview for one of them, send."""
     event = event_or_404(slug)
-    filters = filters_from_request()
+    filters = filters_from_args(request.args)
     form = MessageForm()
     who = audience_of(event, filters)
     preview_for = _preview_person(event, who)

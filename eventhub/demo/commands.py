@@ -21,7 +21,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from eventhub.demo.followup import fall_attendees, fall_follow_up, fall_visits
+from eventhub.demo.followup import (
+    TEAM_ROLES,
+    fall_attendees,
+    fall_follow_up,
+    fall_visits,
+)
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaItem,
@@ -862,11 +867,6 @@ LAST_NAMES: tuple[str, ...] = (
 
 # Each attending district's team, in the order roles usually join one, and whether the lead
 # registered the whole team at once. The host district's staff run the visits instead.
-TEAM_ROLES: tuple[AttendeeRole, ...] = (
-    AttendeeRole.SUPERINTENDENT, AttendeeRole.CABINET, AttendeeRole.PRINCIPAL, AttendeeRole.CTO,
-    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL, AttendeeRole.OTHER, AttendeeRole.TEACHER,
-    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL,
-)
 TEAMS: tuple[tuple[str, int, bool], ...] = (
     ("Harbor Point City Schools", 11, True),
     ("Hemlock Gap Area School District", 5, False),

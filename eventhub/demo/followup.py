@@ -5,6 +5,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from eventhub.models import (
+    AttendeeRole,
     Commitment,
     CommitmentStatus,
     CommitmentUpdate,
@@ -77,6 +78,13 @@ LEARNED = ("It took longer to set up than we predicted, but students caught on."
            "The data moved in the right direction, though not as far as the target.",
            "Teachers want planning time together before it spreads.",
            "Families responded better than we expected.")
+
+# The roles of a district team, in the order they usually join one.
+TEAM_ROLES: tuple[AttendeeRole, ...] = (
+    AttendeeRole.SUPERINTENDENT, AttendeeRole.CABINET, AttendeeRole.PRINCIPAL, AttendeeRole.CTO,
+    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL, AttendeeRole.OTHER, AttendeeRole.TEACHER,
+    AttendeeRole.COACH, AttendeeRole.TEACHER, AttendeeRole.PRINCIPAL,
+)
 
 
 def fall_visits(fall: Event, host: District) -> list[Visit]:
@@ -163,7 +171,6 @@ def fall_attendees(make_person, rng: random.Random, fall: Event, districts: dict
         district = districts[name]
         if district in fall.hosts:
             continue  # the host runs the visits
-        from eventhub.demo.commands import TEAM_ROLES
 
         for role in TEAM_ROLES[:max(2, size // 2)]:
             number += 1

@@ -14,8 +14,8 @@ from eventhub.followup.services import (
     CommitmentDetails,
     add_update,
     create_commitment,
+    edit_commitment,
 )
-from eventhub.followup.views import save_edit
 from eventhub.models import (
     Commitment,
     CommitmentStatus,
@@ -128,8 +128,11 @@ def admin_edit(commitment_id: int):
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))
     if form.validate_on_submit():
-        changes = save_edit(commitment, form)
-        if changes is not None:
+        with refusal() as refused:
+            changes = edit_commitment(commitment, form.details())
+        if refused:
+            form.change_idea.errors.append(refused.message)
+        else:
             record("edited", "commitment", commitment.id, commitment.change_idea[:120], event=commitment.event,
                    changes=changes, note=f"for {commitment.registration.legal_name}")
             db.session.commit()

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventhub.audit import changes_since, snapshot
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
@@ -30,6 +31,10 @@ DECISION_STATUS = {
     Decision.ABANDON: CommitmentStatus.ABANDONED,
     Decision.SCALE: CommitmentStatus.SCALED,
 }
+# What an edit may change, as the audit log records it.
+COMMITMENT_FIELDS = ["visit_id", "evidence", "change_idea", "why_new", "test_where", "test_with_whom",
+                     "test_starts_on", "test_due_on", "prediction", "measure", "baseline", "target", "support_needed",
+                     "support_from", "status", "visibility"]
 
 
 class CommitmentError(DomainError):
@@ -95,14 +100,17 @@ def create_commitment(registration: Registration, details: CommitmentDetails, *,
     return commitment
 
 
-def edit_commitment(commitment: Commitment, details: CommitmentDetails) -> None:
-    """Change what the commitment says (its status changes through a check-in, not here, once it has one)."""
+def edit_commitment(commitment: Commitment, details: CommitmentDetails) -> dict:
+    """Change what the commitment says (its status changes through a check-in, not here, once it has one);
+    returns what changed, for the audit log."""
     _check(commitment.registration, details)
+    before = snapshot(commitment, COMMITMENT_FIELDS)
     for f in fields(details):
         if f.name == "status" and commitment.updates:
             continue
         setattr(commitment, f.name, getattr(details, f.name))
     db.session.flush()
+    return changes_since(before, commitment)
 
 
 def add_update(commitment: Commitment, *, tried: str, learned: str, decision: Decision | None,

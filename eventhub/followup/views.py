@@ -2,7 +2,7 @@
 what the network shares; and the public page of the commitments made public."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from eventhub.audit import ATTENDEE, changes_since, record, snapshot
+from eventhub.audit import ATTENDEE, record
 from eventhub.extensions import db
 from eventhub.followup import bp
 from eventhub.followup.forms import CommitmentForm, UpdateForm
@@ -19,10 +19,6 @@ from eventhub.followup.services import (
 from eventhub.models import Commitment, CommitmentStatus
 from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
 
-COMMITMENT_FIELDS = ["visit_id", "evidence", "change_idea", "why_new", "test_where", "test_with_whom",
-                     "test_starts_on", "test_due_on", "prediction", "measure", "baseline", "target", "support_needed",
-                     "support_from", "status", "visibility"]
-
 
 def _own(viewer, commitment_id: int) -> Commitment:
     """One of the viewer's own commitments (at any event, under the same email), else 404."""
@@ -30,18 +26,6 @@ def _own(viewer, commitment_id: int) -> Commitment:
     if commitment is None or commitment.registration.email != viewer.email:
         abort(404, "You have no such commitment.")
     return commitment
-
-
-def save_edit(commitment: Commitment, form: CommitmentForm) -> dict | None:
-    """Apply a validated sheet form to the commitment: its changed fields for the audit log, or None when the
-    service refused it (the reason is on the form)."""
-    before = snapshot(commitment, COMMITMENT_FIELDS)
-    with refusal() as refused:
-        edit_commitment(commitment, form.details())
-    if refused:
-        form.change_idea.errors.append(refused.message)
-        return None
-    return changes_since(before, commitment)
 
 
 def _log(commitment: Commitment, action: str, changes: dict | None = None) -> None:
@@ -89,8 +73,11 @@ def edit_commitment_page(token: str, commitment_id: int):
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))
     if form.validate_on_submit():
-        changes = save_edit(commitment, form)
-        if changes is not None:
+        with refusal() as refused:
+            changes = edit_commitment(commitment, form.details())
+        if refused:
+            form.change_idea.errors.append(refused.message)
+        else:
             _log(commitment, "edited", changes)
             db.session.commit()
             flash("Your commitment is saved.", "success")

@@ -25,11 +25,12 @@ from eventhub.registration.queries import waitlist_position
 from eventhub.registration.registrants import (
     COLUMNS,
     DEFAULT_COLUMNS,
-    Filters,
     Need,
     Sort,
+    choice_from_args,
     districts_of,
     export_table,
+    filters_from_args,
     page_of,
     visits_of,
 )
@@ -52,46 +53,13 @@ from eventhub.web import event_or_404, mark_private, refusal
 PAGE_SIZE = 50
 
 
-def _choice(name: str, kind):
-    """A filter from the query string: empty for none, a clear 400 for a value that is not one of them."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        abort(400, f"“{value[:50]}” is not a possible value for {name}.")
-
-
-def _yes_no(value: str) -> bool:
-    """yes or no in a query string, as True or False; anything else is not a possible value."""
-    if value not in ("yes", "no"):
-        raise ValueError(value)
-    return value == "yes"
-
-
-def filters_from_request() -> Filters:
-    """The table's filters, as the organizer set them in the query string."""
-    return Filters(
-        q=" ".join(request.args.get("q", "").split())[:100],
-        status=_choice("status", RegistrationStatus),
-        role=_choice("role", AttendeeRole),
-        district_id=_choice("district", int),
-        visit_id=_choice("visit", int),
-        need=_choice("need", Need),
-        checked_in=_choice("checked_in", _yes_no),
-        sort=_choice("sort", Sort) or Sort.NAME,
-        descending=request.args.get("order") == "desc",
-    )
-
-
 @bp.get("/admin/events/<slug:slug>/registrants")
 @organizer_required
 def registrants(slug: str):
     """Everyone who registered, 50 a page, with search, filters and sorting."""
     event = event_or_404(slug)
-    filters = filters_from_request()
-    page = page_of(event, filters, _choice("page", int) or 1, PAGE_SIZE)
+    filters = filters_from_args(request.args)
+    page = page_of(event, filters, choice_from_args(request.args, "page", int) or 1, PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "registration/admin/registrants.html", event=event, filters=filters, page=page, args=args,
@@ -106,7 +74,7 @@ def registrants(slug: str):
 def export_registrants(slug: str, kind: str):
     """The filtered registrants with the chosen columns, as CSV or an Excel workbook."""
     event = event_or_404(slug)
-    header, rows = export_table(event, filters_from_request(), request.args.getlist("col"))
+    header, rows = export_table(event, filters_from_args(request.args), request.args.getlist("col"))
     name = f"{event.slug}-registrants.{kind}"
     if kind == "csv":
         body, mimetype = csv_text(header, rows).encode("utf-8-sig"), "text/csv"  # the BOM: Excel reads UTF-8

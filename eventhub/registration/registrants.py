@@ -1,10 +1,12 @@
 """Who registered for an event, filtered, searched, sorted and paged in a fixed number of queries."""
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
     ACCESSIBILITY_OPTIONS,
@@ -208,3 +210,43 @@ def visits_of(event: Event) -> list[Visit]:
     """Every visit of the event, for the visit filter."""
     return list(db.session.scalars(sa.select(Visit).where(Visit.event_id == event.id)
                                    .order_by(Visit.starts_at, Visit.title)))
+
+
+class BadFilter(DomainError):
+    """A filter in the query string that is not one of its choices."""
+
+    status = 400
+
+
+def choice_from_args(args: Mapping[str, str], name: str, kind):
+    """A filter from the query string: empty for none, a clear 400 for a value that is not one of them."""
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadFilter(f"“{value[:50]}” is not a possible value for {name}.") from None
+
+
+def _yes_no(value: str) -> bool:
+    """yes or no in a query string, as True or False; anything else is not a possible value."""
+    if value not in ("yes", "no"):
+        raise ValueError(value)
+    return value == "yes"
+
+
+def filters_from_args(args: Mapping[str, str]) -> Filters:
+    """The table's filters, as the organizer set them in the query string; a value that is not one of the
+    choices is a BadFilter (400)."""
+    return Filters(
+        q=" ".join(args.get("q", "").split())[:100],
+        status=choice_from_args(args, "status", RegistrationStatus),
+        role=choice_from_args(args, "role", AttendeeRole),
+        district_id=choice_from_args(args, "district", int),
+        visit_id=choice_from_args(args, "visit", int),
+        need=choice_from_args(args, "need", Need),
+        checked_in=choice_from_args(args, "checked_in", _yes_no),
+        sort=choice_from_args(args, "sort", Sort) or Sort.NAME,
+        descending=args.get("order") == "desc",
+    )
