@@ -84,14 +84,22 @@ def timed_processes(target, argsets) -> float:
 
 def main() -> None:
     """Seed, deliver, time the feeds, print the figures."""
+    import sqlalchemy as sa
     from aiosmtpd.controller import Controller
 
     from eventhub import create_app
     from eventhub.extensions import db
-    import sqlalchemy as sa
-
-    from eventhub.models import (AgendaItem, AgendaKind, AttendeeRole, District, Event, EventStatus, Locale,
-                                 OutboxMessage, OutboxStatus)
+    from eventhub.models import (
+        AgendaItem,
+        AgendaKind,
+        AttendeeRole,
+        District,
+        Event,
+        EventStatus,
+        Locale,
+        OutboxMessage,
+        OutboxStatus,
+    )
     from eventhub.registration.services import AttendeeDetails, register
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -173,8 +181,8 @@ def main() -> None:
             assert Sink.count == args.attendees, Sink.count
             runs.append((seconds, bare_seconds))
         seconds, bare_seconds = sorted(runs)[len(runs) // 2]  # the median run
-        from eventhub.registration.links import issue_private_link
         from eventhub.models import Registration
+        from eventhub.registration.links import issue_private_link
 
         token = issue_private_link(db.session.scalar(sa.select(Registration).limit(1)))
         db.session.commit()

@@ -27,8 +27,21 @@ LAST = ["García", "Nguyen", "O'Brien", "Okafor", "Schmidt", "Kowalski", "Haddad
 def seed(app, attendees: int):
     """A 3-day convening with 60 agenda items, 16 visits on 2 visit days, and confirmed attendees with seats."""
     from eventhub.extensions import db
-    from eventhub.models import (AgendaItem, AgendaKind, AttendeeRole, District, Event, EventStatus, Locale,
-                                 Registration, RegistrationStatus, School, SeatStatus, Visit, VisitSeat)
+    from eventhub.models import (
+        AgendaItem,
+        AgendaKind,
+        AttendeeRole,
+        District,
+        Event,
+        EventStatus,
+        Locale,
+        Registration,
+        RegistrationStatus,
+        School,
+        SeatStatus,
+        Visit,
+        VisitSeat,
+    )
 
     rng = random.Random(7)
     with app.app_context():
@@ -74,7 +87,8 @@ def seed(app, attendees: int):
                     begins = morning + timedelta(minutes=offset)
                     name = f"{title} {track + 1}: practice, evidence and next steps" if parallel > 1 else title
                     item = AgendaItem(event=event, title=name, room=f"Room {track + 1}", kind=kind,
-                                      description="What member districts tried since the fall, and what the data showed.",
+                                      description="What member districts tried since the fall, and what the data "
+                                                  "showed.",
                                       starts_at=begins, ends_at=begins + timedelta(minutes=minutes))
                     db.session.add(item)
                     n += 1

@@ -44,8 +44,9 @@ def main() -> None:
         db.create_all()
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
-        from eventhub.models import District, Event
         import sqlalchemy as sa
+
+        from eventhub.models import District, Event
 
         event = db.session.scalar(sa.select(Event).where(Event.slug.like("spring-%")))
         event.capacity = args.n // 2  # half confirmed, half on the waiting list
@@ -68,7 +69,8 @@ def main() -> None:
     mails = len(list((workdir / "mail").glob("*.eml")))
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"database: {database}; {args.n} requests of each kind; {mails} emails written")
-    print(f"event page (31 agenda items): median {statistics.median(page):.2f} ms, p95 {sorted(page)[int(.95 * len(page))]:.2f} ms")
+    print(f"event page (31 agenda items): median {statistics.median(page):.2f} ms, "
+          f"p95 {sorted(page)[int(.95 * len(page))]:.2f} ms")
     print(f"registration (form, lock, outbox, .eml): median {statistics.median(register):.2f} ms, "
           f"p95 {sorted(register)[int(.95 * len(register))]:.2f} ms")
     print(f"ratio registration / event page (median): {statistics.median(register) / statistics.median(page):.2f}")

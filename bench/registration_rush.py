@@ -2,8 +2,8 @@
 
 Starts eventhub under gunicorn (4 workers), then N attendees (default 400) from 32 concurrent
 clients each GET the registration form (for its CSRF token) and POST it, all ranking first a
-visit with 40 seats. Both servers get the same warm-up (64 GETs of the form) before timing. Then does the same against bench/bare_app.py (one insert per POST) and
-prints a last line of JSON:
+visit with 40 seats. Both servers get the same warm-up (64 GETs of the form) before timing. Then
+does the same against bench/bare_app.py (one insert per POST) and prints a last line of JSON:
 {"attempts", "confirmed_on_visit", "oversold", "errors_5xx", "registrations_per_s",
  "p50_ms", "p99_ms", "bare_per_s", "ratio_vs_bare", "connection_errors"}; connection_errors counts
 requests of either run whose connection failed (none is expected).
@@ -59,7 +59,7 @@ def prepare(url: str) -> dict:
     """Empty the database and create an open convening with three visits in one block."""
     from eventhub import create_app
     from eventhub.extensions import db
-    from eventhub.models import (AgendaItem, AgendaKind, District, Event, EventStatus, Locale, School, Visit)
+    from eventhub.models import AgendaItem, AgendaKind, District, Event, EventStatus, Locale, School, Visit
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -202,10 +202,11 @@ def main() -> None:
         bare.terminate()
         bare.wait()
 
+    import sqlalchemy as sa
+
     from eventhub import create_app
     from eventhub.extensions import db
     from eventhub.models import SeatStatus, VisitSeat
-    import sqlalchemy as sa
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

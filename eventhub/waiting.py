@@ -5,7 +5,8 @@ from eventhub.extensions import db
 
 
 def place_in_line(model, row, *same_line) -> int:
-    """1 for the head: the waiting rows of `model` in the same line (`same_line` conditions) ahead of `row`, plus one."""
+    """1 for the head: the waiting rows of `model` in the same line (`same_line` conditions) ahead of `row`,
+    plus one."""
     ahead = db.session.scalar(
         sa.select(sa.func.count()).where(
             *same_line,

@@ -6,7 +6,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD
 from test_visits_allocation import rank
 
 from eventhub.accounts.services import create_user
@@ -18,6 +17,8 @@ from eventhub.models import (
     VisitAllocationMode,
     VisitSeat,
 )
+
+from conftest import STAFF_PASSWORD
 
 PASSWORD = STAFF_PASSWORD
 
@@ -63,12 +64,14 @@ def test_a_commit_without_its_preview_or_after_a_change_is_refused(organizer_cli
     assert changed.status_code == 409 and "preview again" in changed.get_data(as_text=True)
     assert seats(small) == 0
     assert organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={}).status_code == 400
-    assert organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "-1"}).status_code == 400
+    assert organizer_client.post(f"/admin/events/{event.slug}/allocation/preview",
+                                 data={"seed": "-1"}).status_code == 400
 
 
 def test_first_come_events_have_nothing_to_allocate(organizer_client, make_event):
     event = make_event()
-    assert "first come, first served" in organizer_client.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
+    page = organizer_client.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
+    assert "first come, first served" in page
     assert organizer_client.post(f"/admin/events/{event.slug}/allocation/preview").status_code == 409
 
 

@@ -4,7 +4,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, sign_in
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
@@ -17,6 +16,8 @@ from eventhub.models import (
     VisitSeat,
 )
 from eventhub.registration.services import cancel_registration
+
+from conftest import STAFF_PASSWORD, sign_in
 
 PASSWORD = STAFF_PASSWORD
 JSON = {"Accept": "application/json"}

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD, attendee, sign_in
 
 from eventhub.backoffice import summaries
 from eventhub.extensions import db
@@ -21,6 +20,8 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.registration.services import cancel_registration, register
+
+from conftest import STAFF_PASSWORD, attendee, sign_in
 
 PASSWORD = STAFF_PASSWORD
 

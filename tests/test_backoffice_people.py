@@ -1,7 +1,6 @@
 """One registrant in the back office: edit, move to another visit, promote from or return to a waiting list,
 cancel, resend the confirmation; never over a seat limit, and each change in the audit log."""
 import sqlalchemy as sa
-from conftest import STAFF_PASSWORD
 
 from eventhub.extensions import db
 from eventhub.models import (
@@ -13,6 +12,8 @@ from eventhub.models import (
     VisitChoice,
     VisitSeat,
 )
+
+from conftest import STAFF_PASSWORD
 
 PASSWORD = STAFF_PASSWORD
 
@@ -74,7 +75,8 @@ def test_edit_fixes_details_and_moves_invitations_to_a_corrected_email(organizer
     assert bad.status_code == 422
 
 
-def test_move_to_a_visit_with_room_passes_the_old_seat_on(organizer_client, make_event, make_visit, book, make_agenda_item):
+def test_move_to_a_visit_with_room_passes_the_old_seat_on(organizer_client, make_event, make_visit, book,
+                                                          make_agenda_item):
     event = make_event()
     first = make_visit(event, seats=1, title="First")
     second = make_visit(event, block=first.block, seats=5, title="Second")

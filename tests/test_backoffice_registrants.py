@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee
 from openpyxl import load_workbook
 
 from eventhub.accounts.services import create_user
@@ -19,6 +18,8 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.registration.services import register
+
+from conftest import attendee
 
 PASSWORD = "correct horse battery"
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import _empty_all_tables
 from flask import url_for
 from werkzeug.routing import IntegerConverter
 
@@ -21,6 +20,8 @@ from eventhub.models import (
     Visit,
 )
 from eventhub.printing.batches import create_batch
+
+from conftest import _empty_all_tables
 
 PASSWORD = "correct horse battery"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -98,5 +99,6 @@ def test_every_post_form_in_the_templates_carries_the_token():
             if re.search(r'method="post"', opening, flags=re.I):
                 forms.append(path.name)
                 inside = match.group(1)
-                assert "csrf_token" in inside or "hidden_tag()" in inside, f"a POST form in {path.relative_to(TEMPLATES)} has no token"
+                assert "csrf_token" in inside or "hidden_tag()" in inside, \
+                    f"a POST form in {path.relative_to(TEMPLATES)} has no token"
     assert len(forms) >= 20

@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from conftest import private_link, sign_in
 
 from eventhub.extensions import db
 from eventhub.followup.services import CommitmentDetails, create_commitment
@@ -21,12 +20,15 @@ from eventhub.models import (
 )
 from eventhub.registration.services import cancel_registration
 
+from conftest import private_link, sign_in
+
 
 def link_of(mailbox, email: str) -> str:
     return private_link(mailbox.to(email)[-1])
 
 
-SHEET = dict(visit_id="0", evidence="Kindergartners rotated through three stations.", change_idea="Station rotation in two K classrooms",
+SHEET = dict(visit_id="0", evidence="Kindergartners rotated through three stations.",
+             change_idea="Station rotation in two K classrooms",
              why_new="Our K-1 teachers lecture to the whole class.", test_where="Lincoln Elementary",
              test_with_whom="Two kindergarten teachers", test_starts_on="2027-01-11", test_due_on="2027-02-26",
              prediction="Small-group reading time doubles.", measure="Minutes of small-group reading a day",

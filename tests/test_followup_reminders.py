@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import body_text
 
 from eventhub.events.writes import cancel_event
 from eventhub.extensions import db
@@ -33,6 +32,8 @@ from eventhub.models import (
 from eventhub.outbox.delivery import deliver_pending
 from eventhub.registration.services import cancel_registration
 from eventhub.templating import long_date
+
+from conftest import body_text
 
 # --- helpers ----------------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from conftest import sign_in
 from pypdf import PdfReader
 
 from eventhub.extensions import db
@@ -28,6 +27,8 @@ from eventhub.models import (
     Visibility,
     utcnow,
 )
+
+from conftest import sign_in
 
 TODAY = date.today()
 NOW = datetime.now(UTC)
@@ -69,10 +70,12 @@ def network(make_event, make_district, make_visit, make_registration):
     lakeside = make_district(name="Lakeside Unified", state="CA")
     ana = make_registration(event, "ana@example.org", legal_first_name="Ana", legal_last_name="Alvarez",
                             district_id=quarry.id)
-    bo = make_registration(event, "bo@example.org", legal_first_name="Bo", legal_last_name="Berg", district_id=kettle.id)
+    bo = make_registration(event, "bo@example.org", legal_first_name="Bo", legal_last_name="Berg",
+                           district_id=kettle.id)
     cy = make_registration(event, "cy@example.org", legal_first_name="Cy", legal_last_name="Chen",
                            district_id=lakeside.id)
-    di = make_registration(event, "di@example.org", legal_first_name="Di", legal_last_name="Diaz", district_id=quarry.id)
+    di = make_registration(event, "di@example.org", legal_first_name="Di", legal_last_name="Diaz",
+                           district_id=quarry.id)
     ed = make_registration(event, "ed@example.org", legal_first_name="Ed", legal_last_name="Eze",
                            other_organization="Prairie Charter Network")
 

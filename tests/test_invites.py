@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import vobject
-from conftest import attendee, free_port, place_of, private_link
 from icalendar import Calendar
 
 from eventhub.events.writes import update_event
@@ -19,6 +18,8 @@ from eventhub.visits.services import (
     change_choices,
     update_visit,
 )
+
+from conftest import attendee, free_port, place_of, private_link
 
 ORGANIZER = "mailto:events@example.org"
 

@@ -4,12 +4,13 @@ import email.policy
 import threading
 
 import sqlalchemy as sa
-from conftest import free_port
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus, Registration
 from eventhub.outbox.delivery import deliver_pending
 from eventhub.outbox.services import queue_email
+
+from conftest import free_port
 
 
 def outbox():

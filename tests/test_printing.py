@@ -6,7 +6,6 @@ from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from conftest import private_link
 from pypdf import PdfReader
 
 from eventhub.extensions import db
@@ -15,6 +14,8 @@ from eventhub.printing import documents, render
 from eventhub.printing.qr import QR_BASE, qr_png, qr_source
 from eventhub.printing.render import STATIC_BASE, render_pdf, static_path
 from eventhub.visits.services import Screening
+
+from conftest import private_link
 
 
 def pages_text(data: bytes) -> list[str]:
@@ -175,9 +176,9 @@ def test_each_attendee_is_numbered_on_their_own_inside_a_batch(convening, app):
     from eventhub.printing.batches import batch_path, create_batch, run_batch
 
     event, first, second = convening
-    from conftest import attendee
-
     from eventhub.registration.services import register
+
+    from conftest import attendee
 
     for n in range(3):
         register(event, attendee(f"p{n}@example.org", legal_last_name=f"Person{n}",

@@ -5,7 +5,6 @@ import uuid
 from io import BytesIO
 
 import pytest
-from conftest import attendee
 from pypdf import PdfReader
 
 from eventhub.accounts.services import create_user
@@ -14,6 +13,8 @@ from eventhub.models import PrintBatch, PrintKind, PrintStatus, UserRole
 from eventhub.printing import batches, documents
 from eventhub.printing.batches import batch_path, create_batch, launch, run_batch
 from eventhub.registration.services import register
+
+from conftest import attendee
 
 PASSWORD = "correct horse battery"
 

@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from conftest import body_text
 
 from eventhub.accounts.links import LinkKind, issue_link_token
 from eventhub.accounts.services import create_user
@@ -11,6 +10,8 @@ from eventhub.models import Commitment, UserRole
 from eventhub.registration.links import issue_private_link
 from eventhub.registration.services import update_details
 from eventhub.web import SECRET_ARGUMENTS
+
+from conftest import body_text
 
 # Routes that must be found by the walk below (so it cannot pass by finding nothing).
 KNOWN_SECRET_ROUTES = {"registration.private_page", "registration.confirm_email", "accounts.reset_password",

@@ -7,12 +7,13 @@ from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 import pytest
 import sqlalchemy as sa
-from conftest import free_port
 from werkzeug.serving import make_server
 
 from eventhub.extensions import db
 from eventhub.models import Registration, RegistrationStatus, SeatStatus, VisitSeat
 from eventhub.visits.queries import seat_position
+
+from conftest import free_port
 
 SEATS = 10
 PEOPLE = 60

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee, body_text, private_link
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.extensions import db
@@ -25,6 +24,8 @@ from eventhub.registration.services import (
     update_details,
     waitlist_position,
 )
+
+from conftest import attendee, body_text, private_link
 
 
 def registrations(event):

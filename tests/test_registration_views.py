@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import body_text, private_link
 
 from eventhub.extensions import db
 from eventhub.models import Registration, RegistrationStatus
+
+from conftest import body_text, private_link
 
 
 def form_data(district_id, **overrides):
@@ -312,7 +313,8 @@ def test_too_many_colleagues_is_an_error_not_a_silent_cut(client, event):
 
 def test_control_characters_are_removed_before_saving(client, event):
     response = client.post(f"/events/{event.slug}/register",
-                           data=form_data(event.hosts[0].id, legal_first_name="Jo\x00sé\x07", allergies="nuts\nshellfish"))
+                           data=form_data(event.hosts[0].id, legal_first_name="Jo\x00sé\x07",
+                                          allergies="nuts\nshellfish"))
     assert response.status_code == 302
     registration = db.session.scalar(sa.select(Registration))
     assert registration.legal_first_name == "José"
@@ -320,7 +322,8 @@ def test_control_characters_are_removed_before_saving(client, event):
 
 
 def test_emails_are_stored_in_ascii_form_and_non_ascii_mailboxes_are_refused(client, event, mailbox):
-    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email="josé@example.org"))
+    response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id,
+                                                                            email="josé@example.org"))
     assert response.status_code == 422
     assert "Enter a valid email address" in response.get_data(as_text=True)
     ok = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email="Jose@Exämple.org"))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee, place_of
 from icalendar import Calendar
 
 from eventhub.extensions import db
@@ -26,6 +25,8 @@ from eventhub.visits.services import (
     change_seats,
     leave_place,
 )
+
+from conftest import attendee, place_of
 
 
 class Clock:

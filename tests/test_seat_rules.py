@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee, place_of
 
 from eventhub.extensions import db
 from eventhub.locking import (
@@ -18,6 +17,8 @@ from eventhub.locking import (
 )
 from eventhub.models import Event, Registration, RegistrationStatus, SeatStatus
 from eventhub.registration.queries import SeatSummary
+
+from conftest import attendee, place_of
 
 EVENTHUB = Path(__file__).resolve().parent.parent / "eventhub"
 

@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee, place_of
 
 from eventhub.extensions import db
 from eventhub.models import SeatStatus, VisitAllocation, VisitAllocationMode, VisitSeat
@@ -15,6 +14,8 @@ from eventhub.visits.allocation import (
 )
 from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import BlockChoices, VisitError
+
+from conftest import attendee, place_of
 
 
 @pytest.fixture

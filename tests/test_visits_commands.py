@@ -2,11 +2,12 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from conftest import place_of
 
 from eventhub.extensions import db
 from eventhub.models import SeatStatus, VisitAllocationMode, VisitSeat, utcnow
 from eventhub.visits.services import Screening
+
+from conftest import place_of
 
 
 def test_allocate_previews_then_commits_the_same_seed(runner, make_event, make_visit, book):

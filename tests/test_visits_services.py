@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import attendee, body_text, place_of
 
 from eventhub.extensions import db
 from eventhub.models import RegistrationStatus, SeatStatus, VisitSeat
@@ -21,6 +20,8 @@ from eventhub.visits.services import (
     leave_place,
     purge_screening_data,
 )
+
+from conftest import attendee, body_text, place_of
 
 
 def test_seats_are_the_smallest_limit_and_say_why(make_event, make_visit):
@@ -220,7 +221,8 @@ def test_the_guest_list_has_names_and_dates_of_birth_only_where_collected(make_e
     plain = make_visit(event, school=school, start="13:00", end="15:00")
     book(event, "a@example.org", plain, legal_first_name="=HYPERLINK(\"x\")", legal_last_name="Zed")
     book(event, "b@example.org", plain, legal_first_name="Ana", legal_last_name="@Lopez")
-    assert rows(guest_list_csv(plain)) == [["First name", "Last name"], ["Ana", "'@Lopez"], ["'=HYPERLINK(\"x\")", "Zed"]]
+    assert rows(guest_list_csv(plain)) == [["First name", "Last name"], ["Ana", "'@Lopez"], ["'=HYPERLINK(\"x\")",
+                                                                                             "Zed"]]
     school.screening_dob_required = True
     screened = make_visit(event, school=school)
     book(event, "c@example.org", screened, legal_first_name="Cy", legal_last_name="Ng",

@@ -3,10 +3,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from conftest import place_of, private_link
 
 from eventhub.extensions import db
 from eventhub.models import EventKind, Locale, Registration, SeatStatus, VisitSeat
+
+from conftest import place_of, private_link
 
 
 def base_form(district_id, **extra):

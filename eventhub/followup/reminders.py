@@ -136,7 +136,8 @@ def schedule(event: Event, *, last_item_end: datetime | None = None,
     ended = end_of_event(event, last_item_end)
     reminders = [Reminder(WRITE, ended, event.timezone, False)]
     for days in check_in_days(event):
-        reminders.append(Reminder(day_kind(days), at_local(event.ends_on + timedelta(days=days), CHECK_IN_TIME, event.zone),
+        reminders.append(Reminder(day_kind(days), at_local(event.ends_on + timedelta(days=days), CHECK_IN_TIME,
+                                                           event.zone),
                                   event.timezone, True))
     ahead = event.followup_before_next_days
     if next_convening is not None and ahead is not None and 0 <= ahead <= MAX_BEFORE_NEXT_DAYS:

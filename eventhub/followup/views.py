@@ -93,8 +93,8 @@ def update_commitment(token: str, commitment_id: int):
     commitment = _own(viewer, commitment_id)
     form = UpdateForm()
     if request.method == "GET":
-        form.status.data = (CommitmentStatus.TESTING if commitment.status is CommitmentStatus.PLANNED
-                            else commitment.status).value if commitment.status.is_open else CommitmentStatus.TESTING.value
+        still_open = CommitmentStatus.TESTING if commitment.status is CommitmentStatus.PLANNED else commitment.status
+        form.status.data = (still_open if commitment.status.is_open else CommitmentStatus.TESTING).value
     if form.validate_on_submit():
         before = commitment.status.value
         add_update(commitment, tried=form.tried.data or "", learned=form.learned.data or "",

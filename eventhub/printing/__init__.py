@@ -1,4 +1,5 @@
-"""Printed PDFs: agendas, personal agendas, rosters, badges, commitment sheets; the only feature that touches WeasyPrint."""
+"""Printed PDFs: agendas, personal agendas, rosters, badges, commitment sheets; the only feature that
+touches WeasyPrint."""
 from flask import Blueprint
 
 bp = Blueprint("printing", __name__)

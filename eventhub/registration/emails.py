@@ -157,7 +157,8 @@ def _refuse_if_obsolete_invitation(place: VisitSeat, method: InviteMethod, seque
     if method is InviteMethod.REQUEST and (place.status is not SeatStatus.CONFIRMED
                                 or place.registration.status is RegistrationStatus.CANCELLED):
         raise Obsolete("the seat was given up before its invitation went out")
-    if method is InviteMethod.CANCEL and place.status is SeatStatus.CONFIRMED and reason != InviteReason.ADDRESS_CHANGED:
+    if (method is InviteMethod.CANCEL and place.status is SeatStatus.CONFIRMED
+            and reason != InviteReason.ADDRESS_CHANGED):
         raise Obsolete("the seat was taken again before its withdrawal went out")
     if method is InviteMethod.CANCEL and sequence == 0:
         raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")

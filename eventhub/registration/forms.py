@@ -90,7 +90,8 @@ class ColleagueForm(Form):
 
     def is_blank(self) -> bool:
         """A row left empty is ignored rather than refused."""
-        return not any((self[name].data or "").strip() for name in ("legal_first_name", "legal_last_name", "email", "title"))
+        return not any((self[name].data or "").strip() for name in ("legal_first_name", "legal_last_name", "email",
+                                                                    "title"))
 
 
 class AttendeeForm(FlaskForm):
@@ -111,7 +112,8 @@ class AttendeeForm(FlaskForm):
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],
         filters=[clean_text],
     )
-    accessibility = MultiCheckboxField("Accessibility needs", choices=[SelectChoice(k, v) for k, v in ACCESSIBILITY_OPTIONS.items()])
+    accessibility = MultiCheckboxField("Accessibility needs",
+                                       choices=[SelectChoice(k, v) for k, v in ACCESSIBILITY_OPTIONS.items()])
     accessibility_notes = TextAreaField(
         "Anything else we should arrange",
         validators=[Optional(), Length(max=500, message="Use at most 500 characters.")],

@@ -177,7 +177,8 @@ COLUMNS: dict[str, tuple[str, object]] = {
     "visits": ("Visits", lambda r, s: _visits(s)),
     "dietary": ("Dietary", lambda r, s: ", ".join(DIETARY_OPTIONS.get(d, d) for d in r.dietary)),
     "allergies": ("Allergies", lambda r, s: r.allergies),
-    "accessibility": ("Accessibility", lambda r, s: ", ".join(ACCESSIBILITY_OPTIONS.get(a, a) for a in r.accessibility)),
+    "accessibility": ("Accessibility",
+                      lambda r, s: ", ".join(ACCESSIBILITY_OPTIONS.get(a, a) for a in r.accessibility)),
     "accessibility_notes": ("Accessibility notes", lambda r, s: r.accessibility_notes),
     "photo_consent": ("Photo consent", lambda r, s: "yes" if r.photo_consent else "no"),
     "emergency_contact": ("Emergency contact", lambda r, s: " ".join(

@@ -324,7 +324,8 @@ def request_email_change(registration: Registration, new_email: str) -> None:
         template, subject = EmailKind.EMAIL_CHANGE_TAKEN, f"This address is already registered for {event.title}"
     else:
         payload = {"registration": registration.id, "from": registration.email, "to": new_email}
-        context["confirm_url"] = external_url("registration.confirm_email", signed=_email_change_signer().dumps(payload))
+        context["confirm_url"] = external_url("registration.confirm_email",
+                                              signed=_email_change_signer().dumps(payload))
         template, subject = EmailKind.EMAIL_CHANGE_CONFIRM, f"Confirm your new email address for {event.title}"
     queue_email(kind=template, to_address=new_email, to_name=registration.display_name, subject=subject,
                 template=f"registration/{template}", context=context, registration=registration)
@@ -355,7 +356,8 @@ def _move_invitations(registration: Registration, new_email: str) -> None:
     old_email = registration.email
     seated = [p for p in places_for(registration) if p.status is SeatStatus.CONFIRMED]
     if registration.status is RegistrationStatus.CONFIRMED:
-        send_registration_email(registration, EmailKind.REGISTRATION_MOVED, f"Moved to another address: {registration.event.title}",
+        send_registration_email(registration, EmailKind.REGISTRATION_MOVED,
+                                f"Moved to another address: {registration.event.title}",
                                 to_address=old_email)
     for place in seated:
         send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.ADDRESS_CHANGED, to_address=old_email)
@@ -387,7 +389,8 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     db.session.flush()
     release_all_places(registration, now=now)
     promoted = promote_from_waitlist(event, now) if held_seat else []
-    send_registration_email(registration, EmailKind.REGISTRATION_CANCELLED, f"Your registration for {event.title} is cancelled",
+    send_registration_email(registration, EmailKind.REGISTRATION_CANCELLED,
+                            f"Your registration for {event.title} is cancelled",
           held_seat=held_seat, seat_passed_on=bool(promoted))
     return promoted
 

@@ -82,7 +82,8 @@ def mode_command(slug: str, mode: str | None, choices_close) -> None:
     event.choices_close_at = from_wall_clock(choices_close, event.timezone)
     db.session.commit()
     when = f"; choices close {moment(event.choices_close_at, event.timezone)}" if event.choices_close_at else ""
-    click.echo(f"{event.title}: visit seats are now given {'first come, first served' if mode == 'first_come' else 'by a fair allocation after choices close'}{when}.")
+    how = "first come, first served" if mode == "first_come" else "by a fair allocation after choices close"
+    click.echo(f"{event.title}: visit seats are now given {how}{when}.")
 
 
 @visits_cli.command("guest-list")
