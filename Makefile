@@ -40,8 +40,10 @@ test: $(VENV)/.installed-dev
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests; failing."; exit 1; fi; exit $$status
 
-## check: the migrations, applied to an empty database, match the models
-check: $(VENV)/.installed
+## check: lint and import order (ruff), types (mypy), and the migrations, applied to an empty database, match the models
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	@d=$$(mktemp -d); export FLASK_DEBUG=1 DATABASE_URL=sqlite:///$$d/check.sqlite3; \
 	$(BIN)/flask db upgrade && $(BIN)/flask db check; status=$$?; rm -rf $$d; exit $$status
 

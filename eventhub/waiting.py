@@ -17,4 +17,4 @@ def place_in_line(model, row, *same_line) -> int:
             ),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1

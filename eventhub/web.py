@@ -1,8 +1,11 @@
 """What every feature's views share: the 404 decisions, showing a refusal in the view's own way, and the
 headers of a page whose address is a secret."""
+from typing import TypeVar
+
 from flask import Flask, Response, abort, current_app, request
 from flask_login import current_user
 from werkzeug.routing import Rule
+from werkzeug.wrappers import Response as BaseResponse
 
 from eventhub.accounts.access import can_see_visit
 from eventhub.errors import DomainError
@@ -11,6 +14,8 @@ from eventhub.extensions import db
 from eventhub.models import Event, Registration, Visit
 from eventhub.registration.links import registration_for_token
 
+# A Flask response, or Werkzeug's (what redirect() returns).
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 # Route arguments that carry a secret: a private link's token, a signed email change, a password link.
 SECRET_ARGUMENTS = frozenset({"token", "signed"})
 NO_STORE = "no-store"
@@ -101,7 +106,7 @@ def registration_from_token_or_404(token: str) -> Registration:
     return registration
 
 
-def mark_private(response: Response, *, revalidate: bool = False) -> Response:
+def mark_private(response: AnyResponse, *, revalidate: bool = False) -> AnyResponse:
     """Keep a page private: out of caches (or, with `revalidate`, checked again before any reuse), its
     address never sent on as a Referer, and out of search engines."""
     response.headers["Cache-Control"] = REVALIDATED if revalidate else NO_STORE

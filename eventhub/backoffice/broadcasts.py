@@ -120,7 +120,7 @@ class Audience:
 
 def audience_of(event: Event, filters: Filters, sample: int = 8) -> Audience:
     query = audience(event, filters)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    count = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     people = list(db.session.scalars(query.options(joinedload(Registration.district)).limit(sample)))
     return Audience(count, people)
 

@@ -12,7 +12,7 @@ from eventhub.timezones import local
 from eventhub.web import event_or_404, mark_private
 
 # The tabs of an event's management pages, which every back-office template draws.
-bp.add_app_template_global(EVENT_NAV, "event_nav_links")
+bp.add_app_template_global(EVENT_NAV, "event_nav_links")  # type: ignore[arg-type]  # a list, not a function: Jinja takes any value
 
 
 def _visit_label(fill: summaries.VisitFill) -> str:

@@ -1,4 +1,6 @@
 """The audit log page: who changed what, when, filtered by event, kind of thing, person and words."""
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 
@@ -45,12 +47,12 @@ def audit_log():
         if not subject_id.isdigit():
             abort(400, "The id must be a number.")
         query = query.where(AuditEntry.subject_id == int(subject_id))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     entries = list(db.session.scalars(query.order_by(AuditEntry.id.desc())
                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "backoffice/audit.html", entries=entries, total=total, page=page, pages=pages, event=event,
         subjects=SUBJECTS, subject=subject, user_id=user_id, words=words, args=args,

@@ -199,7 +199,7 @@ def side_by_side(kind: str, *groups: Needs) -> list[tuple[str, list[int]]]:
     options first, then any unknown keys some group has."""
     options = DIETARY_OPTIONS if kind == "dietary" else ACCESSIBILITY_OPTIONS
     keys = list(options) + sorted({key for group in groups for key in getattr(group, kind)} - set(options))
-    return [(options.get(key, key), [getattr(group, kind)[key] for group in groups]) for key in keys]
+    return [(options.get(key) or key, [getattr(group, kind)[key] for group in groups]) for key in keys]
 
 
 def _need_columns():

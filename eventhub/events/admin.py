@@ -122,7 +122,8 @@ def event_overview(slug: str):
     """One event's settings and everything that can be done with it."""
     event = event_or_404(slug)
     counts = dict(db.session.execute(sa.select(Registration.status, sa.func.count())
-                                     .where(Registration.event_id == event.id).group_by(Registration.status)).all())
+                                     .where(Registration.event_id == event.id).group_by(Registration.status))
+                  .tuples().all())
     return render_template("events/admin/event.html", event=event, counts=counts,
                            clashes=room_clashes(event.agenda_items))
 

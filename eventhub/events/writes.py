@@ -91,7 +91,8 @@ def create_event(**values) -> Event:
 def _outside_days(event: Event, first: date, last: date) -> int:
     """Agenda items and scheduled visits that would fall outside these days."""
     zone = event.zone
-    items = [*event.agenda_items, *(v for v in event.visits if v.status is VisitStatus.SCHEDULED)]
+    items: list[AgendaItem | Visit] = [*event.agenda_items,
+                                       *(v for v in event.visits if v.status is VisitStatus.SCHEDULED)]
     return sum(1 for i in items if not first <= local_date(i.starts_at, zone) <= last)
 
 
@@ -188,7 +189,8 @@ def clone_event(source: Event, *, slug: str, title: str, starts_on: date) -> Eve
         if visit.status is not VisitStatus.SCHEDULED:
             continue
         db.session.add(Visit(
-            event=copy, block=blocks.get(visit.block_id), school_id=visit.school_id, title=visit.title,
+            event=copy, block=blocks.get(visit.block_id) if visit.block_id else None, school_id=visit.school_id,
+            title=visit.title,
             focus=visit.focus, topics=list(visit.topics), starts_at=shift_local(visit.starts_at, days, zone),
             ends_at=shift_local(visit.ends_at, days, zone), meeting_point=visit.meeting_point,
             bus_departs_at=shift_local(visit.bus_departs_at, days, zone), transport=visit.transport,

@@ -57,7 +57,7 @@ def enter_sheets(slug: str):
     wanted = request.values.get("registration", type=int)
     if wanted is not None and wanted not in by_id:
         abort(404, "That person is not a confirmed attendee of this event.")
-    person = by_id.get(wanted) or people[0]
+    person = by_id[wanted] if wanted is not None else people[0]
     form = CommitmentForm()
     form.set_sources(event, _event_visits(event))
     if form.validate_on_submit():
@@ -75,9 +75,9 @@ def enter_sheets(slug: str):
             if request.form.get("again") == "yes" or after is None:
                 after = person  # a second sheet from the same person
             return redirect(url_for("followup.enter_sheets", slug=slug, registration=after.id) + "#sheet", 303)
-    counts = dict(db.session.execute(
+    counts: dict[int, int] = dict(db.session.execute(
         sa.select(Commitment.registration_id, sa.func.count()).where(Commitment.event_id == event.id)
-        .group_by(Commitment.registration_id)).all())
+        .group_by(Commitment.registration_id)).tuples().all())
     entered = list(db.session.scalars(sa.select(Commitment).where(Commitment.registration_id == person.id)
                                       .order_by(Commitment.id)))
     return render_template("followup/enter.html", event=event, people=people, person=person, form=form,

@@ -361,7 +361,7 @@ def _queue(event_id: int, title: str, reminder: Reminder, made: list[tuple[int, 
         return
     people = {r.id: r for r in db.session.scalars(
         sa.select(Registration).where(Registration.id.in_([rid for _, rid in made])))}
-    event = db.session.get(Event, event_id)
+    event = db.session.get_one(Event, event_id)
     next_event = db.session.get(Event, reminder.next_event_id) if reminder.next_event_id else None
     subject = subject_for(reminder.kind, event, next_event)
     queued = []
@@ -424,8 +424,8 @@ def compose_followup(message: OutboxMessage) -> str:
             raise Obsolete("no commitment is open any more (adopted, adapted, abandoned or scaled)")
     written = 0
     if kind == WRITE:
-        written = db.session.scalar(sa.select(sa.func.count()).select_from(Commitment).where(
-            Commitment.registration_id == registration.id, Commitment.event_id == event.id))
+        written = db.session.execute(sa.select(sa.func.count()).select_from(Commitment).where(
+            Commitment.registration_id == registration.id, Commitment.event_id == event.id)).scalar_one()
     token = issue_private_link(registration)
     following = _following(event, kind, due_at)
     context = {

@@ -1,5 +1,7 @@
 """The back office's follow-up report of an event: the page with its filters, the CSV, the printable report-back."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request, url_for
 from sqlalchemy.orm import joinedload
@@ -120,7 +122,7 @@ def event_commitments(slug: str):
     scope = reports.Scope.of(filters, topic_visits=topic_visits)
     today = _today(event)
     figures = reports.figures(scope, today)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "followup/reports.html", event=event, filters=filters, described=described, args=args,
         visits=visits, districts=_host_districts(visits), topics=_topics(visits), statuses=list(CommitmentStatus),

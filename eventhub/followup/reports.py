@@ -8,8 +8,10 @@ visits, read here) and commitments are then filtered by those ids.
 """
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -373,7 +375,7 @@ class Page:
 
 def page_of(scope: Scope, number: int, size: int = 50) -> Page:
     """One page of the commitments in scope: three queries."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(scope.ids().subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(scope.ids().subquery())).scalar_one()
     pages = max((total + size - 1) // size, 1)
     number = min(max(number, 1), pages)
     rows = list(db.session.scalars(_listed(scope).limit(size).offset((number - 1) * size)))
@@ -391,7 +393,7 @@ def _day(value: date | datetime | None) -> str:
 
 
 # Heading -> value of a listed commitment, in the export's order.
-EXPORT_COLUMNS: list[tuple[str, object]] = [
+EXPORT_COLUMNS: list[tuple[str, Callable[[Any], object]]] = [
     ("Commitment", lambda r: r.commitment.id),
     ("Owner last name", lambda r: r.commitment.registration.legal_last_name),
     ("Owner first name", lambda r: r.commitment.registration.legal_first_name),

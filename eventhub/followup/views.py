@@ -47,8 +47,9 @@ def new_commitment(token: str):
     viewer = registration_from_token_or_404(token)
     form = CommitmentForm()
     form.set_sources(viewer.event, source_visits(viewer))
-    if request.method == "GET" and request.args.get("visit", type=int):
-        form.visit_id.data = request.args.get("visit", type=int)
+    asked_for = request.args.get("visit", type=int)
+    if request.method == "GET" and asked_for:
+        form.visit_id.data = asked_for
     if form.validate_on_submit():
         with refusal() as refused:
             commitment = create_commitment(viewer, form.details())

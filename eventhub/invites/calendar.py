@@ -124,13 +124,13 @@ def invitation(component: Event, *, method: str, attendee_email: str, attendee_n
         raise ValueError(f"unsupported iTIP method {method!r}")
     organizer = vCalAddress(f"mailto:{current_app.config['MAIL_ORGANIZER']}")
     organizer.params["CN"] = vText(_param_text(current_app.config["NETWORK_NAME"]))
-    component.add("organizer", organizer, encode=0)
+    component.add("organizer", organizer, encode=False)
     attendee = vCalAddress(f"mailto:{attendee_email}")
     attendee.params["CN"] = vText(_param_text(attendee_name))
     attendee.params["ROLE"] = "REQ-PARTICIPANT"
     attendee.params["PARTSTAT"] = "NEEDS-ACTION"
     attendee.params["RSVP"] = "TRUE"
-    component.add("attendee", attendee, encode=0)
+    component.add("attendee", attendee, encode=False)
     component.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar = _calendar(method=method)
     calendar.add_component(component)

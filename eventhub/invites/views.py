@@ -64,8 +64,8 @@ def personal_feed(token: str):
     event = registration.event
     places = places_for(registration, with_cancelled=True)
     # Seats given up count too, so that a removal moves Last-Modified forward.
-    seat_changes = [as_utc(p.cancelled_at or p.confirmed_at) for p in places if p.cancelled_at or p.confirmed_at]
-    stamps = [s for s in (registration.updated_at, event.updated_at, *seat_changes) if s is not None]
+    seat_changes = [as_utc(changed) for p in places if (changed := p.cancelled_at or p.confirmed_at)]
+    stamps = [registration.updated_at, event.updated_at, *seat_changes]
     components = []
     if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
         stamp = max(stamps)
@@ -73,17 +73,16 @@ def personal_feed(token: str):
                                           stamp=stamp))
         for place in places:
             if place.status is SeatStatus.CONFIRMED:
-                stamps += [place.confirmed_at, place.visit.updated_at]
+                stamps += [s for s in (place.confirmed_at, place.visit.updated_at) if s]
                 components.append(visit_event(place, last_sent_sequence(place.invite_sequence),
-                                              stamp=max(s for s in stamps if s)))
+                                              stamp=max(stamps)))
     name = f"{event.title}: {registration.display_name}"
-    return _calendar_response(feed(name, components), max(s for s in stamps if s), private=True)
+    return _calendar_response(feed(name, components), max(stamps), private=True)
 
 
 def _calendar_response(body: bytes, last_modified, private: bool) -> Response:
     """text/calendar with an ETag of its content and Last-Modified, answering 304 when unchanged."""
-    response = Response(body, mimetype="text/calendar")
-    response.charset = "utf-8"
+    response = Response(body, mimetype="text/calendar")  # text/*: Werkzeug adds "; charset=utf-8"
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.last_modified = last_modified
     if private:
@@ -92,4 +91,5 @@ def _calendar_response(body: bytes, last_modified, private: bool) -> Response:
         response.cache_control.public = True
         response.cache_control.max_age = 300
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 when the client already has this version
+    return response

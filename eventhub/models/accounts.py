@@ -8,8 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
 from eventhub.models.directory import District
 
 
@@ -21,7 +20,7 @@ class UserRole(enum.StrEnum):
     HOST_COORDINATOR = "host_coordinator"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in to the back office."""
 
     __tablename__ = "users"

@@ -4,13 +4,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.extensions import db
 from eventhub.models.accounts import User
-from eventhub.models.base import UTCDateTime, utcnow
+from eventhub.models.base import Model, UTCDateTime, utcnow
 from eventhub.models.events import Event
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who changed which registration, event, visit or user, when, and what changed."""
 
     __tablename__ = "audit_entries"
@@ -43,7 +42,7 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.id} {self.action} {self.subject_type}:{self.subject_id}>"
 
 
-class Broadcast(db.Model):
+class Broadcast(Model):
     """An email an organizer wrote to a chosen set of an event's registrants; its outbox rows say to whom."""
 
     __tablename__ = "broadcasts"

@@ -1,10 +1,20 @@
-"""Column types shared by the models: aware UTC timestamps and string-backed enums."""
+"""The models' base class, and column types they share: aware UTC timestamps and string-backed enums."""
 import enum
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
+
+from eventhub.extensions import Base, db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes db.Model at runtime from Base (adding the table names and the query
+    # property); a type checker cannot follow that, so it checks the models against Base itself.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def new_calendar_uid() -> str:

@@ -4,8 +4,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.extensions import db
-from eventhub.models.base import str_enum
+from eventhub.models.base import Model, str_enum
 
 
 class Locale(enum.StrEnum):
@@ -22,7 +21,7 @@ class Locale(enum.StrEnum):
         return {"city": "urban", "suburb": "suburban", "town": "small-town", "rural": "rural"}[self.value]
 
 
-class District(db.Model):
+class District(Model):
     """A school district; members of the network host and attend events."""
 
     __tablename__ = "districts"
@@ -56,7 +55,7 @@ class District(db.Model):
         return f"<District {self.id} {self.label}>"
 
 
-class School(db.Model):
+class School(Model):
     """A school of a district; site visits happen at schools."""
 
     __tablename__ = "schools"

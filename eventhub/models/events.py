@@ -1,14 +1,18 @@
 """Events (convenings) with their host districts and agenda."""
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
 from eventhub.models.directory import District
+
+if TYPE_CHECKING:  # the other module imports this one; the name is only an annotation here
+    from eventhub.models.visits import Visit
 
 # The bounds of an event's follow-up check-ins: the back office refuses more, the reminders ignore more.
 MAX_CHECK_IN_DAY = 730
@@ -62,7 +66,7 @@ event_hosts = sa.Table(
 )
 
 
-class Event(db.Model):
+class Event(Model):
     """A convening: two or three days at a host district, with an agenda and registrations."""
 
     __tablename__ = "events"
@@ -103,7 +107,7 @@ class Event(db.Model):
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="event", order_by="(AgendaItem.starts_at, AgendaItem.id)", cascade="all, delete-orphan"
     )
-    visits: Mapped[list["Visit"]] = relationship(  # noqa: F821
+    visits: Mapped[list["Visit"]] = relationship(
         back_populates="event", order_by="(Visit.starts_at, Visit.id)", cascade="all, delete-orphan"
     )
 
@@ -124,7 +128,7 @@ class Event(db.Model):
         return f"<Event {self.slug}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """One slot of an event's programme."""
 
     __tablename__ = "agenda_items"

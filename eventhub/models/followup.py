@@ -5,9 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.extensions import db
 from eventhub.models.accounts import User
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
 from eventhub.models.events import Event
 from eventhub.models.registrations import Registration
 from eventhub.models.visits import Visit
@@ -59,7 +58,7 @@ class Decision(enum.StrEnum):
         return self.value.capitalize()
 
 
-class Commitment(db.Model):
+class Commitment(Model):
     """One change a participant will try after a visit or a convening, as on the commitment sheet."""
 
     __tablename__ = "commitments"
@@ -106,7 +105,7 @@ class Commitment(db.Model):
         return f"<Commitment {self.id} {self.status} {self.visibility}>"
 
 
-class CommitmentUpdate(db.Model):
+class CommitmentUpdate(Model):
     """A check-in on a commitment: what was tried, what was learned, what was decided; the log is kept."""
 
     __tablename__ = "commitment_updates"
@@ -125,7 +124,7 @@ class CommitmentUpdate(db.Model):
     entered_by: Mapped[User | None] = relationship()
 
 
-class FollowupReminder(db.Model):
+class FollowupReminder(Model):
     """A follow-up email owed to one participant of an event: the end-of-event invitation to write
     commitments, a check-in N days after the event, or one before the next convening. Its unique row is
     what keeps two runs of `followup remind` from sending it twice."""

@@ -1,12 +1,15 @@
 """Emails waiting to be delivered, written in the same transaction as their cause."""
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:  # the other module imports this one; the name is only an annotation here
+    from eventhub.models.registrations import Registration
 
 
 class OutboxStatus(enum.StrEnum):
@@ -20,7 +23,7 @@ class OutboxStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A complete MIME message and what became of its delivery."""
 
     __tablename__ = "outbox_messages"
@@ -51,7 +54,7 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    registration: Mapped["Registration | None"] = relationship()  # noqa: F821
+    registration: Mapped["Registration | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} to {self.to_address} {self.status}>"

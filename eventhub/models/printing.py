@@ -1,12 +1,15 @@
 """Print batches: a stack of PDFs (every personal agenda, every badge) made outside the request."""
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.extensions import db
-from eventhub.models.base import UTCDateTime, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:  # the other module imports this one; the name is only an annotation here
+    from eventhub.models.events import Event
 
 
 class PrintKind(enum.StrEnum):
@@ -37,7 +40,7 @@ class PrintStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class PrintBatch(db.Model):
+class PrintBatch(Model):
     """One batch print: its progress, then its file (kept under the instance folder) or why it failed."""
 
     __tablename__ = "print_batches"
@@ -57,7 +60,7 @@ class PrintBatch(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    event: Mapped["Event"] = relationship()  # noqa: F821
+    event: Mapped["Event"] = relationship()
 
     @property
     def percent(self) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
 from eventhub.locking import require_event_lock
-from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import District
 from eventhub.models.events import Event
 
@@ -69,7 +69,7 @@ ACCESSIBILITY_OPTIONS = {
 }
 
 
-class Registration(db.Model):
+class Registration(Model):
     """One person's place at an event: confirmed, waiting, or cancelled."""
 
     __tablename__ = "registrations"
@@ -184,7 +184,7 @@ class Registration(db.Model):
         return f"<Registration {self.id} {self.email} {self.status}>"
 
 
-class PrivateLink(db.Model):
+class PrivateLink(Model):
     """A secret link to one registration; only the SHA-256 of its token is kept."""
 
     __tablename__ = "private_links"

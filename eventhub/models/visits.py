@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.extensions import db
 from eventhub.locking import require_event_lock
-from eventhub.models.base import UTCDateTime, new_calendar_uid, str_enum, utcnow
+from eventhub.models.base import Model, UTCDateTime, new_calendar_uid, str_enum, utcnow
 from eventhub.models.directory import School
 from eventhub.models.events import AgendaItem, Event
 from eventhub.models.registrations import Registration
@@ -45,7 +45,7 @@ class SeatStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Visit(db.Model):
+class Visit(Model):
     """A visit to a host school: a time window, a focus of inquiry, and a limited number of seats."""
 
     __tablename__ = "visits"
@@ -137,7 +137,7 @@ class Visit(db.Model):
         return f"<Visit {self.id} {self.title!r}>"
 
 
-class VisitChoice(db.Model):
+class VisitChoice(Model):
     """One ranked wish of an attendee for a visit (1 is their first choice)."""
 
     __tablename__ = "visit_choices"
@@ -158,7 +158,7 @@ class VisitChoice(db.Model):
     visit: Mapped[Visit] = relationship()
 
 
-class VisitSeat(db.Model):
+class VisitSeat(Model):
     """A person's place on a visit: a seat, a place on its waiting list, or a cancelled one."""
 
     __tablename__ = "visit_seats"
@@ -242,7 +242,7 @@ class VisitSeat(db.Model):
         return f"<VisitSeat {self.id} visit={self.visit_id} registration={self.registration_id} {self.status}>"
 
 
-class VisitAllocation(db.Model):
+class VisitAllocation(Model):
     """A fair allocation of one visit block over everyone's rankings: its seed, its report, and if committed."""
 
     __tablename__ = "visit_allocations"

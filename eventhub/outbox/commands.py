@@ -1,8 +1,11 @@
 """`flask mail ...`: deliver or inspect the outbox from the terminal or cron."""
+from typing import cast
+
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.engine import CursorResult
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus
@@ -27,10 +30,10 @@ def deliver_command(retry_now: bool) -> None:
 @mail_cli.command("requeue-failed")
 def requeue_failed_command() -> None:
     """Try every message marked failed again (after fixing what made it fail)."""
-    count = db.session.execute(
+    count = cast(CursorResult, db.session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING, next_attempt_at=None, claimed_at=None)
-    ).rowcount
+    )).rowcount
     db.session.commit()
     click.echo(f"{count} failed message(s) will be tried again.")
 

@@ -1,12 +1,15 @@
 """Deliver outbox messages to files (development) or over SMTP, each exactly once."""
 import smtplib
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -58,6 +61,8 @@ class SMTPTransport:
 
     def close(self) -> None:
         """Say goodbye; a server that already hung up is no error."""
+        if self.smtp is None:
+            return
         try:
             self.smtp.quit()
         except (smtplib.SMTPException, OSError):
@@ -66,6 +71,7 @@ class SMTPTransport:
     def send(self, message: OutboxMessage) -> None:
         """Hand the message to the SMTP server for its one recipient."""
         envelope_from = parseaddr(self.config["MAIL_FROM"])[1]
+        assert self.smtp is not None, "open() the transport before sending"
         self.smtp.sendmail(envelope_from, [message.to_address], message.raw.encode("utf-8"))
 
 
@@ -180,12 +186,12 @@ def _still_ours(session: Session, message_id: int, token: datetime) -> datetime 
     fresh = utcnow()
     if fresh - token < STALE_CLAIM / 3:
         return token
-    renewed = session.execute(
+    renewed = cast(CursorResult, session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING,
                OutboxMessage.claimed_at == token)
         .values(claimed_at=fresh)
-    ).rowcount
+    )).rowcount
     session.commit()
     return fresh if renewed == 1 else None
 
@@ -228,7 +234,8 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
     # One UPDATE, without the unit of work: the row is this run's, and nothing reads it afterwards.
     # It stores the composed text too: an attempt that never got this far left the row uncomposed,
     # and the next one composes it afresh (a new link, the next SEQUENCE).
-    session.execute(sa.update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id == message_id)
+    table = cast(sa.Table, OutboxMessage.__table__)
+    session.execute(sa.update(table).where(table.c.id == message_id)
                     .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=message.attempts + 1,
                             last_error="", claimed_at=None, **composed))
     session.commit()
@@ -236,7 +243,7 @@ def _deliver_one(session: Session, transport, message: OutboxMessage, token: dat
 
 
 @contextmanager
-def _composing(messages: list[OutboxMessage]):
+def _composing(messages: Sequence[OutboxMessage]):
     """A session of the app's own for composing these messages (composing may write, e.g. a private
     link), with what they read loaded at once; yields compose(message) -> the columns it set.
 

@@ -84,9 +84,10 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
     # Headers are one line: whatever a title or name holds, it cannot add a header of its own.
     subject, to_name = " ".join(subject.split()), " ".join(to_name.split())
     body = MIMEMultipart("alternative", boundary=_boundary())
-    body.attach(MIMEText(text, "plain", _UTF8))
-    body.attach(MIMEText(html, "html", _UTF8))
+    body.attach(MIMEText(text, "plain", _UTF8))  # type: ignore[arg-type]  # MIMEText hands a Charset to set_payload, which takes one; typeshed says str
+    body.attach(MIMEText(html, "html", _UTF8))  # type: ignore[arg-type]  # MIMEText hands a Charset to set_payload, which takes one; typeshed says str
     if calendar is not None:
+        assert method is not None, "a calendar goes with its iTIP method"
         ics = calendar.decode("utf-8")
         body.attach(_calendar_part(ics, method))
         message = MIMEMultipart("mixed", boundary=_boundary())
@@ -96,7 +97,8 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
         message.attach(attachment)
     else:
         message = body
-    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
+    # compat32 messages take a Header object for a header; typeshed's Message says str only.
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject  # type: ignore[assignment]
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = formataddr((to_name, to_address), "utf-8") if to_name else to_address
     message["Date"] = format_datetime(utcnow())
@@ -135,7 +137,7 @@ def _boundary() -> str:
 
 def _calendar_part(ics: str, method: str) -> MIMEText:
     """text/calendar with its iTIP method, as Outlook requires to show an invitation."""
-    part = MIMEText(ics, "calendar", _UTF8)
+    part = MIMEText(ics, "calendar", _UTF8)  # type: ignore[arg-type]  # MIMEText hands a Charset to set_payload, which takes one; typeshed says str
     part.set_param("method", method)
     return part
 
@@ -169,6 +171,7 @@ def queue_deferred(
 
 def render_deferred(message: OutboxMessage) -> None:
     """Compose a deferred message now (in the current session) and keep the result."""
+    assert message.renderer, "only a deferred message has a renderer"
     message.raw = RENDERERS[message.renderer](message)
 
 

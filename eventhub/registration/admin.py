@@ -1,5 +1,7 @@
 """The registrants' management pages: the table of an event's registrants (search, filters, order, pages,
 exports) and one registrant, with everything an organizer can change about them."""
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
@@ -60,7 +62,7 @@ def registrants(slug: str):
     event = event_or_404(slug)
     filters = filters_from_args(request.args)
     page = page_of(event, filters, choice_from_args(request.args, "page", int) or 1, PAGE_SIZE)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "registration/admin/registrants.html", event=event, filters=filters, page=page, args=args,
         statuses=list(RegistrationStatus), roles=list(AttendeeRole), needs=list(Need), sorts=list(Sort),

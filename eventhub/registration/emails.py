@@ -49,17 +49,17 @@ def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
     with visit and school, in three queries instead of three per message; and each message's new
     private link, in one INSERT (the caller commits it before any is sent, so every link an email
     carries exists; one whose email is skipped is never seen by anyone)."""
-    with_links = [message for message in messages if message.registration_id]
-    ids = {message.registration_id for message in with_links}
-    tokens = issue_private_links([message.registration_id for message in with_links])
+    with_links = [(message, message.registration_id) for message in messages if message.registration_id]
+    ids = {registration_id for _, registration_id in with_links}
+    tokens = issue_private_links([registration_id for _, registration_id in with_links])
     db.session.info.setdefault(ISSUED_LINKS, {}).update(
-        {message.id: token for message, token in zip(with_links, tokens)})
-    return db.session.scalars(
+        {message.id: token for (message, _), token in zip(with_links, tokens)})
+    return list(db.session.scalars(
         sa.select(Registration).where(Registration.id.in_(ids))
         .options(joinedload(Registration.event).selectinload(Event.hosts),
                  selectinload(Registration.seats).joinedload(VisitSeat.visit).joinedload(Visit.school)
                  .joinedload(School.district))
-    ).all()
+    ))
 
 
 def _current_places(registration: Registration) -> list[VisitSeat]:
@@ -81,11 +81,12 @@ def compose_registration_email(message: OutboxMessage):
     extra: dict[str, object] = dict(payload["extra"])
     _refuse_if_obsolete(payload["template"], registration)
     token = db.session.info.get(ISSUED_LINKS, {}).pop(message.id, None) or issue_private_link(registration)
+    private_url = external_url("registration.private_page", token=token)
     context = {
         "registration": registration,
         "event": event,
         "team_lead": registration.team_lead,
-        "private_url": external_url("registration.private_page", token=token),
+        "private_url": private_url,
         "event_url": external_url("events.detail", slug=event.slug),
         "dates": date_range(event.starts_on, event.ends_on),
         "zone": zone_label(event.timezone),
@@ -104,7 +105,7 @@ def compose_registration_email(message: OutboxMessage):
     if template in INVITING:
         method = InviteMethod.REQUEST
         sequence = _next_sequence(message, Registration, registration.id)
-        calendar = invitation(convening_event(registration, sequence, context["private_url"]),
+        calendar = invitation(convening_event(registration, sequence, private_url),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
     elif template in WITHDRAWING and registration.invite_sequence > 0:
         method = InviteMethod.CANCEL  # only if an invitation went out: a waiting-list place was never in a calendar
@@ -121,7 +122,7 @@ def compose_registration_email(message: OutboxMessage):
         place = db.session.get_one(VisitSeat, invite["place_id"])
         db.session.refresh(place)
         _refuse_if_obsolete_invitation(place, method, sequence, reason)
-        calendar = invitation(visit_event(place, sequence, context["private_url"]),
+        calendar = invitation(visit_event(place, sequence, private_url),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method.value, reason=reason)
         subject = {InviteMethod.REQUEST: "Invitation", InviteMethod.CANCEL: "Cancelled"}[method]

@@ -2,8 +2,10 @@
 import hashlib
 import secrets
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
@@ -31,7 +33,7 @@ def issue_private_links(registration_ids: list[int]) -> list[str]:
     tokens = [secrets.token_urlsafe(32) for _ in registration_ids]
     if tokens:
         now = utcnow()
-        db.session.execute(sa.insert(PrivateLink.__table__), [
+        db.session.execute(sa.insert(cast(sa.Table, PrivateLink.__table__)), [
             {"registration_id": registration_id, "token_hash": _hash_token(token), "created_at": now}
             for registration_id, token in zip(registration_ids, tokens)])
     return tokens
@@ -57,4 +59,4 @@ def revoke_private_links(registration: Registration, *, now: datetime | None = N
         .where(PrivateLink.registration_id == registration.id, PrivateLink.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount
+    return cast(CursorResult, result).rowcount

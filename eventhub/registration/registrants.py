@@ -1,10 +1,11 @@
 """Who registered for an event, filtered, searched, sorted and paged in a fixed number of queries."""
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, joinedload, selectinload
 
 from eventhub.errors import DomainError
 from eventhub.extensions import db
@@ -37,6 +38,10 @@ class Sort(enum.StrEnum):
     ROLE = "role"
     STATUS = "status"
     REGISTERED = "registered"
+
+
+# What the table sorts by: a column, or an expression over columns.
+OrderKey = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass
@@ -109,8 +114,9 @@ def filtered(event: Event, filters: Filters) -> sa.Select:
 
 
 def _order(filters: Filters) -> list:
-    name = [sa.func.lower(Registration.legal_last_name), sa.func.lower(Registration.legal_first_name)]
-    first = {
+    name: list[OrderKey] = [sa.func.lower(Registration.legal_last_name),
+                              sa.func.lower(Registration.legal_first_name)]
+    by_sort: dict[Sort, list[OrderKey]] = {
         Sort.NAME: [],
         Sort.DISTRICT: [sa.func.lower(sa.func.coalesce(
             sa.select(District.name).where(District.id == Registration.district_id).scalar_subquery(),
@@ -118,8 +124,8 @@ def _order(filters: Filters) -> list:
         Sort.ROLE: [Registration.role],
         Sort.STATUS: [Registration.status],
         Sort.REGISTERED: [Registration.created_at],
-    }[filters.sort]
-    keys = first + name
+    }
+    keys = by_sort[filters.sort] + name
     keys = [key.desc() if filters.descending else key for key in keys[:1]] + keys[1:]
     return keys + [Registration.id]
 
@@ -133,7 +139,7 @@ def page_of(event: Event, filters: Filters, number: int, size: int = 50) -> Page
     """One page of the filtered registrants with their districts and visit places: four queries, whatever
     the number of registrations."""
     query = filtered(event, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     pages = max((total + size - 1) // size, 1)
     number = min(max(number, 1), pages)
     rows = list(db.session.scalars(
@@ -164,7 +170,8 @@ def _visits(seats: list[VisitSeat]) -> str:
 
 
 # Column key -> (heading, value of a registration and its seats). The order is the export's.
-COLUMNS: dict[str, tuple[str, object]] = {
+# Column key -> (heading, the cell of a registrant given their seats).
+COLUMNS: dict[str, tuple[str, Callable[[Registration, list], str]]] = {
     "last_name": ("Last name", lambda r, s: r.legal_last_name),
     "first_name": ("First name", lambda r, s: r.legal_first_name),
     "preferred_name": ("Preferred name", lambda r, s: r.preferred_name),

@@ -226,7 +226,8 @@ def register(
                 and (r is outcome.lead or visits.same_for_colleagues)]
         # A team registered together rides together: their best-ranked visit with room for all of them.
         together = next((v for v in block_choices.visit_ids
-                         if seats_free_for_team(db.session.get(Visit, v), len(team))), None) if len(team) > 1 else None
+                         if seats_free_for_team(db.session.get_one(Visit, v), len(team))),
+                        None) if len(team) > 1 else None
         for registration in team:
             # Only the lead gave screening details; colleagues add theirs from their own private page.
             book_first_come(registration, block_choices.block_id, now=now, new_registration=True,

@@ -223,8 +223,8 @@ def school_rules(school_id: int):
             record("edited", "school", school.id, school.name, changes=changes)
         db.session.commit()
         flash(f"The rules for visitors to {school.name} are saved.", "success")
-        return redirect(request.args.get("back") if (request.args.get("back") or "").startswith("/admin/")
-                        else url_for("accounts.home"))
+        back = request.args.get("back") or ""
+        return redirect(back if back.startswith("/admin/") else url_for("accounts.home"))
     return render_template("visits/admin/school_rules.html", school=school, form=form), 422 if form.errors else 200
 
 

@@ -88,11 +88,11 @@ def open_blocks(event: Event) -> list[AgendaItem | None]:
 
 def plan_allocation(event: Event, seed: int) -> AllocationResult:
     """Work out the allocation without writing anything: the organizer's preview."""
-    registrations = db.session.scalars(
+    registrations = list(db.session.scalars(
         sa.select(Registration)
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
         .order_by(Registration.id)
-    ).all()
+    ))
     units = _team_units(registrations)
     order = list(units)
     random.Random(seed).shuffle(order)
@@ -224,10 +224,10 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
     invited = []
     for block_result in plan.blocks:
         for registration_id in block_result.order:
-            registration = db.session.get(Registration, registration_id)
+            registration = db.session.get_one(Registration, registration_id)
             visit_id = block_result.assigned.get(registration_id) or block_result.waiting[registration_id]
             status = SeatStatus.CONFIRMED if registration_id in block_result.assigned else SeatStatus.WAITLISTED
-            place = place_on(registration, db.session.get(Visit, visit_id), status, now=now)
+            place = place_on(registration, db.session.get_one(Visit, visit_id), status, now=now)
             set_place(place, status, now)  # a place given up before is taken up again
             if status is SeatStatus.CONFIRMED:
                 invited.append(place)
@@ -241,6 +241,6 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
     db.session.flush()
     notified = {rid for block_result in plan.blocks for rid in block_result.order}
     for registration_id in sorted(notified):
-        registration = db.session.get(Registration, registration_id)
+        registration = db.session.get_one(Registration, registration_id)
         send_registration_email(registration, EmailKind.VISIT_ALLOCATED, f"Your school visits for {event.title}")
     return plan

@@ -19,9 +19,9 @@ from eventhub.waiting import place_in_line
 
 def taken_seats(visit: Visit) -> int:
     """Confirmed seats on the visit."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count()).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.CONFIRMED)
-    )
+    ).scalar_one()
 
 
 def free_seats(visit: Visit) -> int:

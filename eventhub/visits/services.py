@@ -5,8 +5,10 @@ Functions here flush but never commit.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from eventhub.errors import DomainError
 from eventhub.extensions import db
@@ -206,12 +208,12 @@ def book_first_come(
     """
     now = now or utcnow()
     visits = ranked_visits(registration, block_id) if ranking is None else [db.session.get(Visit, v) for v in ranking]
-    ranking = [v for v in visits if v is not None and v.status is VisitStatus.SCHEDULED]
+    bookable = [v for v in visits if v is not None and v.status is VisitStatus.SCHEDULED]
     # A registration made in this very request holds no place yet: spare the lookups.
     current = [] if new_registration else _current_places(registration, block_id)
     held = next((p for p in current if p.status is SeatStatus.CONFIRMED), None)
     target, status = None, None
-    for visit in ranking:
+    for visit in bookable:
         if held is not None and held.visit_id == visit.id:
             target, status = held, SeatStatus.CONFIRMED
             break
@@ -219,9 +221,9 @@ def book_first_come(
             status = SeatStatus.CONFIRMED
             target = place_on(registration, visit, status, now=now, new_registration=new_registration)
             break
-    if target is None and ranking:
+    if target is None and bookable:
         status = SeatStatus.WAITLISTED
-        target = place_on(registration, ranking[0], status, now=now, new_registration=new_registration)
+        target = place_on(registration, bookable[0], status, now=now, new_registration=new_registration)
     booking = Booking(place=target)
     if target is not None and screening is not None:
         record_screening(target, screening, now=now)
@@ -395,7 +397,7 @@ def purge_screening_data(*, older_than: timedelta, now: datetime | None = None) 
         .where(VisitSeat.visit_id.in_(ended), has_data)
         .values(date_of_birth=None, id_type="", screening_purged_at=now)
     )
-    return result.rowcount
+    return cast(CursorResult, result).rowcount
 
 
 def change_choices(
