@@ -1127,7 +1127,8 @@ class Attendee:
 
 def weighted_pick(rng: random.Random, options: list, weights: list[float], count: int) -> list:
     """Up to `count` distinct options, each drawn in proportion to its weight."""
-    options, weights, picked = list(options), list(weights), []
+    options, weights = list(options), list(weights)
+    picked: list = []
     while options and len(picked) < count:
         index = rng.choices(range(len(options)), weights=weights)[0]
         picked.append(options.pop(index))
@@ -1218,6 +1219,7 @@ def build_attendees(rng: random.Random, event: Event, districts: dict[str, Distr
     rng.shuffle(sign_ups)
 
     opened = event.registration_opens_at
+    assert opened is not None  # build_event always sets it
     step = (now - opened) / (len(sign_ups) + 1)
     attendees = []
     for index, group in enumerate(sign_ups):
@@ -1230,6 +1232,7 @@ def build_attendees(rng: random.Random, event: Event, districts: dict[str, Distr
 
     blocks: dict[int, list[Visit]] = {}
     for visit in visits:
+        assert visit.block is not None  # build_convening_visits puts every visit in a block
         blocks.setdefault(visit.block.id, []).append(visit)
     last_block = max(blocks, key=lambda block_id: blocks[block_id][0].starts_at)
     for attendee in attendees:
@@ -1249,6 +1252,7 @@ POPULARITY = {(spec.block, spec.school, spec.title): spec.popularity for spec in
 
 def spec_popularity(visit: Visit) -> float:
     """How often demo attendees rank this visit, relative to the others in its block."""
+    assert visit.block is not None  # build_convening_visits puts every visit in a block
     return POPULARITY[(visit.block.title, visit.school.name, visit.title)]
 
 
@@ -1284,6 +1288,7 @@ def seat_rows(rng: random.Random, attendees: list[Attendee]) -> list[VisitSeat]:
             else:
                 target = ranked[0]
                 seat.status, seat.waitlisted_at = SeatStatus.WAITLISTED, at
+            assert target.block is not None  # build_convening_visits puts every visit in a block
             seat.visit, seat.block_id = target, target.block.id
             school = target.school
             if school.collects_screening_data:

@@ -13,6 +13,7 @@ from eventhub.models import (
     District,
     Event,
     FollowupReminder,
+    Registration,
     RegistrationStatus,
     SeatStatus,
     Visibility,
@@ -106,14 +107,16 @@ def _at(day: date, clock: str, zone: str) -> datetime:
     return at_local(day, time(hour, minute), zone)
 
 
-def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datetime) -> dict[str, int]:
+def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datetime) -> dict[str, list]:
     """Seats on the fall visits, then the commitments and the check-ins that would have come back by `now`.
-    `attendees` are confirmed registrations of the fall convening. Returns counts for the summary."""
+    `attendees` are confirmed registrations of the fall convening. Returns the new rows, by kind, for the
+    caller to add (and count for the summary)."""
     rng = random.Random(FOLLOWUP_SEED)
     seats, commitments, updates, reminders = [], [], [], []
     ended = fall.ends_on
     for person in attendees:
         visit = rng.choice(visits)
+        assert visit.block is not None  # fall_visits puts every visit in the visit block
         seats.append(VisitSeat(visit=visit, registration=person, block_id=visit.block.id,
                                status=SeatStatus.CONFIRMED, confirmed_at=person.confirmed_at,
                                created_at=person.confirmed_at, norms_acknowledged_at=person.confirmed_at))
@@ -142,10 +145,14 @@ def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datet
                 decision = rng.choices(list(Decision), weights=(3, 4, 1, 1))[0]
             else:
                 decision = None
-            after = {Decision.ADOPT: CommitmentStatus.ADOPTED, Decision.ADAPT: CommitmentStatus.ADAPTED,
-                     Decision.ABANDON: CommitmentStatus.ABANDONED,
-                     Decision.SCALE: CommitmentStatus.SCALED}.get(decision, CommitmentStatus.TESTING) \
-                if status.is_open else status
+            if not status.is_open:
+                after = status
+            elif decision is None:
+                after = CommitmentStatus.TESTING
+            else:
+                after = {Decision.ADOPT: CommitmentStatus.ADOPTED, Decision.ADAPT: CommitmentStatus.ADAPTED,
+                         Decision.ABANDON: CommitmentStatus.ABANDONED,
+                         Decision.SCALE: CommitmentStatus.SCALED}.get(decision, CommitmentStatus.TESTING)
             updates.append(CommitmentUpdate(commitment=commitment, tried=rng.choice(TRIED),
                                             learned=rng.choice(LEARNED), decision=decision, status_before=status,
                                             status_after=after, created_at=moment))
@@ -164,9 +171,10 @@ def fall_follow_up(fall: Event, attendees: list, visits: list[Visit], now: datet
 def fall_attendees(make_person, rng: random.Random, fall: Event, districts: dict, teams) -> list:
     """About seventy people from the member districts' teams, registered before the fall convening."""
     taken: set[str] = set()
-    people = []
+    people: list[Registration] = []
     number = 500
     opened = fall.registration_opens_at
+    assert opened is not None  # build_event always sets it
     for name, size, _ in teams:
         district = districts[name]
         if district in fall.hosts:

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any, cast
 
 import pikepdf
 import sqlalchemy as sa
@@ -75,8 +76,8 @@ def plan_batch(batch: PrintBatch) -> Plan | LayeredPlan:
                                                           title)
     if kind is PrintKind.SHEETS:
         # Everyone's commitments and check-ins in two queries: filled sheets for those who wrote some.
-        sheets = documents.filled_sheets(event)
-        htmls = (documents.commitment_sheet_html(event, person, sheets.get(person.registration.id, []))
+        filled = documents.filled_sheets(event)
+        htmls = (documents.commitment_sheet_html(event, person, filled.get(person.registration.id, []))
                  for person in people)
         return Plan(len(people), htmls, f"{event.title}: commitment sheets")
     sheets = documents.badge_sheets(people)
@@ -93,10 +94,11 @@ def run_batch(batch_id: int, *, workers: int | None = None,
               on_progress: Callable[[PrintBatch], None] | None = None) -> PrintBatch:
     """Print a batch to its file, saving progress as chunks finish; never leaves a partial file."""
     # Taking the batch is one conditional UPDATE, so two runners can never print the same batch.
-    taken = db.session.execute(
+    # An UPDATE's result is a CursorResult (which has rowcount); Session.execute is typed for any statement.
+    taken = cast(sa.CursorResult[Any], db.session.execute(
         sa.update(PrintBatch).where(PrintBatch.id == batch_id, PrintBatch.status == PrintStatus.QUEUED)
         .values(status=PrintStatus.RUNNING, started_at=utcnow())
-    ).rowcount
+    )).rowcount
     db.session.commit()
     batch = db.session.get(PrintBatch, batch_id)
     if batch is None:
@@ -130,13 +132,15 @@ def run_batch(batch_id: int, *, workers: int | None = None,
         db.session.rollback()
         partial.unlink(missing_ok=True)
         log.exception("print batch %s failed", batch_id)
-        batch = db.session.get(PrintBatch, batch_id)
-        batch.status, batch.finished_at = PrintStatus.FAILED, utcnow()
-        batch.error = str(error) if isinstance(error, PrintError) else (
+        failed = db.session.get(PrintBatch, batch_id)
+        assert failed is not None  # this runner took the row above, and batches are never deleted
+        failed.status, failed.finished_at = PrintStatus.FAILED, utcnow()
+        failed.error = str(error) if isinstance(error, PrintError) else (
             f"The printout could not be made ({type(error).__name__}: {str(error)[:300]}). "
             "Nothing was saved; try again, and tell the team if it fails again."
         )
         db.session.commit()
+        return failed
     return batch
 
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import overload
 
 import sqlalchemy as sa
 from flask import render_template
@@ -299,6 +300,10 @@ class FilledSheet:
     check_ins: tuple[CheckIn, ...]
 
 
+@overload
+def _source(visit: Visit) -> str: ...
+@overload
+def _source(visit: None) -> None: ...
 def _source(visit: Visit | None) -> str | None:
     return None if visit is None else f"{visit.title}, {visit.school.name} ({visit.school.district.name})"
 

@@ -114,7 +114,8 @@ class LayerJoin:
             raise RuntimeError(f"a name layer has {len(source.pages)} pages where its programmes have {len(forms)}")
         for page, form in zip(source.pages, forms):
             self.pdf.pages.append(page)
-            self.pdf.pages[-1].add_overlay(form)
+            # None (the page's own box) is pikepdf's default for rect; its stub omits the default, so say it.
+            self.pdf.pages[-1].add_overlay(form, None)
 
     def finish(self, title: str) -> tuple[bytes, int]:
         """The joined PDF's bytes and page count."""

@@ -5,10 +5,14 @@ Templates give the image an address under a host that can never resolve (RFC 260
 side by side, not in the process that writes the HTML for all of them.
 """
 from io import BytesIO
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote, unquote
 
 import zxingcpp
 from PIL import Image
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12
 
 QR_BASE = "https://qr.eventhub.invalid/"
 # Modules of white around the code (the quiet zone), and the two colours: white, the print's navy.
@@ -32,7 +36,9 @@ def qr_png(url: str) -> bytes | None:
     size = modules.shape[0]
     image = Image.new("P", (size + 2 * BORDER, size + 2 * BORDER), 0)
     image.putpalette(PALETTE)
-    dark = bytes(1 if value < 128 else 0 for value in bytes(modules))  # the image is black on white
+    # zxing-cpp's stub leaves out that its Image exposes the buffer protocol (one byte a pixel) at runtime.
+    pixels = bytes(cast("Buffer", modules))
+    dark = bytes(1 if value < 128 else 0 for value in pixels)  # the image is black on white
     image.paste(Image.frombytes("P", (size, size), dark), (BORDER, BORDER))
     buffer = BytesIO()
     image.save(buffer, format="PNG")

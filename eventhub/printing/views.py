@@ -1,7 +1,9 @@
 """PDF downloads: the public agenda, an attendee's own agenda, and the back office's documents and batches."""
 import hashlib
+from typing import cast
 
 from flask import (
+    Flask,
     Response,
     abort,
     current_app,
@@ -13,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.local import LocalProxy
 
 from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
 from eventhub.caching import NewestVersionCache
@@ -117,7 +120,8 @@ def start_batch(slug: str):
         abort(400, "Choose one of the documents and orders offered on the printing page.")
     batch = create_batch(event, kind, order, current_user)
     db.session.commit()
-    launch(current_app._get_current_object(), batch.id)
+    # Flask types current_app as the app itself; it is a proxy, and the thread needs the real app.
+    launch(cast(LocalProxy[Flask], current_app)._get_current_object(), batch.id)
     flash(f"{kind.label} are being printed.", "success")
     return redirect(url_for("printing.batch_status", batch_id=batch.id))
 

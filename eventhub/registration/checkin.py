@@ -6,10 +6,12 @@ The pages work without JavaScript: the search is a GET form filtered here, each 
 buttons post with fetch(), asking for JSON ({checked_in, count, total}) instead of the redirect.
 """
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from eventhub import audit
@@ -86,7 +88,7 @@ def _mark(model, row_id: int, action: str, *conditions) -> bool:
         # Arriving is not a change of the person's details: updated_at (their calendar feed's stamp) stays.
         statement = statement.values(updated_at=Registration.updated_at)
     result = db.session.execute(statement, execution_options={"synchronize_session": False})
-    return result.rowcount == 1
+    return cast(CursorResult, result).rowcount == 1  # an UPDATE's result is a CursorResult
 
 
 def _answer(*, checked_in: bool, changed: bool, counts: Counts, name: str, back: str):
@@ -157,6 +159,7 @@ def event_check_in_person(slug: str, registration_id: int):
                                f"{registration.status.value}, not confirmed.")
     if refused.error:
         return _refusal(refused.error)
+    assert registration is not None  # the block ran to its end: a missing registration was refused in it
     if changed:
         audit.record("checked_in" if action == "in" else "check_in_undone", "registration", registration.id,
                      registration.legal_name, event=event)
@@ -221,6 +224,7 @@ def visit_check_in_person(slug: str, visit_id: int, registration_id: int):
             raise Refused(409, f"{name} cannot be checked in on this visit: they no longer have a seat.")
     if refused.error:
         return _refusal(refused.error)
+    assert seat is not None  # the block ran to its end: a missing seat was refused in it
     registration = seat.registration
     if changed:
         audit.record("checked_in" if action == "in" else "check_in_undone", "registration", registration.id,

@@ -1,5 +1,6 @@
 """Registration and details forms: field validation only."""
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
@@ -23,7 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.fields import clean_line, clean_text
-from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AttendeeRole
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AgendaItem, AttendeeRole, School, Visit
 from eventhub.registration.services import AttendeeDetails
 
 OTHER_DISTRICT = "other"
@@ -51,6 +52,7 @@ class ValidEmail:
             result = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError as error:
             raise ValidationError(f"Enter a valid email address, like name@district.org. ({error})") from None
+        assert result.ascii_email is not None  # allow_smtputf8=False refuses any address without an ASCII form
         field.data = result.ascii_email.lower()
 
 
@@ -255,10 +257,21 @@ RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
 class VisitFieldsMixin:
     """Ranked visit choices per block, the norms, and screening details only when a chosen host asks."""
 
-    visit_blocks: list = []  # [(block or None, [visits])], set by with_visit_fields
+    visit_blocks: list[tuple[AgendaItem | None, list[Visit]]] = []  # set by with_visit_fields
     peer_visit: bool = False
     # False while seats wait for a fair allocation: screening details are asked once a seat is given.
     collect_screening: bool = True
+    # For the checker only (no value, so nothing at runtime): the fields with_visit_fields adds, and the
+    # item access of the form the mixin is combined with.
+    norms: BooleanField
+    date_of_birth: DateField
+    id_type: SelectField
+    screening_consent: BooleanField
+
+    if TYPE_CHECKING:
+        def __getitem__(self, name: str) -> Any: ...
+
+        def __contains__(self, name: str) -> bool: ...
 
     def block_fields(self):
         """For the template: (block, visits, [rank fields], hopes field) per block."""
@@ -279,7 +292,7 @@ class VisitFieldsMixin:
                 self[f"visit_{key}_hopes"].data = choice.hopes
         self.norms.data = bool(choices)
 
-    def chosen(self) -> list[tuple[object, list]]:
+    def chosen(self) -> list[tuple[AgendaItem | None, list[Visit]]]:
         """(block, chosen visits best first) per block, from the submitted data."""
         result = []
         for block, visits in self.visit_blocks:
@@ -296,7 +309,7 @@ class VisitFieldsMixin:
     def validate_visits(self) -> bool:
         """Distinct choices per block; norms acknowledged; screening details where a chosen host needs them."""
         valid = True
-        chosen_schools = []
+        chosen_schools: list[School] = []
         for block, visits in self.visit_blocks:
             if self.peer_visit:
                 chosen_schools.extend(v.school for v in visits)
@@ -353,9 +366,9 @@ class VisitFieldsMixin:
         if self.collect_screening and self.screening_consent.data:
             screening = Screening(date_of_birth=self.date_of_birth.data, id_type=self.id_type.data or "",
                                   consent=True)
+        same = getattr(self, "same_visits_for_colleagues", None)  # only registration offers it
         return VisitRequest(choices=choices, norms_acknowledged=bool(self.norms.data), screening=screening,
-                            same_for_colleagues=bool(getattr(self, "same_visits_for_colleagues", None)
-                                                     and self.same_visits_for_colleagues.data))
+                            same_for_colleagues=bool(same and same.data))
 
 
 def _block_key(block) -> str:
