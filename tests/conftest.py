@@ -1,4 +1,5 @@
 """Fixtures: an app per test on SQLite or DATABASE_URL, factories, the mail folder, an SMTP server."""
+import contextlib
 import contextvars
 import email
 import email.policy
@@ -451,19 +452,25 @@ def live_app(make_app, tmp_path):
     thread.join(timeout=5)
 
 
-@pytest.fixture
-def page(live_app):
-    """A Chromium page (Playwright) that fails the test on any JavaScript error."""
+@contextlib.contextmanager
+def chromium_page(base_url: str, **context_options):
+    """A Chromium page (Playwright) on the live app; the test fails on any JavaScript error."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_or_skip()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_app.base_url)
-        page = context.new_page()
+        page = browser.new_context(base_url=base_url, **context_options).new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(error))
         page.set_default_timeout(10_000)
         yield page
         browser.close()
         assert errors == []
+
+
+@pytest.fixture
+def page(live_app):
+    """A Chromium page at a desktop's size."""
+    with chromium_page(live_app.base_url) as page:
+        yield page

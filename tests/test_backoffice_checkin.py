@@ -221,22 +221,11 @@ def test_the_registrants_page_links_the_door(organizer_client, door):
 @pytest.fixture
 def phone(live_app):
     """A Chromium page 390 x 844 with touch, like a phone; fails the test on any JavaScript error."""
-    from conftest import CHROMIUM_ARGS, chromium_or_skip
+    from conftest import chromium_page
 
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_app.base_url, viewport={"width": 390, "height": 844},
-                                      device_scale_factor=2, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
-        page.set_default_timeout(10_000)
+    with chromium_page(live_app.base_url, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                       is_mobile=True, has_touch=True) as page:
         yield page
-        browser.close()
-        assert errors == []
 
 
 @pytest.mark.browser

@@ -224,6 +224,7 @@ class BadFilter(DomainError):
     """A filter in the query string that is not one of its choices."""
 
     status = 400
+    title = "That filter is not one of the choices"
 
 
 def choice_from_args(args: Mapping[str, str], name: str, kind):
