@@ -169,3 +169,25 @@ def test_the_checker_finds_words_printed_over_each_other_and_a_pushed_over_last_
     assert any("'Off' lies outside the page" in p for p in problems)
     assert any("the last of 2 pages holds only 4 words" in p for p in problems)
     assert layout_problems(render_pdf(f"<p>{words}</p><p>Emeka Abernathy</p>")) == []
+
+
+def test_the_event_agenda_never_ends_on_a_page_holding_only_the_visit_norms(make_event, make_agenda_item,
+                                                                            make_visit):
+    """However long the last day runs, the note closing its visits stays with them: each length from a
+    short day to one that spills onto a second page is laid out and read back."""
+    event = make_event(title="Spring Convening 2027")
+    day = event.starts_on
+    visit = make_visit(event, day=day, start="07:00", end="07:30", title="Early literacy on shared tablets")
+    make_visit(event, block=visit.block, title="Advisory and student-led conferences")
+    endings = set()
+    for n in range(26):
+        make_agenda_item(event, day, f"{8 + n // 4:02d}:{n % 4 * 15:02d}", f"{8 + n // 4:02d}:{n % 4 * 15 + 14:02d}",
+                         title=f"Roundtable {n}: what member districts tried since the fall, and what it showed",
+                         room=f"Room {n}")
+        if n < 10:
+            continue  # the day still fits its page by far
+        data = render_pdf(documents.event_agenda_html(event))
+        pages, _ = words_of(data)
+        endings.add(len(pages))
+        assert layout_problems(data) == [], f"with {n + 1} items"
+    assert endings == {2, 3}  # the day did spill over: the case was met
