@@ -1,6 +1,7 @@
 """Every printout, laid out for long Latin, Arabic and Hebrew, and CJK names and for the person with the
 most visits, read back word by word with its box: no words printed over each other, none off the page,
 and no document ending on a page that a short block was pushed onto."""
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -191,3 +192,18 @@ def test_the_event_agenda_never_ends_on_a_page_holding_only_the_visit_norms(make
         endings.add(len(pages))
         assert layout_problems(data) == [], f"with {n + 1} items"
     assert endings == {2, 3}  # the day did spill over: the case was met
+
+
+def _heading_levels(html: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_the_commitment_sheets_headings_go_in_order(printable, names):
+    """A tagged PDF (PDF/UA) keeps heading levels in order: no h1 followed by an h3."""
+    event, registration, _ = printable
+    person, people = _person(event, registration)
+    colleague = next(p for p in people if p is not person)
+    for html in (documents.commitment_sheet_html(event, colleague, []),
+                 documents.commitment_sheet_html(event, person, documents.filled_sheets(event)[registration.id])):
+        levels = _heading_levels(html)
+        assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
