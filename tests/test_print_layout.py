@@ -5,14 +5,17 @@ import re
 import shutil
 import subprocess
 from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
 
 import pytest
-from print_layout import layout_problems, words_of
 
 from eventhub.extensions import db
 from eventhub.models import AgendaKind, School
 from eventhub.printing import documents, layers
 from eventhub.printing.render import render_pdf
+
+from print_layout import layout_problems, words_of
 
 # (legal first, legal last, preferred) for each case; the Latin one is 40+ characters and never skips.
 NAMES = {
@@ -207,3 +210,39 @@ def test_the_commitment_sheets_headings_go_in_order(printable, names):
                  documents.commitment_sheet_html(event, person, documents.filled_sheets(event)[registration.id])):
         levels = _heading_levels(html)
         assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+def _version(data: bytes) -> tuple[int, ...]:
+    assert data.startswith(b"%PDF-")
+    return tuple(int(n) for n in data[5:8].decode().split("."))
+
+
+def test_joined_batches_declare_the_pdf_version_their_pages_need(printable, names):
+    from eventhub.printing.batches import merge_pdfs
+
+    event, _, _ = printable
+    _, people = _person(event, printable[1])
+    alone = [render_pdf(documents.personal_agenda_html(event, person)) for person in people]
+    needed = max(_version(pdf) for pdf in alone)
+    assert needed >= (1, 4)  # what WeasyPrint writes (1.7): transparency and compressed objects
+    plan = layers.layered_plan(event, people, "personal agendas")
+    assert plan is not None
+    layered, _ = layers.print_layered(plan, None, 4, lambda done: None)
+    merged, _ = merge_pdfs(alone, "personal agendas")
+    assert _version(layered) == _version(merged) == needed
+
+
+def test_single_documents_are_tagged_and_joined_batches_are_not_as_the_readme_says(printable, names):
+    import pikepdf
+
+    from eventhub.printing.batches import merge_pdfs
+
+    event, _, _ = printable
+    _, people = _person(event, printable[1])
+    alone = [render_pdf(documents.personal_agenda_html(event, person)) for person in people]
+    merged, _ = merge_pdfs(alone, "personal agendas")
+    with pikepdf.open(BytesIO(alone[0])) as single, pikepdf.open(BytesIO(merged)) as joined:
+        assert "/StructTreeRoot" in single.Root and "/StructTreeRoot" not in joined.Root
+        assert str(joined.Root.Lang) == "en" and str(joined.docinfo["/Title"]) == "personal agendas"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "is tagged for screen readers (PDF/UA-1)" in readme and "is not tagged" in readme

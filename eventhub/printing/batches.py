@@ -202,7 +202,7 @@ def merge_pdfs(parts: list[bytes], title: str) -> tuple[bytes, int]:
                 source = pikepdf.Pdf.open(BytesIO(part))
                 sources.append(source)
                 merged.pages.extend(source.pages)
-            return describe_and_save(merged, title)
+            return describe_and_save(merged, title, sources)
         finally:
             for source in sources:
                 source.close()

@@ -119,7 +119,7 @@ class LayerJoin:
 
     def finish(self, title: str) -> tuple[bytes, int]:
         """The joined PDF's bytes and page count."""
-        return describe_and_save(self.pdf, title)
+        return describe_and_save(self.pdf, title, self.sources)
 
     def __enter__(self) -> "LayerJoin":
         return self
@@ -130,14 +130,22 @@ class LayerJoin:
         self.pdf.close()
 
 
-def describe_and_save(pdf: pikepdf.Pdf, title: str) -> tuple[bytes, int]:
-    """Give a joined PDF the batch's title and language; its bytes and page count."""
+def describe_and_save(pdf: pikepdf.Pdf, title: str, sources: list[pikepdf.Pdf]) -> tuple[bytes, int]:
+    """Give a joined PDF the batch's title and language; its bytes and page count. Its header declares
+    the newest PDF version among the files it was joined from (a new file starts at 1.3, below what
+    WeasyPrint's fonts and transparency need)."""
     pdf.docinfo[pikepdf.Name.Title] = title
     pdf.docinfo[pikepdf.Name.Creator] = "eventhub"
     pdf.Root.Lang = pikepdf.String("en")
     out = BytesIO()
-    pdf.save(out)
+    pdf.save(out, min_version=newest_version(sources))
     return out.getvalue(), len(pdf.pages)
+
+
+def newest_version(sources: list[pikepdf.Pdf]) -> str:
+    """The newest of the files' PDF versions ("1.7")."""
+    return max((source.pdf_version for source in sources), key=lambda v: tuple(map(int, v.split("."))),
+               default="1.7")
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
