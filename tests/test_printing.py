@@ -578,3 +578,18 @@ def test_a_filled_sheet_prints_hostile_answers_as_text(convening, book):
     assert "<img src=file" not in html and "<b>bold" not in html
     text = all_text(render_pdf(html)).replace(" ", "")
     assert "<imgsrc=file:///etc/passwd>{{7*7}}" in text and "<b>bold</b>" in text
+
+
+def test_the_day_list_shows_the_visits_own_time_not_its_blocks(convening, book):
+    event, first, second = convening
+    # The block runs 8:30-11:00; this visit was moved to start at 9:00 and end at 11:30.
+    first.starts_at, first.ends_at = first.starts_at + timedelta(minutes=30), first.ends_at + timedelta(minutes=30)
+    db.session.commit()
+    book(event, "ana@example.org", first)
+    book(event, "bo@example.org", second, legal_first_name="Bo")
+    people = {p.registration.email: p for p in documents.attendees(event)}
+    ana = all_text(render_pdf(documents.personal_agenda_html(event, people["ana@example.org"])))
+    assert "9:00 AM–11:30 AM Your visit: Windmill Park Elementary" in ana
+    assert "8:30 AM–11:00 AM Your visit" not in ana
+    bo = all_text(render_pdf(documents.personal_agenda_html(event, people["bo@example.org"])))
+    assert "8:30 AM–11:00 AM Your visit: Agave Middle School" in bo  # an unmoved visit keeps the block's time

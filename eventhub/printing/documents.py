@@ -184,15 +184,25 @@ def time_slots(items: list[AgendaItem]) -> list[tuple]:
 
 
 def _agenda_for(person: Attendee, days) -> list[tuple[date, list[tuple]]]:
-    """The person's days as time slots: (starts, ends, items at that time, their visit places or None);
-    a visit block carries the person's own seats instead of the list of every visit."""
+    """The person's days as time slots: (starts, ends, items at that time, their visit places or None).
+    A visit block carries the person's own seats instead of the list of every visit, at the time of
+    their visit (a seat confirmed before a waiting-list place): a visit moved within its block shows
+    when it really starts and ends, and the day stays in time order."""
     places_by_block: dict[int | None, list[VisitSeat]] = defaultdict(list)
     for place in person.places:
         places_by_block[place.visit.block_id].append(place)
-    return [(day, [(starts, ends, items,
-                    places_by_block.get(items[0].id, []) if items[0].kind is AgendaKind.VISIT_BLOCK else None)
-                   for starts, ends, items in time_slots(items)])
-            for day, items in days]
+    agenda = []
+    for day, items in days:
+        slots = []
+        for starts, ends, slot_items in time_slots(items):
+            places = places_by_block.get(slot_items[0].id, []) if slot_items[0].kind is AgendaKind.VISIT_BLOCK \
+                else None
+            if places:
+                own = min(places, key=lambda p: (p.status is not SeatStatus.CONFIRMED, p.visit.starts_at)).visit
+                starts, ends = own.starts_at, own.ends_at
+            slots.append((starts, ends, slot_items, places))
+        agenda.append((day, sorted(slots, key=lambda slot: slot[0])))
+    return agenda
 
 
 def personal_agenda_html(event: Event, person: Attendee, days=None, *, part: str = "whole") -> str:
