@@ -204,9 +204,9 @@ def test_roster_shows_screening_only_where_the_host_collects_it(convening, book)
     seats = documents.roster_seats([first, second])
     screened = all_text(render_pdf(documents.roster_html(first, seats[first.id])))
     assert "García, Ana Quarry Brook Public Schools, NJ Principal 1980-05-02" in screened
-    assert "DATE OF BIRTH SIGNATURE" in screened and "Confidential" in screened
+    assert "DATE OF BIRTH ID CHECKED SIGNATURE" in screened and "Confidential" in screened
     plain = all_text(render_pdf(documents.roster_html(second, seats[second.id])))
-    assert "Zhang, Bo Quarry Brook Public Schools, NJ Coach" in plain and "ROLE SIGNATURE" in plain
+    assert "Zhang, Bo Quarry Brook Public Schools, NJ Coach" in plain and "MOBILE ID CHECKED SIGNATURE" in plain
     assert "DATE OF BIRTH" not in plain and "García" not in plain
     # After the purge the column stays, empty: the host sees that the data is gone.
     seat = db.session.scalar(sa.select(VisitSeat).where(VisitSeat.visit_id == first.id))
@@ -593,3 +593,19 @@ def test_the_day_list_shows_the_visits_own_time_not_its_blocks(convening, book):
     assert "8:30 AM–11:00 AM Your visit" not in ana
     bo = all_text(render_pdf(documents.personal_agenda_html(event, people["bo@example.org"])))
     assert "8:30 AM–11:00 AM Your visit: Agave Middle School" in bo  # an unmoved visit keeps the block's time
+
+
+def test_the_roster_says_ids_in_words_has_an_id_checked_column_and_each_mobile(convening, book):
+    event, first, _ = convening
+    first.school.screening_id_type_required = True
+    db.session.commit()
+    book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García", mobile="(312) 555-0147",
+         screening=Screening(date_of_birth=date(1980, 5, 2), id_type="us_drivers_license", consent=True))
+    data = render_pdf(documents.roster_html(first, documents.roster_seats([first])[first.id]))
+    text = all_text(data)
+    assert "US driver's license" in text and "us_drivers" not in text
+    assert "MOBILE DATE OF BIRTH ID TYPE ID CHECKED SIGNATURE" in text
+    assert "(312) 555-0147" in text
+    from eventhub.visits.handoff import guest_list_csv
+
+    assert "US driver's license" in guest_list_csv(first)  # the host's own copy says it the same way

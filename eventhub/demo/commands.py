@@ -917,7 +917,7 @@ AREA_CODES = {"OH": "216", "PA": "570", "NJ": "973", "NC": "828", "TX": "254", "
 DISTRICT_NAME_STOPWORDS = {"city", "area", "public", "county", "independent", "community", "school", "schools",
                            "unified", "elementary", "joint", "union", "high", "district", "unit", "r-iv"}
 ALLERGIES = ("Tree nuts", "Shellfish", "Peanuts (carries an EpiPen)", "Sesame")
-ID_TYPES = ("us_drivers_license", "us_drivers_license", "us_drivers_license", "us_state_id")
+SEEDED_ID_TYPES = ("us_drivers_license", "us_drivers_license", "us_drivers_license", "us_state_id")
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
@@ -1296,7 +1296,7 @@ def seat_rows(rng: random.Random, attendees: list[Attendee]) -> list[VisitSeat]:
                 if school.screening_dob_required:
                     seat.date_of_birth = date(rng.randint(1962, 1998), rng.randint(1, 12), rng.randint(1, 28))
                 if school.screening_id_type_required:
-                    seat.id_type = rng.choice(ID_TYPES)
+                    seat.id_type = rng.choice(SEEDED_ID_TYPES)
             seats.append(seat)
     return seats
 

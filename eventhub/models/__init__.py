@@ -35,6 +35,7 @@ from eventhub.models.registrations import (
 )
 from eventhub.models.visits import (
     ADULTS_PER_BUS,
+    ID_TYPES,
     SeatStatus,
     Transport,
     Visit,
@@ -45,6 +46,7 @@ from eventhub.models.visits import (
 )
 
 __all__ = [
+    "ID_TYPES",
     "MAX_BEFORE_NEXT_DAYS",
     "MAX_CHECK_IN_DAY",
     "MAX_CHECK_INS",

@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.fields import clean_line, clean_text
-from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, AgendaItem, AttendeeRole, School, Visit
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES, AgendaItem, AttendeeRole, School, Visit
 from eventhub.registration.services import AttendeeDetails
 
 OTHER_DISTRICT = "other"
@@ -244,13 +244,7 @@ class ConfirmForm(FlaskForm):
 
 # --- visit choices ------------------------------------------------------------------------------
 
-ID_TYPES = [
-    SelectChoice("", "Choose the ID you will bring"),
-    SelectChoice("us_drivers_license", "US driver's license"),
-    SelectChoice("us_state_id", "US state ID card"),
-    SelectChoice("passport", "Passport"),
-    SelectChoice("other", "Other government photo ID"),
-]
+ID_CHOICES = [SelectChoice("", "Choose the ID you will bring")] + [SelectChoice(k, v) for k, v in ID_TYPES.items()]
 RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
 
 
@@ -396,7 +390,7 @@ def with_visit_fields(base: type, visit_blocks: list, peer_visit: bool = False, 
         "teacher or student, and I make no recordings or photos of students.")
     attrs["date_of_birth"] = DateField("Date of birth", validators=[Optional()],
                                        render_kw={"autocomplete": "bday"})
-    attrs["id_type"] = SelectField("Photo ID you will bring", choices=ID_TYPES, validators=[Optional()])
+    attrs["id_type"] = SelectField("Photo ID you will bring", choices=ID_CHOICES, validators=[Optional()])
     attrs["screening_consent"] = BooleanField(
         "I agree that my date of birth and ID type are shared with the school I visit, only for its "
         "visitor screening, and deleted a week after the visit.")
