@@ -137,6 +137,8 @@ def test_badges(printable, names):
     event, _, _ = printable
     _, people = _person(event, printable[1])
     _assert_prints_cleanly(render_pdf(documents.badges_html(event, people)), names)
+    for at in ("single", "6"):  # a reprint on a badge-sized page, and in the last slot of a sheet
+        _assert_prints_cleanly(render_pdf(documents.badge_reprint_html(event, printable[1], at)), names)
 
 
 def test_commitment_sheets_blank_and_filled(printable, names):

@@ -609,3 +609,46 @@ def test_the_roster_says_ids_in_words_has_an_id_checked_column_and_each_mobile(c
     from eventhub.visits.handoff import guest_list_csv
 
     assert "US driver's license" in guest_list_csv(first)  # the host's own copy says it the same way
+
+
+def test_one_badge_reprints_in_a_chosen_slot_or_on_a_page_of_its_own(convening, book, organizer_client):
+    import pikepdf
+
+    event, first, _ = convening
+    ana = book(event, "ana@example.org", first, legal_first_name="Ana", legal_last_name="García")
+    url = f"/admin/registrations/{ana.id}/badge.pdf"
+
+    def badge_box(data: bytes):
+        """Where "García" is printed: (x0, top) in points, on the one page, and the page's size."""
+        from print_layout import words_of
+
+        pages, sizes = words_of(data)
+        assert len(pages) == 1
+        [word] = [w for w in pages[0] if w.text == "García" and w.top > 0 and w.x0 < sizes[0][0]][:1]
+        return (round(word.x0), round(word.top)), sizes[0]
+
+    first_slot, letter = badge_box(organizer_client.get(url).data)
+    fourth_slot, _ = badge_box(organizer_client.get(url + "?at=4").data)
+    assert letter == (612.0, 792.0)
+    assert fourth_slot[0] - first_slot[0] == 288  # the right-hand column: 4" across
+    assert fourth_slot[1] - first_slot[1] == 216  # the second row: 3" down
+    single = organizer_client.get(url + "?at=single").data
+    _, page = badge_box(single)
+    assert page == (288.0, 216.0)  # 4" x 3"
+    with pikepdf.open(BytesIO(single)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root  # a single document: tagged
+    assert organizer_client.get(url + "?at=7").status_code == 400
+    assert "slot" in organizer_client.get(f"/admin/events/{event.slug}/print").get_data(as_text=True)
+
+
+def test_a_cancelled_registrants_badge_is_refused_one_at_a_time_as_in_batches(convening, book, organizer_client):
+    from eventhub.registration.services import cancel_registration
+
+    event, first, _ = convening
+    ana = book(event, "ana@example.org", first, legal_first_name="Ana")
+    cancel_registration(ana)
+    db.session.commit()
+    response = organizer_client.get(f"/admin/registrations/{ana.id}/badge.pdf?at=single")
+    assert response.status_code == 409
+    assert "cancelled" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"

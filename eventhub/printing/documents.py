@@ -16,6 +16,7 @@ from flask import render_template
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventhub.errors import DomainError
 from eventhub.events.services import agenda_by_day
 from eventhub.extensions import db
 from eventhub.models import (
@@ -258,6 +259,31 @@ def badges_html(event: Event, people: list[Attendee]) -> str:
     """Badges for these people, six per Letter sheet, in the given order."""
     return render_template("print/badges.html", sheets=badge_sheets(people),
                            **_common(event, f"{event.title}: name badges"))
+
+
+# Where one reprinted badge goes: a slot of a part-used sheet ("1" to "6", across then down), or a page
+# of its own the size of one badge ("single"), for a badge printer or a sheet cut to size.
+SINGLE_BADGE = "single"
+BADGE_PLACES = (*(str(n) for n in range(1, BADGES_PER_SHEET + 1)), SINGLE_BADGE)
+
+
+class BadgeRefused(DomainError):
+    """A badge that cannot be reprinted as asked."""
+
+
+def badge_reprint_html(event: Event, registration: Registration, at: str) -> str:
+    """One person's badge, where the organizer asked for it. Only a confirmed attendee gets one, as in
+    the batches: a cancelled registrant's badge could let someone in."""
+    if at not in BADGE_PLACES:
+        raise BadgeRefused("Choose a slot from 1 to 6 on a sheet, or a single badge.", status=400)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        raise BadgeRefused(f"{registration.display_name}'s registration is {registration.status.value}: badges "
+                           "are printed for confirmed attendees only.")
+    [person] = attendees(event, registration_ids=[registration.id])
+    single = at == SINGLE_BADGE
+    sheet: list[Attendee | None] = [person] if single else [*([None] * (int(at) - 1)), person]
+    return render_template("print/badges.html", sheets=[sheet], single=single,
+                           **_common(event, f"{event.title}: name badge for {registration.display_name}"))
 
 
 # What a filled commitment sheet prints of a commitment (the sheet's answers, as on CommitmentDetails).

@@ -101,6 +101,7 @@ def event_prints(slug: str):
         event=event,
         visits=visits,
         people=people,
+        badge_places=documents.BADGE_PLACES,
         batches=latest_batches(event) if is_organizer(current_user) else [],
         kinds=list(PrintKind),
         orders=list(Order),
@@ -178,14 +179,15 @@ def person_document(registration_id: int, document: str):
         abort(404, "There is no such document.")
     registration = _registration_or_404(registration_id)
     event = registration.event
+    if document == "badge":  # in a slot of a part-used sheet, or on a page of its own
+        html = documents.badge_reprint_html(event, registration, request.args.get("at", "1"))
+        return _pdf(pdf_or_503(html), f"{event.slug}-badge-{registration.id}.pdf", private=True)
     found = documents.attendees(event, registration_ids=[registration.id], statuses=tuple(RegistrationStatus))
     person = found[0]
     if document == "agenda":
         documents.give_private_links([person])
         html = documents.personal_agenda_html(event, person)
         db.session.commit()  # the link printed on the agenda must work
-    elif document == "badge":
-        html = documents.badges_html(event, [person])
     else:
         html = documents.commitment_sheet_html(event, person)
     return _pdf(pdf_or_503(html), f"{event.slug}-{document}-{registration.id}.pdf", private=True)
