@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES
 from eventhub.timezones import local
@@ -59,6 +60,32 @@ def moment(value: datetime, timezone: str) -> str:
     return f"{long_date(value)} at {clock(value)} {value.tzname()}"
 
 
+# Unicode blocks that tell CJK names apart: kana is Japanese, hangul Korean; Han alone could be either,
+# or Chinese, and prints as Simplified Chinese.
+KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
+HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7A3))
+HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+
+
+def name_lang(text: str) -> str:
+    """The language tag a name's letters call for, so that it prints in the right CJK face: "ja" with any
+    kana, "ko" with any hangul, "zh-Hans" for Han alone, "" for a name with none of them."""
+    def has(blocks) -> bool:
+        return any(low <= ord(ch) <= high for ch in text for low, high in blocks)
+
+    if has(KANA):
+        return "ja"
+    if has(HANGUL):
+        return "ko"
+    return "zh-Hans" if has(HAN) else ""
+
+
+def lang_attribute(text: str) -> Markup:
+    """' lang="ja"' (or nothing) for an element holding a name."""
+    lang = name_lang(text)
+    return Markup(f' lang="{lang}"') if lang else Markup("")
+
+
 def register(app: Flask) -> None:
     """Install the filters and globals used by the templates."""
     app.add_template_filter(zone_label)
@@ -66,6 +93,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
+    app.add_template_filter(lang_attribute, "name_lang")
     app.add_template_global(form_errors)
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")

@@ -377,13 +377,66 @@ def _has_cjk_font() -> bool:
 
 @pytest.mark.skipif(not _has_cjk_font(), reason="CJK names print in Noto Sans CJK: install it with "
                     "`apt-get install fonts-noto-cjk` (CI does)")
-def test_cjk_names_print_as_letters_in_noto_sans_cjk(convening, book):
+def test_cjk_names_print_as_letters_in_the_face_their_letters_call_for(convening, book):
+    """Han alone prints as Simplified Chinese; kana makes a name Japanese, hangul Korean; each name is
+    tagged with that language."""
+    import pdfplumber
+
     event, first, _ = convening
-    book(event, "a@example.org", first, legal_first_name="美咲", legal_last_name="山田", preferred_name="王小明")
-    data = render_pdf(documents.badges_html(event, documents.attendees(event)))
+    book(event, "a@example.org", first, legal_first_name="小明", legal_last_name="王")
+    book(event, "b@example.org", first, legal_first_name="さくら", legal_last_name="山田")
+    book(event, "c@example.org", first, legal_first_name="민준", legal_last_name="김")
+    people = documents.attendees(event)
+    html = documents.badges_html(event, people)
+    assert 'lang="zh-Hans"' in html and 'lang="ja"' in html and 'lang="ko"' in html
+    data = render_pdf(html)
     text = all_text(data)
-    assert "王小明" in text and "山田" in text
-    assert {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-JP-Bold"} <= font_names(data)
+    assert "王" in text and "さくら" in text and "김" in text
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        face = {c["text"]: c["fontname"].split("+", 1)[-1] for c in pdf.pages[0].chars}
+    assert face["王"].startswith("Noto-Sans-CJK-SC")
+    assert face["山"].startswith("Noto-Sans-CJK-JP") and face["さ"].startswith("Noto-Sans-CJK-JP")
+    assert face["김"].startswith("Noto-Sans-CJK-KR")
+
+
+# The faces print.css names ("Print Sans", "Print Arabic", ... each with any bold WeasyPrint makes) and the
+# system's Noto Sans CJK: a character drawn in anything else fell back to whatever the machine has.
+NAMED_FACES = ("Print-", "Noto-Sans-CJK-")
+
+
+def _faces_used(data: bytes) -> set[str]:
+    """Each font a character of the PDF is drawn in (subset prefix removed)."""
+    import pdfplumber
+
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        return {c["fontname"].split("+", 1)[-1] for page in pdf.pages for c in page.chars}
+
+
+def test_no_character_falls_to_a_font_the_project_does_not_name(convening, book):
+    """An emoji prints in the bundled monochrome Noto Emoji, Arabic and Hebrew in the bundled faces, in the
+    running header as in the body, and the blank sheet's boxes are drawn: nothing comes from whatever
+    fonts the machine has (on one without them, those characters vanished)."""
+    event, first, _ = convening
+    book(event, "ana@example.org", first, legal_first_name="Ana 🌮", legal_last_name="García ✨")
+    book(event, "fatima@example.org", first, legal_first_name="فاطمة", legal_last_name="כהן")
+    people = {p.registration.email: p for p in documents.attendees(event)}
+    documents.give_private_links(list(people.values()))
+    outputs = [
+        render_pdf(documents.personal_agenda_html(event, people["ana@example.org"])),
+        render_pdf(documents.personal_agenda_html(event, people["fatima@example.org"])),
+        render_pdf(documents.badges_html(event, list(people.values()))),
+        render_pdf(documents.commitment_sheet_html(event, people["fatima@example.org"], [])),
+    ]
+    for data in outputs:
+        assert {face for face in _faces_used(data) if not face.startswith(NAMED_FACES)} == set()
+    assert "🌮" in all_text(outputs[0]) and "Print-Emoji" in _faces_used(outputs[0])
+    import pdfplumber
+
+    with pdfplumber.open(BytesIO(outputs[1])) as pdf:  # the running header carries the name
+        header = [c for c in pdf.pages[0].chars if c["top"] < 45]
+    assert {c["fontname"].split("+", 1)[-1] for c in header if c["text"] in "فاطمة"} == {"Print-Arabic"}
+    assert {c["fontname"].split("+", 1)[-1] for c in header if c["text"] in "כהן"} == {"Print-Hebrew"}
+    assert "☐" not in all_text(outputs[3]) and "Planned" in all_text(outputs[3])
 
 
 def letters_of_pages(data: bytes) -> list[list[str]]:
