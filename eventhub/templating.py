@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask import Flask
 from markupsafe import Markup
 
-from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, id_type_label
 from eventhub.timezones import local
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
@@ -97,7 +97,7 @@ def register(app: Flask) -> None:
     app.add_template_global(form_errors)
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
-    app.add_template_filter(lambda key: ID_TYPES.get(key, key), "id_type_label")
+    app.add_template_filter(id_type_label)
 
     @app.context_processor
     def network():

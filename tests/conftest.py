@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -474,3 +475,11 @@ def page(live_app):
     """A Chromium page at a desktop's size."""
     with chromium_page(live_app.base_url) as page:
         yield page
+
+
+def has_cjk_font() -> bool:
+    """Whether Noto Sans CJK is installed (Debian: fonts-noto-cjk), which CJK names print in."""
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout
+    return "Noto Sans CJK" in out

@@ -2,8 +2,6 @@
 most visits, read back word by word with its box: no words printed over each other, none off the page,
 and no document ending on a page that a short block was pushed onto."""
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -15,6 +13,7 @@ from eventhub.models import AgendaKind, School
 from eventhub.printing import documents, layers
 from eventhub.printing.render import render_pdf
 
+from conftest import has_cjk_font
 from print_layout import layout_problems, words_of
 
 # (legal first, legal last, preferred) for each case; the Latin one is 40+ characters and never skips.
@@ -25,16 +24,9 @@ NAMES = {
 }
 
 
-def _has_cjk_font() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    return "Noto Sans CJK" in subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True,
-                                             text=True).stdout
-
-
 @pytest.fixture(params=list(NAMES))
 def names(request):
-    if request.param == "cjk" and not _has_cjk_font():
+    if request.param == "cjk" and not has_cjk_font():
         pytest.skip("CJK names print in Noto Sans CJK: install it with `apt-get install fonts-noto-cjk` (CI does)")
     return NAMES[request.param]
 

@@ -15,7 +15,7 @@ from eventhub.printing.qr import QR_BASE, qr_png, qr_source
 from eventhub.printing.render import STATIC_BASE, render_pdf, static_path
 from eventhub.visits.services import Screening
 
-from conftest import private_link
+from conftest import has_cjk_font, private_link
 
 
 def pages_text(data: bytes) -> list[str]:
@@ -368,14 +368,7 @@ def test_accented_greek_and_cyrillic_names_print_in_the_bundled_font(convening, 
     assert font_names(data) <= {"Print-Sans", "Print-Sans-Bold"}  # every letter found in the bundled font
 
 
-def _has_cjk_font() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout
-    return "Noto Sans CJK" in out
-
-
-@pytest.mark.skipif(not _has_cjk_font(), reason="CJK names print in Noto Sans CJK: install it with "
+@pytest.mark.skipif(not has_cjk_font(), reason="CJK names print in Noto Sans CJK: install it with "
                     "`apt-get install fonts-noto-cjk` (CI does)")
 def test_cjk_names_print_as_letters_in_the_face_their_letters_call_for(convening, book):
     """Han alone prints as Simplified Chinese; kana makes a name Japanese, hangul Korean; each name is
@@ -404,14 +397,6 @@ def test_cjk_names_print_as_letters_in_the_face_their_letters_call_for(convening
 NAMED_FACES = ("Print-", "Noto-Sans-CJK-")
 
 
-def _faces_used(data: bytes) -> set[str]:
-    """Each font a character of the PDF is drawn in (subset prefix removed)."""
-    import pdfplumber
-
-    with pdfplumber.open(BytesIO(data)) as pdf:
-        return {c["fontname"].split("+", 1)[-1] for page in pdf.pages for c in page.chars}
-
-
 def test_no_character_falls_to_a_font_the_project_does_not_name(convening, book):
     """An emoji prints in the bundled monochrome Noto Emoji, Arabic and Hebrew in the bundled faces, in the
     running header as in the body, and the blank sheet's boxes are drawn: nothing comes from whatever
@@ -428,8 +413,8 @@ def test_no_character_falls_to_a_font_the_project_does_not_name(convening, book)
         render_pdf(documents.commitment_sheet_html(event, people["fatima@example.org"], [])),
     ]
     for data in outputs:
-        assert {face for face in _faces_used(data) if not face.startswith(NAMED_FACES)} == set()
-    assert "🌮" in all_text(outputs[0]) and "Print-Emoji" in _faces_used(outputs[0])
+        assert {face for face in font_names(data) if not face.startswith(NAMED_FACES)} == set()
+    assert "🌮" in all_text(outputs[0]) and "Print-Emoji" in font_names(outputs[0])
     import pdfplumber
 
     with pdfplumber.open(BytesIO(outputs[1])) as pdf:  # the running header carries the name

@@ -43,10 +43,12 @@ from eventhub.models.visits import (
     VisitChoice,
     VisitSeat,
     VisitStatus,
+    id_type_label,
 )
 
 __all__ = [
     "ID_TYPES",
+    "id_type_label",
     "MAX_BEFORE_NEXT_DAYS",
     "MAX_CHECK_IN_DAY",
     "MAX_CHECK_INS",

@@ -24,6 +24,11 @@ ID_TYPES = {
 }
 
 
+def id_type_label(key: str) -> str:
+    """What people call a stored ID kind ("US driver's license"); an unknown key as it is."""
+    return ID_TYPES.get(key, key)
+
+
 class Transport(enum.StrEnum):
     """How visitors get to the school."""
 

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import ID_TYPES, Registration, SeatStatus, Visit, VisitSeat
+from eventhub.models import Registration, SeatStatus, Visit, VisitSeat, id_type_label
 from eventhub.spreadsheets import csv_text
 
 
@@ -30,6 +30,6 @@ def guest_list_csv(visit: Visit) -> str:
         if school.screening_dob_required:
             row.append(place.date_of_birth.isoformat() if place.date_of_birth else "")
         if school.screening_id_type_required:
-            row.append(ID_TYPES.get(place.id_type, place.id_type))
+            row.append(id_type_label(place.id_type))
         rows.append(row)
     return csv_text(header, rows)
