@@ -4,7 +4,7 @@ from datetime import date, datetime
 from flask import Flask
 from markupsafe import Markup
 
-from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, id_type_label
+from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, Visit, id_type_label
 from eventhub.timezones import local
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
@@ -60,6 +60,21 @@ def moment(value: datetime, timezone: str) -> str:
     return f"{long_date(value)} at {clock(value)} {value.tzname()}"
 
 
+def meeting(visit: Visit) -> str:
+    """Where and when a visitor must be, in the host's zone: "Meet at Hotel lobby at 7:45 AM; the bus leaves at
+    8:00 AM." Empty when visitors simply arrive at the school for its start."""
+    tz, bus, point = visit.timezone, visit.bus_departs_at, visit.meeting_point.rstrip(". ")
+    if visit.meets_at is None and bus is None:
+        return f"Meet at {point}." if point else ""
+    if visit.meets_at is None and not point:
+        return f"The bus leaves at {clock(bus, tz)}." if bus else ""
+    when = visit.meeting_time
+    text = f"Meet at {point or visit.meeting_place} at {clock(when, tz)}"
+    if bus is not None:
+        text += f"; the bus leaves at {clock(bus, tz)}" if bus != when else ", when the bus leaves"
+    return text + "."
+
+
 # Unicode blocks that tell CJK names apart: kana is Japanese, hangul Korean; Han alone could be either,
 # or Chinese, and prints as Simplified Chinese.
 KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
@@ -93,6 +108,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
+    app.add_template_filter(meeting)
     app.add_template_filter(lang_attribute, "name_lang")
     app.add_template_global(form_errors)
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import vobject
 from flask import current_app, has_app_context
 from flask.testing import FlaskClient
+from icalendar import Calendar
 from werkzeug.serving import make_server
 
 from eventhub import create_app
@@ -483,3 +485,55 @@ def has_cjk_font() -> bool:
         return False
     out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout
     return "Noto Sans CJK" in out
+
+
+# --- calendar invitations, checked with two parsers -----------------------------------------------------
+
+ORGANIZER = "mailto:events@example.org"
+
+
+def invitation_parts(message):
+    """(MIME method, calendar text) of an invitation email, after checking its MIME shape."""
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = list(message.iter_parts())
+    assert alternative.get_content_type() == "multipart/alternative"
+    text, html, calendar = list(alternative.iter_parts())
+    assert (text.get_content_type(), html.get_content_type(), calendar.get_content_type()) == (
+        "text/plain", "text/html", "text/calendar")
+    assert calendar.get_param("charset").lower() == "utf-8"
+    assert attachment.get_filename() == "invite.ics" and attachment.get_content_type() == "text/calendar"
+    assert attachment.get_content() == calendar.get_content()
+    assert attachment.get_param("method") == calendar.get_param("method")
+    return calendar.get_param("method"), calendar.get_content()
+
+
+def check_itip(message, method: str) -> dict:
+    """Parse with icalendar and vobject and check the iTIP rules; return the event's facts."""
+    mime_method, text = invitation_parts(message)
+    assert mime_method == method
+    calendar = Calendar.from_ical(text)
+    assert str(calendar["METHOD"]) == method
+    [event] = calendar.walk("VEVENT")
+    for name in ("UID", "DTSTAMP", "SEQUENCE", "SUMMARY", "DTSTART", "ORGANIZER", "ATTENDEE", "LOCATION", "URL",
+                 "DESCRIPTION"):
+        assert name in event, f"{method} lacks {name}"
+    assert str(event["ORGANIZER"]) == ORGANIZER
+    attendee = event["ATTENDEE"]
+    assert not isinstance(attendee, list), "one attendee per invitation"
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION" and attendee.params["RSVP"] == "TRUE"
+    assert attendee.params["ROLE"] == "REQ-PARTICIPANT" and attendee.params["CN"]
+    if method == "CANCEL":
+        assert str(event["STATUS"]) == "CANCELLED"
+    second = vobject.readOne(text)  # an independent parser must agree
+    assert second.vevent.uid.value == str(event["UID"])
+    assert int(second.vevent.sequence.value) == int(event["SEQUENCE"])
+    assert second.vevent.summary.value == str(event["SUMMARY"])
+    return {"uid": str(event["UID"]), "sequence": int(event["SEQUENCE"]), "summary": str(event["SUMMARY"]),
+            "start": event.decoded("DTSTART"), "end": event.decoded("DTEND"),
+            "location": str(event.get("LOCATION", "")), "description": str(event.get("DESCRIPTION", "")),
+            "cn": attendee.params["CN"], "vobject": second}
+
+
+def invitations(mailbox, address):
+    """The invitation emails one person received, oldest first."""
+    return [m for m in mailbox.to(address) if m.get_content_type() == "multipart/mixed"]

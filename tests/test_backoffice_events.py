@@ -376,16 +376,22 @@ def test_more_seats_go_to_the_waiting_list(organizer_client, make_event, make_vi
     assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED]
 
 
-def test_cancelling_a_visit_shows_the_count_then_withdraws_it(organizer_client, make_event, make_visit, book):
+def test_calling_off_a_visit_counts_the_messages_it_queues_then_sends_them(organizer_client, make_event, make_visit,
+                                                                         book, mailbox):
     event = make_event()
-    visit = make_visit(event)
+    visit = make_visit(event, seats=1)
     book(event, "a@example.org", visit)
-    assert "1 attendee will be notified" in organizer_client.get(
-        f"/admin/events/{event.slug}/visits/{visit.id}/cancel").get_data(as_text=True)
-    assert organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
-                          data={"confirm": "yes"}).status_code == 302
+    book(event, "b@example.org", visit)  # waits for the one seat
+    page = organizer_client.get(f"/admin/events/{event.slug}/visits/{visit.id}/cancel").get_data(as_text=True)
+    assert "2 messages will be queued" in page
+    assert "1 to people holding a seat" in page and "1 to people on its waiting list" in page
+    response = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel", data={"confirm": "yes"},
+                                     follow_redirects=True)
+    assert "2 messages queued" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).status is VisitStatus.CANCELLED
+    assert [m["Subject"] for m in (mailbox.to("a@example.org")[-1], mailbox.to("b@example.org")[-1])] == [
+        f"Called off: School visit: {visit.title}"] * 2
     assert organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}/cancel",
                           data={"confirm": "yes"}).status_code == 409
 

@@ -152,7 +152,7 @@ def test_personal_agenda_from_the_private_page(convening, client, book, mailbox)
     assert "Early literacy on shared tablets" in text and "8:30 AM–11:00 AM" in text
     assert visit_zone.tzname() in text  # CDT or CST, as on the day
     assert "Windmill Park Elementary, 815 Windmill Park Drive" in text
-    assert "Bus leaves 7:45 AM from Depot Street bus loop" in text
+    assert "Meet at Depot Street bus loop at 7:45 AM, when the bus leaves." in text
     assert "Host: Mai Nguyen, (254) 555-0185" in text
     assert "Bring government photo ID (US driver's license or passport)" in text
     assert "No photos of students." in text

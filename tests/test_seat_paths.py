@@ -389,7 +389,10 @@ def test_calling_off_a_visit_and_the_event(convening, clock):
                 "ben registration_welcome sent: You're registered for Test Convening 1 [REQUEST ben convening #0]",
                 "cy registration_welcome sent: You're registered for Test Convening 1 [REQUEST cy convening #0]",
                 'cy visit_invite sent (booked): Invitation: School visit: B [REQUEST cy B #0]',
-                'ana visit_invite sent (cancelled): Cancelled: School visit: A [CANCEL ana A #1]',
+                # The organizers called A off: its seat and its waiting list hear it (the wait, with no
+                # calendar entry to withdraw); the event's cancellation then withdraws the rest.
+                "ana visit_invite sent (called_off) {'was': 'seated'}: Called off: School visit: A [CANCEL ana A #1]",
+                "ben visit_invite sent (called_off) {'was': 'waiting'}: Called off: School visit: A",
                 'cy visit_invite sent (cancelled): Cancelled: School visit: B [CANCEL cy B #1]',
                 'ana event_cancelled sent: Cancelled: Test Convening 1 [CANCEL ana convening #1]',
                 'ben event_cancelled sent: Cancelled: Test Convening 1 [CANCEL ben convening #1]',

@@ -1099,6 +1099,9 @@ def build_convening_visits(event: Event, host: District, specs: tuple[VisitSpec,
             ends_at=local_to_utc(day, spec.ends, event.timezone),
             meeting_point=spec.meeting_point,
             bus_departs_at=local_to_utc(day, spec.bus_departs, event.timezone) if spec.bus_departs else None,
+            # Visitors gather a quarter of an hour before the bus leaves.
+            meets_at=(local_to_utc(day, spec.bus_departs, event.timezone) - timedelta(minutes=15)
+                      if spec.bus_departs else None),
             transport=spec.transport,
             host_contact_name=spec.contact[0],
             host_contact_email=spec.contact[1],

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from eventhub.extensions import db
-from eventhub.models import AgendaItem, Event, EventStatus, Visit
+from eventhub.models import AgendaItem, Event, EventStatus, School, Visit
 from eventhub.timezones import local_date
 
 
@@ -53,9 +53,11 @@ def agenda_version(event: Event) -> tuple:
     """What the published agenda (feed, printout) depends on: the latest change and the counts."""
     agenda = db.session.execute(sa.select(sa.func.max(AgendaItem.updated_at), sa.func.count(AgendaItem.id))
                                 .where(AgendaItem.event_id == event.id)).one()
-    visits = db.session.execute(sa.select(sa.func.max(Visit.updated_at), sa.func.count(Visit.id))
+    visits = db.session.execute(sa.select(sa.func.max(Visit.updated_at), sa.func.count(Visit.id),
+                                          sa.func.max(School.updated_at))
+                                .join(School, Visit.school_id == School.id)
                                 .where(Visit.event_id == event.id)).one()
-    latest = max(m for m in (event.updated_at, agenda[0], visits[0]) if m is not None)
+    latest = max(m for m in (event.updated_at, agenda[0], visits[0], visits[2]) if m is not None)
     if latest.tzinfo is None:  # SQLite's max() comes back as a naive UTC value
         latest = latest.replace(tzinfo=UTC)
     return latest, agenda[1], visits[1]

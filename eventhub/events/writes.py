@@ -23,7 +23,7 @@ from eventhub.notifications.attendees import send_registration_email
 from eventhub.notifications.kinds import EmailKind
 from eventhub.registration.services import promote_from_waitlist
 from eventhub.timezones import local_date, shift_local
-from eventhub.visits.services import cancel_visit
+from eventhub.visits.services import withdraw_with_event
 
 # What an attendee's calendar shows of the event: a change to any of these sends an updated invitation.
 CALENDAR_FIELDS = ("title", "starts_on", "ends_on", "venue_name", "venue_address", "hosts")
@@ -114,6 +114,8 @@ def update_event(event: Event, **changes) -> int:
     change, every confirmed attendee gets an updated invitation. Returns how many were told."""
     check_update(event, changes)
     moved = moves_calendars(event, changes)
+    if "hosts" in changes and differs(event.hosts, changes["hosts"]):
+        event.updated_at = utcnow()  # hosts live in another table: the event's row would not change by itself
     for name, value in changes.items():
         setattr(event, name, value)
     _check_dates(event)
@@ -146,7 +148,7 @@ def cancel_event(event: Event, *, now: datetime | None = None) -> int:
     event.status = EventStatus.CANCELLED
     for visit in event.visits:
         if visit.status is VisitStatus.SCHEDULED:
-            cancel_visit(visit, now=now)
+            withdraw_with_event(visit, now=now)
     confirmed = confirmed_registrations(event)
     for registration in confirmed:
         send_registration_email(registration, EmailKind.EVENT_CANCELLED, f"Cancelled: {event.title}")
@@ -193,7 +195,8 @@ def clone_event(source: Event, *, slug: str, title: str, starts_on: date) -> Eve
             title=visit.title,
             focus=visit.focus, topics=list(visit.topics), starts_at=shift_local(visit.starts_at, days, zone),
             ends_at=shift_local(visit.ends_at, days, zone), meeting_point=visit.meeting_point,
-            bus_departs_at=shift_local(visit.bus_departs_at, days, zone), transport=visit.transport,
+            bus_departs_at=shift_local(visit.bus_departs_at, days, zone),
+            meets_at=shift_local(visit.meets_at, days, zone), transport=visit.transport,
             host_contact_name=visit.host_contact_name, host_contact_email=visit.host_contact_email,
             host_contact_phone=visit.host_contact_phone, lunch_provided=visit.lunch_provided,
             seats_override=visit.seats_override, buses=visit.buses, room_limit=visit.room_limit,

@@ -4,14 +4,15 @@ Times of visits and sessions are written in UTC, which every client converts to 
 zone correctly and which needs no VTIMEZONE; the convening itself is an all-day event over its
 dates in the host's calendar (VALUE=DATE, exclusive end), so it does not block whole days.
 """
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
-from eventhub.models import AgendaItem, Registration, Visit, VisitSeat, utcnow
-from eventhub.templating import clock, date_range, long_date, zone_label
+from eventhub.models import AgendaItem, Registration, School, Visit, VisitSeat, calendar_domain, utcnow
+from eventhub.templating import clock, date_range, long_date, meeting, zone_label
 from eventhub.urls import external_url
 
 PRODID = "-//eventhub//Convenings and site visits//EN"
@@ -29,8 +30,9 @@ def _calendar(**properties) -> Calendar:
 
 
 def convening_event(registration: Registration, sequence: int, private_url: str | None = None,
-                    stamp: datetime | None = None) -> Event:
-    """The attendee's convening: all day over its dates, with the agenda link, venue and zone."""
+                    stamp: datetime | None = None, changes: Sequence[str] = ()) -> Event:
+    """The attendee's convening: all day over its dates, with the agenda link, venue and zone (and, in an
+    update, what changed since the last invitation)."""
     event = registration.event
     component = Event()
     component.add("uid", registration.invite_uid)
@@ -49,15 +51,18 @@ def convening_event(registration: Registration, sequence: int, private_url: str 
         f"Venue: {event.venue_name}, {event.venue_address}." if event.venue_name else "",
         f"All times are {zone_label(event.timezone)}.",
         f"Agenda: {url}",
+        ACCEPTING_CONVENING,
         f"Your registration: {private_url}" if private_url else "",
     ]
-    component.add("description", "\n".join(line for line in lines if line))
+    component.add("description", _description(lines, changes))
     return component
 
 
 def visit_event(place: VisitSeat, sequence: int, private_url: str | None = None,
-                stamp: datetime | None = None) -> Event:
-    """One school visit: timed (UTC), at the school, with the meeting point and the host's rules."""
+                stamp: datetime | None = None, changes: Sequence[str] = ()) -> Event:
+    """One school visit: from when the attendee must be at the meeting point (so a phone's reminder fires
+    before the bus leaves) to the end of the school's window, with the school's own times, its rules and,
+    in an update, what changed since the last invitation."""
     visit = place.visit
     school = visit.school
     tz = visit.timezone
@@ -66,32 +71,50 @@ def visit_event(place: VisitSeat, sequence: int, private_url: str | None = None,
     component.add("sequence", sequence)
     component.add("dtstamp", stamp or utcnow())
     component.add("summary", f"School visit: {visit.title}")
-    component.add("dtstart", visit.starts_at)
+    component.add("dtstart", visit.meeting_time)
     component.add("dtend", visit.ends_at)
-    component.add("location", f"{school.name}, {school.address}")
+    component.add("location", visit.meeting_place)
     url = external_url("events.detail", slug=visit.event.slug)
     component.add("url", url)
     lines = [
-        f"{visit.title} at {school.name}, {long_date(visit.starts_at, tz)}, "
-        f"{clock(visit.starts_at, tz)} to {clock(visit.ends_at, tz)} {zone_label(tz)}.",
+        meeting(visit),
+        f"{visit.title} at {school.name}, {school.address}: {long_date(visit.starts_at, tz)}, "
+        f"{clock(visit.starts_at, tz)} to {clock(visit.ends_at, tz)} at the school, {zone_label(tz)}.",
         f"Focus: {visit.focus}" if visit.focus else "",
-        f"Meet at: {visit.meeting_point}" if visit.meeting_point else "",
-        f"Bus leaves at {clock(visit.bus_departs_at, tz)}." if visit.bus_departs_at else "",
-        "Bring government photo ID" + (f" ({school.accepted_ids})." if school.accepted_ids else ".")
-        if school.photo_id_required else "",
-        school.photo_policy,
+        *rules_lines(school),
         "Norms: observation is non-evaluative and confidential; notes name no teacher or student; no recordings.",
+        ACCEPTING,
         f"Your registration: {private_url}" if private_url else "",
     ]
-    component.add("description", "\n".join(line for line in lines if line))
+    component.add("description", _description(lines, changes))
     return component
+
+
+# What accepting or declining in a calendar does: nothing to the registration, which the private page changes.
+ACCEPTING = ("Accepting or declining this invitation in your calendar does not change your registration; "
+             "to give up the seat or choose another visit, use your private page.")
+ACCEPTING_CONVENING = ("Accepting or declining this invitation in your calendar does not change your "
+                       "registration; to change or cancel it, use your private page.")
+
+
+def rules_lines(school: School) -> list[str]:
+    """The school's rules for visitors, as the invitation and its email state them."""
+    photo_id = ""
+    if school.photo_id_required:
+        photo_id = "Bring government photo ID" + (f" ({school.accepted_ids})." if school.accepted_ids else ".")
+    return [line for line in (
+        photo_id,
+        school.photo_policy,
+        f"Entrance: {school.entrance}" if school.entrance else "",
+        f"The school's norms for visitors: {school.visitor_norms}" if school.visitor_norms else "",
+    ) if line]
 
 
 def public_visit_event(visit: Visit, stamp: datetime) -> Event:
     """A visit in the public feed: what and where, no attendees."""
     school = visit.school
     component = Event()
-    component.add("uid", f"visit-{visit.id}@eventhub")
+    component.add("uid", f"visit-{visit.id}@{calendar_domain()}")
     component.add("dtstamp", stamp)
     component.add("summary", f"School visit: {visit.title}")
     component.add("dtstart", visit.starts_at)
@@ -105,7 +128,7 @@ def public_visit_event(visit: Visit, stamp: datetime) -> Event:
 def agenda_event(item: AgendaItem, stamp: datetime) -> Event:
     """One agenda session for the feeds (stable UID from its id)."""
     component = Event()
-    component.add("uid", f"agenda-{item.id}@eventhub")
+    component.add("uid", f"agenda-{item.id}@{calendar_domain()}")
     component.add("dtstamp", stamp)
     component.add("summary", item.title)
     component.add("dtstart", item.starts_at)
@@ -116,6 +139,12 @@ def agenda_event(item: AgendaItem, stamp: datetime) -> Event:
         component.add("description", item.description)
     component.add("categories", [item.kind.label])
     return component
+
+
+def _description(lines: list[str], changes: Sequence[str] = ()) -> str:
+    """The non-empty lines, after a "What changed" paragraph in an update."""
+    text = "\n".join(line for line in lines if line)
+    return "What changed:\n" + "\n".join(changes) + "\n\n" + text if changes else text
 
 
 def invitation(component: Event, *, method: str, attendee_email: str, attendee_name: str) -> bytes:
@@ -143,7 +172,7 @@ def feed(name: str, components: list[Event], refresh: timedelta = timedelta(hour
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", refresh)
+    calendar.add("x-published-ttl", vDuration(refresh))  # an X- property is text unless given its type
     for component in components:
         calendar.add_component(component)
     return calendar.to_ical()
@@ -164,3 +193,77 @@ def subscription_links(endpoint: str, **values) -> dict:
     url = external_url(endpoint, **values)
     webcal = "webcal://" + url.split("://", 1)[1]
     return {"webcal": webcal, "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")}
+
+
+# --- what an invitation told, and what changed since -----------------------------------------------------
+
+Facts = dict[str, str]
+
+
+def convening_facts(registration: Registration) -> Facts:
+    """What the convening's invitation tells (its calendar fields), as plain text to keep and compare."""
+    event = registration.event
+    return {"title": event.title, "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
+            "venue": ", ".join(p for p in (event.venue_name, event.venue_address) if p), "hosts": event.host_names}
+
+
+def visit_facts(visit: Visit) -> Facts:
+    """What a visit's invitation tells: when and where to be, the school's window and its rules."""
+    school = visit.school
+    return {"title": visit.title, "meets_at": visit.meeting_time.isoformat(), "meeting_place": visit.meeting_place,
+            "bus_departs_at": visit.bus_departs_at.isoformat() if visit.bus_departs_at else "",
+            "starts_at": visit.starts_at.isoformat(), "ends_at": visit.ends_at.isoformat(),
+            "school": f"{school.name}, {school.address}", "rules": "\n".join(rules_lines(school)),
+            "timezone": visit.timezone}
+
+
+def convening_changes(before: Facts, after: Facts) -> list[str]:
+    """What changed in a convening's invitation, one sentence each ("The dates changed from … to …")."""
+    changed = [key for key in after if before.get(key) != after[key]]
+    lines = []
+    if "starts_on" in changed or "ends_on" in changed:
+        def dates(facts: Facts) -> str:
+            return date_range(date.fromisoformat(facts["starts_on"]), date.fromisoformat(facts["ends_on"]))
+        lines.append(f"The dates changed from {dates(before)} to {dates(after)}." if "starts_on" in before
+                     else f"The dates are now {dates(after)}.")
+    if "title" in changed:
+        lines.append(f"New name: {after['title']}.")
+    if "venue" in changed:
+        lines.append(f"New venue: {after['venue']}." if after["venue"] else "The venue is no longer given.")
+    if "hosts" in changed:
+        lines.append(f"Hosted by {after['hosts']}." if after["hosts"] else "No host district is given now.")
+    return lines
+
+
+def visit_changes(before: Facts, after: Facts) -> list[str]:
+    """What changed in a visit's invitation, one sentence each, in the host's zone ("The time changed from
+    8:30 AM to 9:00 AM.", "New meeting point: …")."""
+    tz = after["timezone"]
+    changed = {key for key in after if before.get(key) != after[key]}
+
+    def at(facts: Facts, key: str) -> datetime:
+        return datetime.fromisoformat(facts[key])
+
+    lines = []
+    if "meets_at" in changed and "meets_at" in before:
+        old, new = at(before, "meets_at"), at(after, "meets_at")
+        if long_date(old, tz) == long_date(new, tz):
+            lines.append(f"The time changed from {clock(old, tz)} to {clock(new, tz)}.")
+        else:
+            lines.append(f"The day changed from {long_date(old, tz)} at {clock(old, tz)} "
+                         f"to {long_date(new, tz)} at {clock(new, tz)}.")
+    if "meeting_place" in changed:
+        lines.append(f"New meeting point: {after['meeting_place']}.")
+    if "bus_departs_at" in changed and not ("meets_at" in changed and after["bus_departs_at"] == after["meets_at"]):
+        lines.append(f"The bus now leaves at {clock(at(after, 'bus_departs_at'), tz)}." if after["bus_departs_at"]
+                     else "There is no bus time any more.")
+    if {"starts_at", "ends_at"} & changed and {"starts_at", "ends_at"} <= before.keys():
+        lines.append(f"At the school: now {clock(at(after, 'starts_at'), tz)} to {clock(at(after, 'ends_at'), tz)} "
+                     f"(was {clock(at(before, 'starts_at'), tz)} to {clock(at(before, 'ends_at'), tz)}).")
+    if "school" in changed:
+        lines.append(f"New school: {after['school']}.")
+    if "title" in changed:
+        lines.append(f"New title: {after['title']}.")
+    if "rules" in changed:
+        lines.append("The school's rules for visitors changed: they are below.")
+    return lines

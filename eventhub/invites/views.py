@@ -63,21 +63,20 @@ def personal_feed(token: str):
     registration = registration_from_token_or_404(token)
     event = registration.event
     places = places_for(registration, with_cancelled=True)
-    # Seats given up count too, so that a removal moves Last-Modified forward.
-    seat_changes = [as_utc(changed) for p in places if (changed := p.cancelled_at or p.confirmed_at)]
-    stamps = [registration.updated_at, event.updated_at, *seat_changes]
+    # Last-Modified is the latest change to anything the feed shows: the registration, the event, every
+    # place (one given up too, so a removal moves it forward; taking an invitation's next SEQUENCE too),
+    # each visit and its school's rules.
+    stamp = max(as_utc(changed) for changed in (
+        registration.updated_at, event.updated_at,
+        *(moment for p in places for moment in (p.updated_at, p.visit.updated_at, p.visit.school.updated_at))))
     components = []
     if registration.status is RegistrationStatus.CONFIRMED and event.status is not EventStatus.CANCELLED:
-        stamp = max(stamps)
         components.append(convening_event(registration, last_sent_sequence(registration.invite_sequence),
                                           stamp=stamp))
-        for place in places:
-            if place.status is SeatStatus.CONFIRMED:
-                stamps += [s for s in (place.confirmed_at, place.visit.updated_at) if s]
-                components.append(visit_event(place, last_sent_sequence(place.invite_sequence),
-                                              stamp=max(stamps)))
+        components += [visit_event(place, last_sent_sequence(place.invite_sequence), stamp=stamp)
+                       for place in places if place.status is SeatStatus.CONFIRMED]
     name = f"{event.title}: {registration.display_name}"
-    return _calendar_response(feed(name, components), max(stamps), private=True)
+    return _calendar_response(feed(name, components), stamp, private=True)
 
 
 def _calendar_response(body: bytes, last_modified, private: bool) -> Response:

@@ -1,7 +1,7 @@
 """All models, re-exported so Alembic and the app see every table."""
 from eventhub.models.accounts import User, UserRole
 from eventhub.models.backoffice import AuditEntry, Broadcast
-from eventhub.models.base import UTCDateTime, utcnow
+from eventhub.models.base import UTCDateTime, calendar_domain, utcnow
 from eventhub.models.directory import District, Locale, School
 from eventhub.models.events import (
     MAX_BEFORE_NEXT_DAYS,
@@ -82,6 +82,7 @@ __all__ = [
     "SeatStatus",
     "Transport",
     "UTCDateTime",
+    "calendar_domain",
     "User",
     "UserRole",
     "Visibility",

@@ -3,8 +3,10 @@ import enum
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 from eventhub.extensions import Base, db
@@ -17,9 +19,16 @@ else:
     Model = db.Model
 
 
+def calendar_domain() -> str:
+    """The right-hand side of this installation's calendar UIDs: BASE_URL's host, so that two installations
+    (or a test and a live one) never hand a calendar the same UID for different things."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname
+    return host or "eventhub.invalid"
+
+
 def new_calendar_uid() -> str:
     """A calendar UID for something people are invited to: random, stored, never regenerated."""
-    return f"{uuid.uuid4()}@eventhub"
+    return f"{uuid.uuid4()}@{calendar_domain()}"
 
 
 def utcnow() -> datetime:

@@ -1,10 +1,11 @@
 """The network's member districts and their schools."""
 import enum
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.models.base import Model, str_enum
+from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
 
 
 class Locale(enum.StrEnum):
@@ -80,6 +81,8 @@ class School(Model):
     notice_school_days: Mapped[int] = mapped_column(default=0)
     photo_policy: Mapped[str] = mapped_column(sa.String(500), default="")
     visitor_norms: Mapped[str] = mapped_column(sa.Text, default="")
+    # Any change, the rules above included: visit invitations and the personal feeds quote them.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     district: Mapped[District] = relationship(back_populates="schools")
 

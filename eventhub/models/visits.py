@@ -77,6 +77,8 @@ class Visit(Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting_point: Mapped[str] = mapped_column(sa.String(300), default="")
+    # When visitors must be at the meeting point; without one, when the bus leaves (see meeting_time).
+    meets_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bus_departs_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     transport: Mapped[Transport] = mapped_column(str_enum(Transport), default=Transport.NETWORK_BUS)
     host_contact_name: Mapped[str] = mapped_column(sa.String(150), default="")
@@ -129,6 +131,16 @@ class Visit(Model):
         reason, _ = min(limits, key=lambda item: item[1])
         others = [f"{text} = {value}" for text, value in limits if text != reason]
         return f"{reason}" + (f" (the smallest of: {'; '.join(others)})" if others else "")
+
+    @property
+    def meeting_time(self) -> datetime:
+        """When a visitor must be there: the meeting time, else the bus's departure, else the school's start."""
+        return self.meets_at or self.bus_departs_at or self.starts_at
+
+    @property
+    def meeting_place(self) -> str:
+        """Where a visitor must be then: the meeting point, else the school itself."""
+        return self.meeting_point or f"{self.school.name}, {self.school.address}"
 
     @property
     def timezone(self) -> str:
@@ -209,6 +221,8 @@ class VisitSeat(Model):
     # This seat's invitation in the attendee's calendar (see Registration.invite_uid).
     invite_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_calendar_uid)
     invite_sequence: Mapped[int] = mapped_column(default=0)
+    # Any change to the row, taking the invitation's next SEQUENCE included (the personal feed's Last-Modified).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     visit: Mapped[Visit] = relationship()
     registration: Mapped[Registration] = relationship()

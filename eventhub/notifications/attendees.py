@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, VisitSeat
+from eventhub.models import OutboxMessage, Registration, SeatStatus, VisitSeat
 from eventhub.notifications.kinds import (
     EmailKind,
     InviteMethod,
     InviteReason,
     RegistrationEmail,
     VisitInvitation,
+    VisitInviteExtra,
 )
 from eventhub.outbox.services import Renderer, queue_deferred
 
@@ -29,9 +30,12 @@ def send_registration_email(registration: Registration, kind: EmailKind, subject
 
 def send_visit_invitation(place: VisitSeat, method: InviteMethod, reason: InviteReason,
                           to_address: str | None = None) -> None:
-    """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat."""
-    payload: VisitInvitation = {"template": EmailKind.VISIT_INVITE.value,
-                                "extra": {"reason": reason.value, "method": method.value}, "place_id": place.id}
+    """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat (for a called-off
+    visit, also the message to a place on its waiting list, which no calendar holds)."""
+    extra: VisitInviteExtra = {"reason": reason.value, "method": method.value}
+    if reason is InviteReason.CALLED_OFF:
+        extra["was"] = "seated" if place.status is SeatStatus.CONFIRMED else "waiting"
+    payload: VisitInvitation = {"template": EmailKind.VISIT_INVITE.value, "extra": extra, "place_id": place.id}
     queue_deferred(kind=EmailKind.VISIT_INVITE, to_address=to_address or place.registration.email, subject="",
                    renderer_name=Renderer.REGISTRATION, payload=payload, registration=place.registration)
 

@@ -46,6 +46,7 @@ class InviteReason(enum.StrEnum):
     PROMOTED = "promoted"
     UPDATED = "updated"
     CANCELLED = "cancelled"
+    CALLED_OFF = "called_off"  # the organizers called the visit off: its seats and its waiting list hear
     BACK_TO_WAITLIST = "back_to_waitlist"
     ADDRESS_CHANGED = "address_changed"
 
@@ -62,6 +63,7 @@ class RegistrationEmail(TypedDict):
 class VisitInviteExtra(TypedDict):
     method: str  # an InviteMethod
     reason: str  # an InviteReason
+    was: NotRequired[str]  # "seated" or "waiting": the place when the visit was called off
 
 
 class VisitInvitation(TypedDict):

@@ -80,7 +80,7 @@ class Attendee:
         if not seats:
             return (1, "", 0, self.sort_name)
         visit = seats[0].visit
-        return (0, (visit.bus_departs_at or visit.starts_at).isoformat(), visit.id, self.sort_name)
+        return (0, visit.meeting_time.isoformat(), visit.id, self.sort_name)
 
     @property
     def groups(self) -> list[str]:

@@ -9,10 +9,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from eventhub.extensions import db
-from eventhub.invites.calendar import convening_event, invitation, visit_event
+from eventhub.invites.calendar import (
+    Facts,
+    convening_changes,
+    convening_event,
+    convening_facts,
+    invitation,
+    visit_changes,
+    visit_event,
+    visit_facts,
+)
 from eventhub.models import (
     Event,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     RegistrationStatus,
     School,
@@ -104,9 +114,14 @@ def compose_registration_email(message: OutboxMessage):
     calendar, method = None, None
     if template in INVITING:
         method = InviteMethod.REQUEST
+        facts = convening_facts(registration)
+        changes = _changes_since_last(message, Registration, registration.id, facts, convening_changes,
+                                      is_update=template is EmailKind.REGISTRATION_UPDATED)
         sequence = _next_sequence(message, Registration, registration.id)
-        calendar = invitation(convening_event(registration, sequence, private_url),
+        _note_told(message, facts)
+        calendar = invitation(convening_event(registration, sequence, private_url, changes=changes),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
+        context["changes"] = changes
     elif template in WITHDRAWING and registration.invite_sequence > 0:
         method = InviteMethod.CANCEL  # only if an invitation went out: a waiting-list place was never in a calendar
         sequence = _next_sequence(message, Registration, registration.id)
@@ -122,16 +137,65 @@ def compose_registration_email(message: OutboxMessage):
         place = db.session.get_one(VisitSeat, invite["place_id"])
         db.session.refresh(place)
         _refuse_if_obsolete_invitation(place, method, sequence, reason)
-        calendar = invitation(visit_event(place, sequence, private_url),
-                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
-        context.update(place=place, visit=place.visit, method=method.value, reason=reason)
-        subject = {InviteMethod.REQUEST: "Invitation", InviteMethod.CANCEL: "Cancelled"}[method]
-        if method is InviteMethod.REQUEST and reason == InviteReason.UPDATED:
-            subject = "Updated invitation"
-        subject = f"{subject}: School visit: {place.visit.title}"
+        changes = []
+        if method is InviteMethod.REQUEST:
+            facts = visit_facts(place.visit)
+            changes = _changes_since_last(message, VisitSeat, place.id, facts, visit_changes,
+                                          is_update=reason == InviteReason.UPDATED)
+            _note_told(message, facts)
+        if method is InviteMethod.CANCEL and sequence == 0:
+            # Only a called-off visit tells people whose seat never reached a calendar (its waiting list).
+            method, calendar = None, None
+        else:
+            calendar = invitation(visit_event(place, sequence, private_url, changes=changes),
+                                  method=method, attendee_email=message.to_address,
+                                  attendee_name=registration.display_name)
+        context.update(place=place, visit=place.visit, method=method and method.value, reason=reason,
+                       was=invite["extra"].get("was", ""),
+                       changes=changes, choose_url=external_url("registration.visit_choices", token=token))
+        subject = _visit_subject(InviteMethod(invite["extra"]["method"]), reason, place.visit.title)
     message.subject = subject
+    context["invites_calendar"] = method is InviteMethod.REQUEST
     return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
                          template=f"registration/{template.value}", context=context, calendar=calendar, method=method)
+
+
+def _visit_subject(method: InviteMethod, reason: str, title: str) -> str:
+    """"Invitation: School visit: …", "Updated invitation: …", "Called off: …" or "Cancelled: …"."""
+    if reason == InviteReason.CALLED_OFF:
+        return f"Called off: School visit: {title}"
+    if method is InviteMethod.CANCEL:
+        return f"Cancelled: School visit: {title}"
+    return f"{'Updated invitation' if reason == InviteReason.UPDATED else 'Invitation'}: School visit: {title}"
+
+
+def _changes_since_last(message: OutboxMessage, model, row_id: int, facts: Facts, describe,
+                        *, is_update: bool) -> list[str]:
+    """For an update: what differs from the last invitation for this calendar entry delivered to this
+    address, one sentence each. An update that would tell nothing new (a change undone before it went out)
+    is skipped."""
+    if not is_update:
+        return []
+    delivered = db.session.scalars(
+        sa.select(OutboxMessage.payload).where(
+            # The calendar this address holds: a new address has nothing to compare with yet.
+            OutboxMessage.registration_id == message.registration_id, OutboxMessage.to_address == message.to_address,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.renderer == Renderer.REGISTRATION, OutboxMessage.id != message.id))
+    table = model.__tablename__
+    told = [p for p in delivered if p and "told" in p and p.get("invite", {}).get("table") == table
+            and p["invite"].get("id") == row_id]
+    if not told:
+        return []  # sent before invitations kept what they told: the update says what stands now
+    before = max(told, key=lambda p: p["invite"]["sequence"])["told"]
+    if before == facts:
+        raise Obsolete("nothing this attendee was last sent has changed since")
+    return describe(before, facts)
+
+
+def _note_told(message: OutboxMessage, facts: Facts) -> None:
+    """Keep what this invitation tells on its message, for the next update to compare with once delivered."""
+    message.payload = {**(message.payload or {}), "told": facts}
 
 
 def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
@@ -161,8 +225,11 @@ def _refuse_if_obsolete_invitation(place: VisitSeat, method: InviteMethod, seque
     if (method is InviteMethod.CANCEL and place.status is SeatStatus.CONFIRMED
             and reason != InviteReason.ADDRESS_CHANGED):
         raise Obsolete("the seat was taken again before its withdrawal went out")
-    if method is InviteMethod.CANCEL and sequence == 0:
+    if method is InviteMethod.CANCEL and sequence == 0 and reason != InviteReason.CALLED_OFF:
         raise Obsolete("no invitation for this seat ever went out, so there is nothing to withdraw")
+    if (reason == InviteReason.CALLED_OFF and sequence == 0
+            and place.registration.status is RegistrationStatus.CANCELLED):
+        raise Obsolete("the attendee cancelled before hearing that a visit they waited for was called off")
 
 
 # Emails that tell someone they have a place; untrue once the registration is cancelled.

@@ -38,12 +38,18 @@ from eventhub.visits.forms import HostRulesForm, VisitForm
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import (
+    RULE_FIELDS,
     SEAT_LIMITS,
+    VisitTimesError,
     cancel_visit,
+    change_school_rules,
     check_block_move,
+    check_times,
     create_visit,
     edit_visit,
     moves_calendars,
+    seats_bound_by_rules,
+    told_if_called_off,
 )
 from eventhub.web import (
     event_or_404,
@@ -53,12 +59,10 @@ from eventhub.web import (
     visible_visit_or_404,
 )
 
-VISIT_FIELDS = ["title", "school", "focus", "topics", "block_id", "starts_at", "ends_at", "bus_departs_at",
-                "meeting_point", "transport", "host_contact_name", "host_contact_email", "host_contact_phone",
-                "lunch_provided", "seats_override", "buses", "room_limit", "observation_groups", "group_size",
-                "status"]
-RULE_FIELDS = ["photo_id_required", "accepted_ids", "screening_dob_required", "screening_id_type_required",
-               "notice_school_days", "photo_policy", "visitor_norms", "entrance", "bus_parking"]
+VISIT_FIELDS = ["title", "school", "focus", "topics", "block_id", "starts_at", "ends_at", "meets_at",
+                "bus_departs_at", "meeting_point", "transport", "host_contact_name", "host_contact_email",
+                "host_contact_phone", "lunch_provided", "seats_override", "buses", "room_limit", "observation_groups",
+                "group_size", "status"]
 
 
 # --- visits ------------------------------------------------------------------------------------------
@@ -88,6 +92,7 @@ def _visit_form(event: Event, visit: Visit | None = None) -> VisitForm:
         form.day.data = day.isoformat()
         form.ends.data = local_parts(visit.ends_at, event.timezone)[1]
         form.bus_departs.data = local_parts(visit.bus_departs_at, event.timezone)[1] if visit.bus_departs_at else None
+        form.meets.data = local_parts(visit.meets_at, event.timezone)[1] if visit.meets_at else None
         form.topics.data = ", ".join(visit.topics)
         form.block_id.data = visit.block_id or 0
         form.transport.data = visit.transport.value
@@ -101,10 +106,17 @@ def _visit_values(form: VisitForm, event: Event) -> dict:
         topics=form.topic_list, starts_at=at_local(day, form.starts.data, event.timezone),
         ends_at=at_local(day, form.ends.data, event.timezone),
         bus_departs_at=at_local(day, form.bus_departs.data, event.timezone) if form.bus_departs.data else None,
+        meets_at=at_local(day, form.meets.data, event.timezone) if form.meets.data else None,
         meeting_point=form.meeting_point.data, transport=Transport(form.transport.data),
         host_contact_name=form.host_contact_name.data, host_contact_email=form.host_contact_email.data,
         host_contact_phone=form.host_contact_phone.data, lunch_provided=form.lunch_provided.data,
     )
+
+
+def _show_on_field(form: VisitForm, error) -> None:
+    """A refused visit shown on the field to fix: its times on theirs, anything else on the block."""
+    field = getattr(form, error.field) if isinstance(error, VisitTimesError) else form.block_id
+    field.errors = [*field.errors, error.message]
 
 
 def _limits(form: VisitForm) -> dict:
@@ -125,11 +137,15 @@ def new_visit(slug: str):
     if form.validate_on_submit():
         values = _visit_values(form, event)
         _school_or_400(values)
-        visit = create_visit(event, block_id=form.block_id.data or None, **values, **_limits(form))
-        record("created", "visit", visit.id, visit.title, event=event)
-        db.session.commit()
-        flash(f"“{visit.title}” is saved with {visit.seats} seats ({visit.seats_basis}).", "success")
-        return redirect(url_for("visits.visits", slug=slug))
+        with refusal() as refused:
+            visit = create_visit(event, block_id=form.block_id.data or None, **values, **_limits(form))
+        if refused:
+            _show_on_field(form, refused.error)
+        else:
+            record("created", "visit", visit.id, visit.title, event=event)
+            db.session.commit()
+            flash(f"“{visit.title}” is saved with {visit.seats} seats ({visit.seats_basis}).", "success")
+            return redirect(url_for("visits.visits", slug=slug))
     return render_template("visits/admin/visit_form.html", event=event, visit=None, form=form), \
         422 if form.errors else 200
 
@@ -149,8 +165,9 @@ def edit_visit_page(slug: str, visit_id: int):
         block_id = form.block_id.data or None
         with refusal() as refused:
             check_block_move(visit, block_id)
+            check_times(values)
         if refused:
-            form.block_id.errors.append(refused.message)
+            _show_on_field(form, refused.error)
         else:
             notify = seated if moves_calendars(visit, values) else 0
             if notify and not form.confirm.data:
@@ -181,7 +198,8 @@ def edit_visit_page(slug: str, visit_id: int):
 @bp.route("/admin/events/<slug:slug>/visits/<int:visit_id>/cancel", methods=["GET", "POST"])
 @organizer_required
 def cancel_visit_page(slug: str, visit_id: int):
-    """Call a visit off after saying how many seated attendees will have it withdrawn from their calendar."""
+    """Call a visit off after saying how many messages that queues: one to each seat holder (the visit
+    leaves their calendar) and one to each person on its waiting list."""
     event = event_or_404(slug)
     visit = part_of_event_or_404(Visit, visit_id, event, "visit")
     if visit.status is VisitStatus.CANCELLED:
@@ -189,14 +207,21 @@ def cancel_visit_page(slug: str, visit_id: int):
     if request.method == "POST":
         if request.form.get("confirm") != "yes":
             abort(400, "Tick the box to confirm that the visit is called off.")
-        told = cancel_visit(visit)
+        queued = cancel_visit(visit)
         record("cancelled", "visit", visit.id, visit.title, event=event,
-               changes={"status": ["scheduled", "cancelled"]}, note=f"{told} attendees notified")
+               changes={"status": ["scheduled", "cancelled"]}, note=f"{queued} messages queued")
         db.session.commit()
-        flash(f"“{visit.title}” is cancelled; {told} attendee{'s were' if told != 1 else ' was'} told.", "success")
+        flash(f"“{visit.title}” is called off; {messages_phrase(queued)} queued, one to each person who held a "
+              "seat or waited for one.", "success")
         return redirect(url_for("visits.visits", slug=slug))
-    return render_template("backoffice/confirm.html", heading=f"Cancel the visit {visit.title}",
-                           notify=taken_seats(visit), what="the visit", back=url_for("visits.visits", slug=slug))
+    seated, waiting = told_if_called_off(visit)
+    return render_template("visits/admin/cancel_visit.html", event=event, visit=visit, seated=seated,
+                           waiting=waiting, back=url_for("visits.visits", slug=slug))
+
+
+def messages_phrase(count: int) -> str:
+    """"1 message", "3 messages"."""
+    return f"{count} message{'s' if count != 1 else ''}"
 
 
 # --- host rules --------------------------------------------------------------------------------------
@@ -210,19 +235,29 @@ def can_edit_school(user, school: School) -> bool:
 @bp.route("/admin/schools/<int:school_id>/rules", methods=["GET", "POST"])
 @login_required
 def school_rules(school_id: int):
-    """What the school asks of visitors: shown on its visits before anyone picks one."""
+    """What the school asks of visitors: shown on its visits before anyone picks one, and stated in the
+    invitations of those seated. When a stated rule changes, the page first says how many seated attendees
+    will get an updated invitation, and saves on a second click."""
     school = db.session.get(School, school_id) or abort(404, "There is no such school.")
     if not can_edit_school(current_user, school):
         abort(403, "Only the organizers and this district's host coordinators can change its rules.")
     form = HostRulesForm(obj=school)
     if form.validate_on_submit():
-        before = snapshot(school, RULE_FIELDS)
-        form.populate_obj(school)
+        values = {name: getattr(form, name).data for name in RULE_FIELDS}
+        notify = len(seats_bound_by_rules(school, values))
+        if notify and not form.confirm.data:
+            return render_template("visits/admin/school_rules.html", school=school, form=form, notify=notify)
+        before = snapshot(school, list(RULE_FIELDS))
+        told = change_school_rules(school, **values)
         changes = changes_since(before, school)
         if changes:
-            record("edited", "school", school.id, school.name, changes=changes)
+            record("edited", "school", school.id, school.name, changes=changes,
+                   note=f"{told} attendees notified" if told else "")
         db.session.commit()
-        flash(f"The rules for visitors to {school.name} are saved.", "success")
+        message = f"The rules for visitors to {school.name} are saved."
+        if told:
+            message += f" {told} attendee{'s were' if told != 1 else ' was'} sent an updated invitation."
+        flash(message, "success")
         back = request.args.get("back") or ""
         return redirect(back if back.startswith("/admin/") else url_for("accounts.home"))
     return render_template("visits/admin/school_rules.html", school=school, form=form), 422 if form.errors else 200

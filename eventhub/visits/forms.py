@@ -17,7 +17,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
 from eventhub.fields import LINE, TEXT, optional_count
@@ -35,6 +34,7 @@ class VisitForm(FlaskForm):
     day = SelectField("Day", validators=[DataRequired("Choose a day.")])
     starts = TimeField("Starts at the school", validators=[InputRequired("Enter when it starts.")])
     ends = TimeField("Ends", validators=[InputRequired("Enter when it ends.")])
+    meets = TimeField("Meet at (time)", validators=[Optional()])
     bus_departs = TimeField("Bus leaves at", validators=[Optional()])
     meeting_point = StringField("Meeting point", filters=LINE, validators=[Length(max=300)])
     transport = SelectField("Transport", choices=[SelectChoice(t.value, t.label) for t in Transport])
@@ -48,14 +48,6 @@ class VisitForm(FlaskForm):
     observation_groups = optional_count("Observation groups")
     group_size = optional_count("People per observation group")
     confirm = BooleanField("Yes, save and notify them")
-
-    def validate_ends(self, field) -> None:
-        if self.starts.data and field.data and field.data <= self.starts.data:
-            raise ValidationError("The visit must end after it starts.")
-
-    def validate_bus_departs(self, field) -> None:
-        if field.data and self.ends.data and field.data >= self.ends.data:
-            raise ValidationError("The bus must leave before the visit ends.")
 
     @property
     def topic_list(self) -> list[str]:
@@ -75,3 +67,4 @@ class HostRulesForm(FlaskForm):
     visitor_norms = TextAreaField("Norms for visitors", filters=TEXT, validators=[Length(max=5000)])
     entrance = StringField("Entrance to use", filters=LINE, validators=[Length(max=300)])
     bus_parking = StringField("Where buses park", filters=LINE, validators=[Length(max=300)])
+    confirm = BooleanField("Yes, save and notify them")

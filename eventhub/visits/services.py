@@ -17,6 +17,7 @@ from eventhub.models import (
     Event,
     Registration,
     RegistrationStatus,
+    School,
     SeatStatus,
     Visit,
     VisitAllocation,
@@ -40,6 +41,28 @@ MAX_RANKED = 3
 
 class VisitError(DomainError):
     """A visit rule refused the request; the message is meant for the attendee."""
+
+
+class VisitTimesError(VisitError):
+    """A visit's times are out of order; `field` names the visit form's field to fix."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_times(values: dict) -> None:
+    """A visit's times run in order: visitors meet, the bus leaves, the school's window starts and ends."""
+    starts, ends = values["starts_at"], values["ends_at"]
+    meets, bus = values.get("meets_at"), values.get("bus_departs_at")
+    if ends <= starts:
+        raise VisitTimesError("The visit must end after it starts.", "ends")
+    if bus is not None and bus >= ends:
+        raise VisitTimesError("The bus must leave before the visit ends.", "bus_departs")
+    if meets is not None and meets > starts:
+        raise VisitTimesError("Visitors must meet before the visit starts at the school, or at its start.", "meets")
+    if meets is not None and bus is not None and meets > bus:
+        raise VisitTimesError("Visitors must meet before the bus leaves, or when it leaves.", "meets")
 
 
 @dataclass
@@ -446,7 +469,7 @@ def change_choices(
 # --- organizer changes ---------------------------------------------------------------------------
 
 # Changes that move a visit in people's calendars; they get an updated invitation.
-CALENDAR_FIELDS = {"starts_at", "ends_at", "school", "meeting_point", "bus_departs_at", "title"}
+CALENDAR_FIELDS = {"starts_at", "ends_at", "school", "meeting_point", "meets_at", "bus_departs_at", "title"}
 EDITABLE_FIELDS = CALENDAR_FIELDS | {"focus", "topics", "transport", "host_contact_name", "host_contact_email",
                                      "host_contact_phone", "lunch_provided"}
 
@@ -461,6 +484,7 @@ def moves_calendars(visit: Visit, changes: dict) -> bool:
 
 def create_visit(event: Event, *, block_id: int | None, **values) -> Visit:
     """A visit to a host school, in a visit block of the event's agenda or on its own."""
+    check_times(values)
     visit = Visit(event=event, block_id=block_id, **values)
     db.session.add(visit)
     db.session.flush()
@@ -498,8 +522,7 @@ def update_visit(visit: Visit, **changes) -> int:
     moved = moves_calendars(visit, changes)
     for name, value in changes.items():
         setattr(visit, name, value)
-    if visit.ends_at <= visit.starts_at:
-        raise VisitError("A visit must end after it starts.")
+    check_times({name: getattr(visit, name) for name in ("starts_at", "ends_at", "meets_at", "bus_departs_at")})
     db.session.flush()
     if not moved:
         return 0
@@ -509,18 +532,73 @@ def update_visit(visit: Visit, **changes) -> int:
     return len(seated)
 
 
+# A school's rules for visitors; those its visits' invitations state reach the people seated when they change.
+RULE_FIELDS = ("photo_id_required", "accepted_ids", "screening_dob_required", "screening_id_type_required",
+               "notice_school_days", "photo_policy", "visitor_norms", "entrance", "bus_parking")
+INVITATION_RULES = frozenset({"photo_id_required", "accepted_ids", "photo_policy", "entrance", "visitor_norms"})
+
+
+def seats_bound_by_rules(school: School, changes: dict, *, now: datetime | None = None) -> list[VisitSeat]:
+    """Who would get an updated invitation if the school's rules changed so: everyone seated on its visits
+    still to come, when a rule their invitation states changes; nobody otherwise."""
+    if not any(getattr(school, name) != value for name, value in changes.items() if name in INVITATION_RULES):
+        return []
+    return list(db.session.scalars(
+        sa.select(VisitSeat).join(Visit).join(Registration)
+        .where(Visit.school_id == school.id, Visit.status == VisitStatus.SCHEDULED, Visit.ends_at > (now or utcnow()),
+               VisitSeat.status == SeatStatus.CONFIRMED, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(VisitSeat.id)))
+
+
+def change_school_rules(school: School, *, now: datetime | None = None, **changes) -> int:
+    """A school's new rules for visitors. Everyone seated on its coming visits gets an updated invitation
+    when a rule it states changes. Returns how many were told."""
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"not a rule for visitors: {sorted(unknown)}")
+    seated = seats_bound_by_rules(school, changes, now=now)
+    for name, value in changes.items():
+        setattr(school, name, value)
+    db.session.flush()
+    for place in seated:
+        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.UPDATED)
+    return len(seated)
+
+
 def cancel_visit(visit: Visit, *, now: datetime | None = None) -> int:
-    """Call a visit off: every seat and waiting place is cancelled; those seated get a CANCEL."""
+    """Call a visit off: every seat and waiting place is cancelled, and each person hears that the organizers
+    called it off (a seat's invitation is withdrawn from the calendar). Returns how many messages were queued."""
     now = now or utcnow()
     lock_event(visit.event)
     visit.status = VisitStatus.CANCELLED
-    places = list(db.session.scalars(
-        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status != SeatStatus.CANCELLED)))
-    seated = sum(1 for p in places if p.status is SeatStatus.CONFIRMED)
+    places = _places_told_if_called_off(visit)
     for place in places:
+        send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.CALLED_OFF)
+        place.cancel(now)
+    db.session.flush()
+    return len(places)
+
+
+def withdraw_with_event(visit: Visit, *, now: datetime) -> None:
+    """The whole event is called off (its own email tells everyone): the visit's seats leave calendars, its
+    waiting list is cleared without a message of its own."""
+    visit.status = VisitStatus.CANCELLED
+    for place in _places_told_if_called_off(visit):
         _cancel_place(place, now)
     db.session.flush()
-    return seated
+
+
+def _places_told_if_called_off(visit: Visit) -> list[VisitSeat]:
+    """The seats and waiting places of a visit: who hears that it is called off."""
+    return list(db.session.scalars(
+        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status != SeatStatus.CANCELLED)))
+
+
+def told_if_called_off(visit: Visit) -> tuple[int, int]:
+    """Whom calling the visit off would email, for the organizer's confirmation: (seated, waiting)."""
+    places = _places_told_if_called_off(visit)
+    seated = sum(1 for place in places if place.status is SeatStatus.CONFIRMED)
+    return seated, len(places) - seated
 
 
 def _seated(visit: Visit) -> list[VisitSeat]:
