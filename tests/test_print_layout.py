@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eventhub.extensions import db
-from eventhub.models import AgendaKind, School
+from eventhub.models import AgendaKind, AttendeeRole, School
 from eventhub.printing import documents, layers
 from eventhub.printing.render import render_pdf
 
@@ -120,9 +120,13 @@ def test_personal_agendas_in_a_batch(printable, names):
 
 
 def test_roster(printable, names):
-    _, _, visits = printable
+    _, person, visits = printable
+    visits[0].school.screening_id_type_required = True  # the widest roster: mobile, date of birth and ID type
+    person.role = AttendeeRole.SUPERINTENDENT
+    db.session.commit()
     data = render_pdf(documents.roster_html(visits[0], documents.roster_seats([visits[0]])[visits[0].id]))
-    _assert_prints_cleanly(data, names[:2])
+    # The district and role columns keep room for whole words (they once narrowed to a letter a line).
+    _assert_prints_cleanly(data, [*names[:2], "Quarry Brook Regional Public Schools", "Superintendent"])
 
 
 def test_badges(printable, names):
