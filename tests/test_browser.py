@@ -32,7 +32,7 @@ def test_register_then_cancel_from_the_emailed_link(page, live_app, make_event, 
     page.get_by_label("No, please do not photograph me").check()
     page.get_by_role("button", name="Register").click()
 
-    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     messages = mailbox.to("jose@example.org")
     assert len(messages) == 1
     page.goto(private_link(messages[0]))
@@ -82,7 +82,7 @@ def test_enter_in_a_text_box_registers_rather_than_adding_a_colleague(page, live
     page.locator("#colleagues-0-email").fill("ben@example.org")
     page.locator("#email").fill("ana@example.org")
     page.locator("#email").press("Enter")
-    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.get_by_text("Ben Okafor")).to_be_visible()
     assert len(mailbox.to("ben@example.org")) == 1
 
@@ -109,7 +109,31 @@ def test_rank_visits_read_the_rules_and_see_the_seat_on_the_private_page(page, l
     expect(page.locator("#error-summary")).to_contain_text("visit norms")
     page.get_by_label("I will follow the visit norms").check()
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", name="You're registered")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     page.goto(private_link(mailbox.to("ana@example.org")[-1]))
     expect(page.get_by_text("Take-home laptops")).to_be_visible()
     expect(page.get_by_text("You have a seat.")).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_adding_a_colleague_keeps_the_person_where_they_were(live_app, make_event, javascript):
+    from conftest import chromium_page
+
+    event = make_event()
+    with chromium_page(live_app.base_url, java_script_enabled=javascript,
+                       viewport={"width": 390, "height": 800}) as page:
+        page.goto(f"/events/{event.slug}/register")
+        page.locator("#legal_first_name").fill("Ana")
+        for row in range(2):
+            page.get_by_role("button", name="Add a colleague").click()
+            # The page comes back at the new row, with the focus in its first field (no script needed).
+            assert page.url.endswith(f"#colleagues-{row}-legal_first_name")
+            expect(page.locator(f"#colleague-{row} legend")).to_be_in_viewport()
+            expect(page.locator(f"#colleagues-{row}-legal_first_name")).to_be_focused()
+            page.keyboard.type(f"Colleague {row}")
+        expect(page.locator("#colleagues-0-legal_first_name")).to_have_value("Colleague 0")
+        expect(page.locator("#legal_first_name")).to_have_value("Ana")
+        page.get_by_role("button", name="Remove colleague 1").click()
+        assert page.url.endswith("#colleagues")
+        expect(page.locator("#colleagues")).to_be_in_viewport()
+        expect(page.locator("#colleagues-0-legal_first_name")).to_have_value("Colleague 1")

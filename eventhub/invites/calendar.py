@@ -6,12 +6,22 @@ dates in the host's calendar (VALUE=DATE, exclusive end), so it does not block w
 """
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
-from eventhub.models import AgendaItem, Registration, School, Visit, VisitSeat, calendar_domain, utcnow
+from eventhub.models import (
+    AgendaItem,
+    EventStatus,
+    Registration,
+    School,
+    Visit,
+    VisitSeat,
+    calendar_domain,
+    utcnow,
+)
+from eventhub.models import Event as EventModel
 from eventhub.templating import clock, date_range, long_date, meeting, zone_label
 from eventhub.urls import external_url
 
@@ -56,6 +66,36 @@ def convening_event(registration: Registration, sequence: int, private_url: str 
     ]
     component.add("description", _description(lines, changes))
     return component
+
+
+def public_convening_event(event: EventModel, stamp: datetime) -> Event:
+    """The convening as one all-day entry anyone may add to a calendar: dates, venue and the event page;
+    no attendee, and a UID of its own (an attendee's invitation has theirs)."""
+    component = Event()
+    component.add("uid", f"event-{event.id}@{calendar_domain()}")
+    component.add("dtstamp", stamp)
+    component.add("summary", event.title)
+    component.add("dtstart", event.starts_on)
+    component.add("dtend", event.ends_on + timedelta(days=1))
+    component.add("transp", "TRANSPARENT")
+    component.add("location", ", ".join(p for p in (event.venue_name, event.venue_address) if p))
+    url = external_url("events.detail", slug=event.slug)
+    component.add("url", url)
+    component.add("description", f"{event.title}, {date_range(event.starts_on, event.ends_on)}. Agenda: {url}")
+    if event.status is EventStatus.CANCELLED:
+        component.add("status", "CANCELLED")
+    return component
+
+
+def add_to_calendar_links(event: EventModel) -> dict:
+    """One-entry links for the convening: its .ics, and Google Calendar's "add this event" form."""
+    end = event.ends_on + timedelta(days=1)
+    query = urlencode({
+        "action": "TEMPLATE", "text": event.title, "dates": f"{event.starts_on:%Y%m%d}/{end:%Y%m%d}",
+        "location": ", ".join(p for p in (event.venue_name, event.venue_address) if p),
+        "details": external_url("events.detail", slug=event.slug)})
+    return {"ics": external_url("invites.event_entry", slug=event.slug),
+            "google": f"https://calendar.google.com/calendar/render?{query}"}
 
 
 def visit_event(place: VisitSeat, sequence: int, private_url: str | None = None,
@@ -162,6 +202,13 @@ def invitation(component: Event, *, method: str, attendee_email: str, attendee_n
     component.add("attendee", attendee, encode=False)
     component.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     calendar = _calendar(method=method)
+    calendar.add_component(component)
+    return calendar.to_ical()
+
+
+def published(component: Event) -> bytes:
+    """One entry to add to a calendar (iTIP PUBLISH: no organizer, no reply expected)."""
+    calendar = _calendar(method="PUBLISH")
     calendar.add_component(component)
     return calendar.to_ical()
 

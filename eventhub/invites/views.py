@@ -8,11 +8,14 @@ from eventhub.caching import NewestVersionCache
 from eventhub.events.services import agenda_by_day, agenda_version
 from eventhub.invites import bp
 from eventhub.invites.calendar import (
+    add_to_calendar_links,
     agenda_event,
     convening_event,
     feed,
     last_sent_sequence,
+    public_convening_event,
     public_visit_event,
+    published,
     subscription_links,
     visit_event,
 )
@@ -27,6 +30,16 @@ from eventhub.web import (
 
 # {{ calendar_links("invites.event_feed", slug=...) }}: the webcal:// and Google Calendar links to a feed.
 bp.add_app_template_global(subscription_links, "calendar_links")
+# {{ event_calendar_links(event) }}: the convening as one entry (.ics, Google Calendar).
+bp.add_app_template_global(add_to_calendar_links, "event_calendar_links")
+
+
+@bp.get("/events/<slug:slug>/event.ics")
+def event_entry(slug: str):
+    """The convening as one all-day calendar entry, for anyone to add (the page after registering offers it)."""
+    event = public_event_or_404(slug)
+    body = published(public_convening_event(event, event.updated_at))
+    return _calendar_response(body, event.updated_at, private=False)
 
 
 @bp.get("/events/<slug:slug>/calendar.ics")

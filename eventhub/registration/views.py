@@ -1,13 +1,12 @@
 """Registration pages: the form, its confirmation, and the private page `/r/<token>`."""
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.extensions import db
 from eventhub.models import (
     District,
     EventKind,
-    Registration,
     RegistrationStatus,
     VisitSeat,
     utcnow,
@@ -84,13 +83,12 @@ def register_form(slug: str):
         return _render_form(event, form, 422 if request.method == "POST" else 200)
     colleagues = form.colleague_details()
     with refusal() as refused:
-        outcome = register(event, form.attendee_details(), colleagues,
-                           visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
+        register(event, form.attendee_details(), colleagues,
+                 visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
     if refused:
         return render_template("registration/closed.html", event=event, message=refused.message), 403
     session[DONE_KEY] = {
         "event_id": event.id,
-        "registration_id": outcome.lead.id if outcome.lead else None,
         "email": form.email.data,
         "colleagues": [f"{c.legal_first_name} {c.legal_last_name}" for c in colleagues],
     }
@@ -154,20 +152,14 @@ def _edit_colleague_rows(form: RegistrationForm) -> bool:
 
 @bp.get("/events/<slug:slug>/register/done")
 def done(slug: str):
-    """After registering: confirmed, waiting (with position), or the neutral message."""
+    """After registering: the same page whether the address was new or already registered (no page may
+    reveal who is), saying where the confirmation went, what comes next and what to do if it does not."""
     event = public_event_or_404(slug)
     outcome = session.get(DONE_KEY)
     if not outcome or outcome.get("event_id") != event.id:
         return redirect(url_for("events.detail", slug=event.slug))
-    registration = db.session.get(Registration, outcome["registration_id"]) if outcome["registration_id"] else None
-    return render_template(
-        "registration/done.html",
-        event=event,
-        registration=registration,
-        position=waitlist_position(registration) if registration else None,
-        email=outcome["email"],
-        colleagues=outcome["colleagues"],
-    )
+    return render_template("registration/done.html", event=event, email=outcome["email"],
+                           colleagues=outcome["colleagues"], mail_from=current_app.config["MAIL_FROM"])
 
 
 @bp.get("/r/<token>")
