@@ -137,3 +137,35 @@ def test_adding_a_colleague_keeps_the_person_where_they_were(live_app, make_even
         assert page.url.endswith("#colleagues")
         expect(page.locator("#colleagues")).to_be_in_viewport()
         expect(page.locator("#colleagues-0-legal_first_name")).to_have_value("Colleague 1")
+
+
+def test_giving_up_a_visit_seat_asks_first_and_then_tells_the_truth(page, live_app, make_event, make_visit, book):
+    from eventhub.extensions import db
+    from eventhub.registration.links import issue_private_link
+
+    from conftest import place_of
+
+    event = make_event()
+    roomy = make_visit(event, seats=1, title="Take-home laptops")
+    full = make_visit(event, block=roomy.block, seats=0, title="K-1 station rotation")
+    ana = book(event, "ana@example.org", roomy, full)  # the seat on her first choice
+    ben = book(event, "ben@example.org", roomy)  # waits for it
+    token = issue_private_link(ana)
+    db.session.commit()
+    page.goto(f"/r/{token}")
+    expect(page.get_by_text("You have a seat.")).to_be_visible()
+    page.get_by_role("link", name="Give up my seat").click()
+    # A page that says what giving it up does, before anything happens.
+    expect(page.get_by_role("heading", name="Give up your seat?")).to_be_visible()
+    expect(page.get_by_text("The seat goes at once to the next of the 1 person on its waiting list")).to_be_visible()
+    assert place_of(ana, roomy).status.value == "confirmed"
+    page.get_by_role("link", name="No, keep it").click()
+    expect(page.get_by_text("You have a seat.")).to_be_visible()
+    page.get_by_role("link", name="Give up my seat").click()
+    page.get_by_role("button", name="Yes, give up my seat").click()
+    expect(page.get_by_text("You have given up your seat on “Take-home laptops”. It went to the next person "
+                            "on its waiting list.")).to_be_visible()
+    # She still ranks the full visit but holds nothing: the page says so, not "once you are confirmed".
+    expect(page.get_by_text("You hold no seat and no waiting-list place on them now")).to_be_visible()
+    expect(page.get_by_text("once your registration is confirmed")).to_have_count(0)
+    assert place_of(ben, roomy).status.value == "confirmed"

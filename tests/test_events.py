@@ -42,7 +42,8 @@ def test_agenda_is_grouped_by_day_in_the_event_zone(client, make_event, make_age
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Tuesday, April 8, 2031" in page and "Wednesday, April 9, 2031" in page
     assert "9:00 AM" in page and "7:30 PM" in page
-    assert page.index("Evening reception") < page.index("Wednesday, April 9, 2031")
+    agenda = page[page.index('id="agenda-title"'):]
+    assert agenda.index("Evening reception") < agenda.index("Wednesday, April 9, 2031")
     assert "All times are Central Time (America/Chicago)" in page
 
 
@@ -90,3 +91,25 @@ def test_odd_event_addresses_are_404_on_every_database(client):
     for path in ("/events/%00", "/events/ev%00/register", "/events/ev%00/register/done", "/events/" + "a" * 81):
         assert client.get(path).status_code == 404
     assert client.post("/events/ev%00/register", data={}).status_code == 404
+
+
+def test_the_event_page_leads_with_the_summary_then_jump_links_to_the_days_and_visits(client, make_event,
+                                                                                     make_agenda_item, make_visit):
+    event = make_event(summary="Three days of visits and breakouts.")
+    make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
+    make_agenda_item(event, event.ends_on, "09:00", "10:00", title="Closing plenary")
+    for n in range(12):
+        make_visit(event, title=f"Visit number {n}")
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    jump = page.index("On this page")
+    assert page.index("Three days of visits and breakouts.") < jump < page.index('id="agenda-title"')
+    assert '<a href="#day-1">' in page and '<a href="#day-2">' in page and 'href="#visits-title"' in page
+    assert 'id="day-2"' in page and 'id="visits-title"' in page  # the targets exist
+    # The whole agenda comes before the twelve visit cards.
+    assert page.index("Closing plenary") < page.index("Visit number 0")
+
+
+def test_the_home_page_leads_to_peer_visits_and_districts_like_mine(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/visits"' in page and 'href="/visits#districts-like-mine"' in page
+    assert 'id="districts-like-mine"' in client.get("/visits").get_data(as_text=True)

@@ -174,3 +174,36 @@ def test_once_choices_close_rankings_cannot_change_until_the_allocation(lottery,
     change_choices(person, [BlockChoices(small.block_id, [large.id])])  # after the allocation: first come
     db.session.commit()
     assert place_of(person, large).status is SeatStatus.CONFIRMED
+
+
+def test_the_pages_say_when_choices_close_then_what_each_person_got(lottery, client, mailbox):
+    from zoneinfo import ZoneInfo
+
+    from eventhub.registration.links import issue_private_link
+
+    event, small, medium, large = lottery
+    closes = datetime(2031, 3, 20, 17, 0, tzinfo=ZoneInfo(event.timezone))  # 5 PM in the event's zone
+    event.choices_close_at = closes.astimezone(UTC)
+    db.session.commit()
+    person = rank(event, "a@example.org", small)
+    link = f"/r/{issue_private_link(person)}"
+    db.session.commit()
+    when = f"Thursday, March 20, 2031 at 5:00 PM {closes.tzname()}"
+    pages = {"event": f"/events/{event.slug}", "form": f"/events/{event.slug}/register", "private": link}
+    for name, url in pages.items():
+        assert f"Visit choices close on <strong>{when}</strong>" in client.get(url).get_data(as_text=True), name
+    # Choices close: the form offers no rankings, and every page says why.
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    for name, url in pages.items():
+        page = client.get(url).get_data(as_text=True)
+        assert "Visit choices closed on" in page and "Seats are being allocated" in page, name
+    assert "We will email you your visits once seats are allocated" in client.get(link).get_data(as_text=True)
+    # The allocation: the pages say it happened, and the private page what this person got.
+    preview(event, 7)
+    commit_allocation(event, seed=7)
+    db.session.commit()
+    for name, url in pages.items():
+        assert "Visit seats were allocated on" in client.get(url).get_data(as_text=True), name
+    private = client.get(link).get_data(as_text=True)
+    assert "Small" in private and "You have a seat." in private

@@ -30,7 +30,9 @@ def test_the_event_page_shows_each_visit_with_its_host_rules(client, make_event,
     assert "the scanner reads no passports" in page and "3 school days" in page
     assert "No photos of students without written permission." in page
     assert "30 (the school&#39;s room limit" in page
-    assert page.index("Take-home laptops") < page.index('id="agenda-title"')
+    # The agenda comes first (what most people came for); the visits follow, a jump link away.
+    assert page.index('id="agenda-title"') < page.index("Take-home laptops", page.index("On this page"))
+    assert '<a href="#visits-title">School visits (1)</a>' in page
 
 
 def test_the_form_ranks_visits_per_block_and_books_the_best_free_one(client, make_event, make_visit, mailbox):
@@ -107,8 +109,12 @@ def test_the_private_page_shows_places_and_lets_you_leave_or_change(client, make
     assert place_of(person, visit).status is SeatStatus.CANCELLED
     # Give the seat up.
     place = place_of(person, other)
+    confirm = client.get(f"{link}/places/{place.id}/leave").get_data(as_text=True)
+    assert "Give up your seat?" in confirm and "becomes free for anyone to book" in confirm
+    assert place_of(person, other).status is SeatStatus.CONFIRMED  # asking gives up nothing
     response = client.post(f"{link}/places/{place.id}/leave", follow_redirects=True)
-    assert "You have given up your seat on that visit." in response.get_data(as_text=True)
+    assert "You have given up your seat on “Roomy visit”. It is free for others to book." in response.get_data(
+        as_text=True)
     assert place_of(person, other).status is SeatStatus.CANCELLED
     assert client.post(f"{link}/places/999999/leave").status_code == 404
 

@@ -7,6 +7,7 @@ from eventhub.models import utcnow
 from eventhub.registration.services import seat_summary
 from eventhub.registration.window import registration_window
 from eventhub.visits.queries import seat_counts, visits_by_block
+from eventhub.visits.services import choices_state
 from eventhub.web import public_event_or_404
 
 
@@ -30,4 +31,5 @@ def detail(slug: str):
         seats=seat_summary(event),
         visit_blocks=blocks,
         visit_counts=seat_counts([v.id for _, visits in blocks for v in visits]),
+        choices=choices_state(event, utcnow()),
     )

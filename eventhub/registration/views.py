@@ -8,6 +8,7 @@ from eventhub.models import (
     District,
     EventKind,
     RegistrationStatus,
+    SeatStatus,
     VisitSeat,
     utcnow,
 )
@@ -41,6 +42,7 @@ from eventhub.visits.queries import (
 from eventhub.visits.services import (
     change_choices,
     choices_open,
+    choices_state,
     first_come_applies,
     leave_place,
 )
@@ -105,14 +107,19 @@ def _render_blank_form(event) -> str:
     if "csrf_token" in form:
         form.csrf_token.current_token = CSRF_PLACEHOLDER
     return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
-                           visit_counts=_visit_counts(form))
+                           visit_counts=_visit_counts(form), choices=_choices_if_visits(event))
+
+
+def _choices_if_visits(event):
+    """Where the event's visit choices stand, for the form's notice; None for an event without visits."""
+    return choices_state(event, utcnow()) if event.visits else None
 
 
 def _render_form(event, form: RegistrationForm, status: int):
     """The registration form page."""
     form.set_districts(_member_districts())
     return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
-                           visit_counts=_visit_counts(form)), status
+                           visit_counts=_visit_counts(form), choices=_choices_if_visits(event)), status
 
 
 def _with_visits(base, event, blocks):
@@ -178,6 +185,7 @@ def private_page(token: str):
         places=[(place, seat_position(place)) for place in places_for(registration)],
         choices=choices_for(registration),
         has_visits=bool(visits_by_block(event)),
+        choices_state=choices_state(event, utcnow()),
     )
 
 
@@ -276,20 +284,34 @@ def visit_choices(token: str):
                            form=form, visit_counts=_visit_counts(form)), status
 
 
-@bp.post("/r/<token>/places/<int(max=2147483647):place_id>/leave")
+@bp.route("/r/<token>/places/<int(max=2147483647):place_id>/leave", methods=["GET", "POST"])
 def leave_visit(token: str, place_id: int):
-    """Give up a visit seat or leave its waiting list."""
+    """Give up a visit seat or leave its waiting list, after a page that says what that does: a seat goes to
+    the head of the visit's waiting list at once, and cannot be taken back."""
     registration = registration_from_token_or_404(token)
     place = db.session.get(VisitSeat, place_id)
-    if place is None or place.registration_id != registration.id:
+    if place is None or place.registration_id != registration.id or place.status is SeatStatus.CANCELLED:
         abort(404, "You have no place on that visit.")
-    ConfirmForm().validate_on_submit() or abort(400, "Reload the page and try again.")
-    was_waiting = place.status.value == "waitlisted"
-    leave_place(place)
-    _log(registration, "left_visit_waitlist" if was_waiting else "gave_up_visit_seat", note=place.visit.title)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            abort(400, "Reload the page and try again.")
+        _, waiting = seat_counts([place.visit_id])[place.visit_id]
+        return render_template("registration/leave_visit.html", token=token, registration=registration,
+                               event=registration.event, place=place, visit=place.visit, form=form,
+                               waiting=waiting if place.status is SeatStatus.CONFIRMED else 0)
+    was_waiting = place.status is SeatStatus.WAITLISTED
+    title = place.visit.title
+    promoted = leave_place(place)
+    _log(registration, "left_visit_waitlist" if was_waiting else "gave_up_visit_seat", note=title)
     db.session.commit()
-    flash("You have left the waiting list." if was_waiting else "You have given up your seat on that visit.", "success")
-    return redirect(url_for("registration.private_page", token=token))
+    if was_waiting:
+        flash(f"You have left the waiting list of “{title}”.", "success")
+    else:
+        flash(f"You have given up your seat on “{title}”. "
+              + ("It went to the next person on its waiting list." if promoted else "It is free for others to book."),
+              "success")
+    return redirect(url_for("registration.private_page", token=token) + "#visits-title")
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

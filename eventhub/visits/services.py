@@ -3,6 +3,7 @@
 Every seat decision happens after `lock_event`, so a rush cannot oversell a visit.
 Functions here flush but never commit.
 """
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import cast
@@ -29,6 +30,7 @@ from eventhub.models import (
 )
 from eventhub.notifications.attendees import send_visit_invitation
 from eventhub.notifications.kinds import InviteMethod, InviteReason
+from eventhub.timezones import as_utc
 from eventhub.visits.queries import (
     seat_free_on,
     seat_would_come_back,
@@ -92,6 +94,42 @@ class Booking:
 
 
 # --- choices ------------------------------------------------------------------------------------
+
+
+class ChoicesStage(enum.StrEnum):
+    """Where an event's visit choices stand, for what its pages say."""
+
+    FIRST_COME = "first_come"  # seats go as choices arrive
+    OPEN = "open"  # a fair allocation is to come; rankings may change until choices close
+    CLOSED = "closed"  # choices closed, seats not allocated yet
+    ALLOCATED = "allocated"  # every block allocated; what is left goes first come
+
+
+@dataclass(frozen=True)
+class ChoicesState:
+    """The stage of the event's visit choices, when they close, and when seats were allocated."""
+
+    stage: ChoicesStage
+    closes_at: datetime | None = None
+    allocated_at: datetime | None = None
+
+
+def choices_state(event: Event, now: datetime) -> ChoicesState:
+    """Where the event's visit choices stand now (one answer for the event page, the form and the private page)."""
+    if event.visit_allocation is VisitAllocationMode.FIRST_COME:
+        return ChoicesState(ChoicesStage.FIRST_COME)
+    blocks = set(db.session.scalars(sa.select(Visit.block_id).distinct().where(
+        Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED)))
+    committed = {block: as_utc(at) for block, at in db.session.execute(
+        sa.select(VisitAllocation.block_id, sa.func.max(VisitAllocation.committed_at))
+        .where(VisitAllocation.event_id == event.id, VisitAllocation.committed_at.is_not(None))
+        .group_by(VisitAllocation.block_id)).tuples() if at is not None}
+    if blocks and blocks <= committed.keys():
+        return ChoicesState(ChoicesStage.ALLOCATED, event.choices_close_at,
+                            max(committed[block] for block in blocks))
+    if event.choices_close_at is None or now < event.choices_close_at:
+        return ChoicesState(ChoicesStage.OPEN, event.choices_close_at)
+    return ChoicesState(ChoicesStage.CLOSED, event.choices_close_at)
 
 
 def choices_open(event: Event, block_id: int | None, now: datetime) -> bool:
@@ -335,19 +373,19 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
     return heads
 
 
-def leave_place(place: VisitSeat, *, now: datetime | None = None) -> None:
-    """Give up a seat or leave a waiting list; a freed seat goes to the head of the list at once."""
+def leave_place(place: VisitSeat, *, now: datetime | None = None) -> list[VisitSeat]:
+    """Give up a seat or leave a waiting list; a freed seat goes to the head of the list at once.
+    Returns who got it."""
     now = now or utcnow()
     lock_event(place.visit.event)
     db.session.refresh(place)
     if place.status is SeatStatus.CANCELLED:
-        return
+        return []
     held_seat = place.status is SeatStatus.CONFIRMED
     _cancel_place(place, now)
     _forget_choice(place.registration, place.visit)
     db.session.flush()
-    if held_seat:
-        promote_visit_waitlist(place.visit, now=now)
+    return promote_visit_waitlist(place.visit, now=now) if held_seat else []
 
 
 def _forget_choice(registration: Registration, visit: Visit) -> None:
