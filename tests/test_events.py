@@ -93,7 +93,7 @@ def test_odd_event_addresses_are_404_on_every_database(client):
     assert client.post("/events/ev%00/register", data={}).status_code == 404
 
 
-def test_the_event_page_leads_with_the_summary_then_jump_links_to_the_days_and_visits(client, make_event,
+def test_the_event_page_leads_with_a_summary_line_then_jump_links_to_the_days_and_visits(client, make_event,
                                                                                      make_agenda_item, make_visit):
     event = make_event(summary="Three days of visits and breakouts.")
     make_agenda_item(event, event.starts_on, "09:00", "10:00", title="Opening plenary")
@@ -102,7 +102,9 @@ def test_the_event_page_leads_with_the_summary_then_jump_links_to_the_days_and_v
         make_visit(event, title=f"Visit number {n}")
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     jump = page.index("On this page")
-    assert page.index("Three days of visits and breakouts.") < jump < page.index('id="agenda-title"')
+    # A one-line summary (dates, venue, hosts) and registration first; the event's own words follow the links.
+    assert page.index('class="meta"') < page.index('id="registration-title"') < jump
+    assert jump < page.index("Three days of visits and breakouts.") < page.index('id="agenda-title"')
     assert '<a href="#day-1">' in page and '<a href="#day-2">' in page and 'href="#visits-title"' in page
     assert 'id="day-2"' in page and 'id="visits-title"' in page  # the targets exist
     # The whole agenda comes before the twelve visit cards.
