@@ -103,7 +103,7 @@ def test_rank_visits_read_the_rules_and_see_the_seat_on_the_private_page(page, l
     page.get_by_label("Role").first.select_option(label="Principal")
     page.get_by_label("District").first.select_option(index=1)
     page.get_by_label("No, please do not photograph me").check()
-    page.get_by_label("First choice").select_option(label=f"K-1 station rotation ({school.name})")
+    page.get_by_label("First choice").select_option(label=f"K-1 station rotation ({school.name}): waiting list only")
     page.get_by_label("Second choice").select_option(label=f"Take-home laptops ({school.name})")
     page.get_by_role("button", name="Register").click()
     expect(page.locator("#error-summary")).to_contain_text("visit norms")

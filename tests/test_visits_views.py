@@ -214,3 +214,21 @@ def test_a_colleague_is_asked_for_the_screening_details_the_host_needs(client, m
     assert "still needs" not in client.get(link).get_data(as_text=True)
     ben = db.session.scalar(sa.select(Registration).where(Registration.email == "ben@example.org"))
     assert place_of(ben, visit).id_type == "us_drivers_license"
+
+
+def test_visit_choices_say_which_visits_are_full(client, make_event, make_visit, book, mailbox):
+    from eventhub.models import VisitAllocationMode
+
+    event = make_event()
+    full = make_visit(event, seats=1, title="Full visit")
+    roomy = make_visit(event, block=full.block, seats=5, title="Roomy visit")
+    book(event, "holder@example.org", full)
+    form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert re.search(rf'<option value="{full.id}">Full visit \([^)]*\): waiting list only</option>', form)
+    assert re.search(rf'<option value="{roomy.id}">Roomy visit \([^)]*\)</option>', form)
+    link = private_link(mailbox.to("holder@example.org")[-1])
+    assert "waiting list only" in client.get(f"{link}/visits").get_data(as_text=True)
+    # Where seats are allocated fairly later, no visit is "full" while people rank.
+    lottery = make_event(visit_allocation=VisitAllocationMode.LOTTERY)
+    make_visit(lottery, seats=0, title="No seats yet")
+    assert "waiting list only" not in client.get(f"/events/{lottery.slug}/register").get_data(as_text=True)

@@ -34,6 +34,7 @@ from eventhub.registration.services import (
 from eventhub.registration.window import registration_window
 from eventhub.visits.queries import (
     choices_for,
+    full_visits,
     places_for,
     seat_counts,
     seat_position,
@@ -123,19 +124,23 @@ def _render_form(event, form: RegistrationForm, status: int):
 
 
 def _with_visits(base, event, blocks):
-    """The form class with visit choices for this event's blocks still open to choices, if any."""
+    """The form class with visit choices for this event's blocks still open to choices, if any; where seats
+    go first come, a full visit is offered as "waiting list only"."""
     now = utcnow()
     blocks = [(block, visits) for block, visits in blocks if choices_open(event, block.id if block else None, now)]
     if not blocks:
         return base
-    collect = all(first_come_applies(event, block.id if block else None) for block, _ in blocks)
-    return with_visit_fields(base, blocks, peer_visit=event.kind is EventKind.PEER_VISIT, collect_screening=collect)
+    first_come = [visits for block, visits in blocks if first_come_applies(event, block.id if block else None)]
+    visits = [v for _, vs in blocks for v in vs]
+    counts = seat_counts([v.id for v in visits])
+    return with_visit_fields(base, blocks, peer_visit=event.kind is EventKind.PEER_VISIT,
+                             collect_screening=len(first_come) == len(blocks),
+                             full=full_visits([v for vs in first_come for v in vs], counts), seat_counts=counts)
 
 
 def _visit_counts(form) -> dict:
-    """Seats taken and waiting per visit shown on the form."""
-    visits = [v for _, vs in getattr(form, "visit_blocks", []) for v in vs]
-    return seat_counts([v.id for v in visits])
+    """Seats taken and waiting per visit shown on the form (read once, with the form's choices)."""
+    return getattr(form, "seat_counts", {})
 
 
 def _edit_colleague_rows(form: RegistrationForm) -> bool:

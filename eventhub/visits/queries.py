@@ -31,6 +31,11 @@ def free_seats(visit: Visit) -> int:
     return max(visit.seats - taken_seats(visit), 0)
 
 
+def full_visits(visits: list[Visit], counts: dict[int, tuple[int, int]]) -> set[int]:
+    """The visits without a free seat (as `free_seats` counts them), from counts a page already read."""
+    return {v.id for v in visits if v.status is not VisitStatus.SCHEDULED or v.seats - counts[v.id][0] <= 0}
+
+
 # The seat rules of a visit, all over `free_seats`. A freed seat goes to the head of the visit's waiting
 # list at once, so free seats never stay while people wait: a booking, an organizer's move and a
 # promotion ahead of the queue all ask the same question.
