@@ -169,3 +169,22 @@ def test_giving_up_a_visit_seat_asks_first_and_then_tells_the_truth(page, live_a
     expect(page.get_by_text("You hold no seat and no waiting-list place on them now")).to_be_visible()
     expect(page.get_by_text("once your registration is confirmed")).to_have_count(0)
     assert place_of(ben, roomy).status.value == "confirmed"
+
+
+def test_the_private_page_fits_a_phone_without_sideways_scrolling(live_app, make_event, make_visit, book):
+    from conftest import chromium_page
+    from eventhub.extensions import db
+    from eventhub.registration.links import issue_private_link
+
+    event = make_event(title="Spring Convening of the Learning Districts Network 2027")
+    visit = make_visit(event, title="Take-home laptops and a family help desk run by eighth graders",
+                       meeting_point="Convention center, Depot Street bus loop, buses 2 and 3")
+    person = book(event, "maria.jose.lopez-villanueva.principal@sourwood-county-schools.example.org", visit,
+                  legal_first_name="María José", legal_last_name="López-Villanueva de la Concepción",
+                  title="Principal, Lincoln-Washington Elementary School")
+    token = issue_private_link(person)
+    db.session.commit()
+    with chromium_page(live_app.base_url, viewport={"width": 390, "height": 844}) as page:
+        page.goto(f"/r/{token}")
+        expect(page.get_by_role("heading", name="Your registration")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
