@@ -172,9 +172,10 @@ def test_giving_up_a_visit_seat_asks_first_and_then_tells_the_truth(page, live_a
 
 
 def test_the_private_page_fits_a_phone_without_sideways_scrolling(live_app, make_event, make_visit, book):
-    from conftest import chromium_page
     from eventhub.extensions import db
     from eventhub.registration.links import issue_private_link
+
+    from conftest import chromium_page
 
     event = make_event(title="Spring Convening of the Learning Districts Network 2027")
     visit = make_visit(event, title="Take-home laptops and a family help desk run by eighth graders",
