@@ -236,3 +236,42 @@ def test_an_organizer_adds_a_check_in_from_a_follow_up_sheet(client, attended):
     assert organizer.post(f"/admin/commitments/{commitment.id}/update",
                           data={"tried": "", "learned": "", "decision": "", "status": "testing"}).status_code == 422
     assert organizer.get("/admin/commitments/99999").status_code == 404
+
+
+@pytest.mark.parametrize("after_check_in", [False, True])
+def test_a_commitment_can_be_edited_at_every_stage_with_what_the_page_shows(client, attended, after_check_in):
+    """The edit page posts only the fields it shows: once a check-in set the status, there is no status field,
+    and a save (here: making a public commitment private again) must still go through."""
+    event, visit, other, ana, link = attended
+    client.post(f"{link}/commitments/new", data={**SHEET, "visibility": "public"})
+    commitment = db.session.scalar(sa.select(Commitment))
+    if after_check_in:
+        client.post(f"{link}/commitments/{commitment.id}/update",
+                    data={"tried": "Two weeks", "learned": "", "decision": "", "status": "testing"})
+    page = client.get(f"{link}/commitments/{commitment.id}/edit").get_data(as_text=True)
+    assert ('name="status"' in page) is not after_check_in
+    assert ("Status: <strong>Testing</strong>" in page) is after_check_in
+    sent = {k: v for k, v in SHEET.items() if k != "status" or not after_check_in}
+    response = client.post(f"{link}/commitments/{commitment.id}/edit", data={**sent, "visibility": "private"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    db.session.expire_all()
+    commitment = db.session.get(Commitment, commitment.id)
+    assert commitment.visibility is Visibility.PRIVATE
+    assert commitment.status is (CommitmentStatus.TESTING if after_check_in else CommitmentStatus.PLANNED)
+    assert "Station rotation" not in client.get(f"/events/{event.slug}/commitments").get_data(as_text=True)
+
+
+def test_an_organizer_corrects_a_checked_in_commitment_without_a_status_field(client, attended):
+    event, visit, other, ana, link = attended
+    client.post(f"{link}/commitments/new", data={**SHEET, "visibility": "public"})
+    commitment = db.session.scalar(sa.select(Commitment))
+    client.post(f"{link}/commitments/{commitment.id}/update",
+                data={"tried": "", "learned": "", "decision": "adopt", "status": "testing"})
+    sign_in(client, "org@example.org", UserRole.ORGANIZER)
+    url = f"/admin/commitments/{commitment.id}/edit"
+    assert 'name="status"' not in client.get(url).get_data(as_text=True)
+    sent = {k: v for k, v in SHEET.items() if k != "status"}
+    assert client.post(url, data={**sent, "target": "40"}).status_code == 303
+    db.session.expire_all()
+    commitment = db.session.get(Commitment, commitment.id)
+    assert (commitment.target, commitment.status) == ("40", CommitmentStatus.ADOPTED)

@@ -123,7 +123,7 @@ def admin_update(commitment_id: int):
 def admin_edit(commitment_id: int):
     """Correct what was typed in."""
     commitment = _commitment_or_404(commitment_id)
-    form = CommitmentForm()
+    form = CommitmentForm().for_commitment(commitment)
     form.set_sources(commitment.event, _event_visits(commitment.event))
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))

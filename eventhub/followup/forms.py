@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventhub.fields import clean_line, clean_text
 from eventhub.followup.services import CommitmentDetails
-from eventhub.models import CommitmentStatus, Decision, Visibility
+from eventhub.models import Commitment, CommitmentStatus, Decision, Visibility
 
 EVENT_ITSELF = 0
 
@@ -43,6 +43,13 @@ class CommitmentForm(FlaskForm):
     visibility = RadioField("Who may see it", default=Visibility.PRIVATE.value,
                             choices=[SelectChoice(v.value, v.label) for v in Visibility])
 
+    def for_commitment(self, commitment: Commitment | None) -> "CommitmentForm":
+        """Once a commitment has a check-in, its status moves by check-ins alone, so the sheet drops the
+        field (a required field the page does not show would refuse every save)."""
+        if commitment is not None and commitment.updates:
+            del self.status
+        return self
+
     def set_sources(self, event, visits) -> None:
         self.visit_id.choices = [SelectChoice(EVENT_ITSELF, f"{event.title} (the convening itself)")] + [
             SelectChoice(v.id, f"{v.title}, {v.school.name} ({v.school.district.name})") for v in visits]
@@ -58,7 +65,8 @@ class CommitmentForm(FlaskForm):
                 "evidence", "change_idea", "why_new", "test_where", "test_with_whom", "prediction", "measure",
                 "baseline", "target", "support_needed", "support_from")},
             test_starts_on=self.test_starts_on.data, test_due_on=self.test_due_on.data,
-            status=CommitmentStatus(self.status.data), visibility=Visibility(self.visibility.data),
+            status=CommitmentStatus(self.status.data) if "status" in self else None,
+            visibility=Visibility(self.visibility.data),
         )
 
     def fill(self, details: CommitmentDetails) -> None:
@@ -66,7 +74,8 @@ class CommitmentForm(FlaskForm):
             if name == "visit_id":
                 self.visit_id.data = value or EVENT_ITSELF
             elif name in ("status", "visibility"):
-                self[name].data = value.value
+                if name in self:
+                    self[name].data = value.value
             else:
                 self[name].data = value
 

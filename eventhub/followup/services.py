@@ -59,7 +59,7 @@ class CommitmentDetails:
     target: str = ""
     support_needed: str = ""
     support_from: str = ""
-    status: CommitmentStatus = CommitmentStatus.PLANNED
+    status: CommitmentStatus | None = CommitmentStatus.PLANNED  # None: as it is (a new one: planned)
     visibility: Visibility = Visibility.PRIVATE
 
     @classmethod
@@ -94,7 +94,8 @@ def create_commitment(registration: Registration, details: CommitmentDetails, *,
     _check(registration, details)
     commitment = Commitment(registration=registration, event_id=registration.event_id,
                             entered_by_id=getattr(entered_by, "id", None),
-                            **{f.name: getattr(details, f.name) for f in fields(details)})
+                            **{f.name: getattr(details, f.name) for f in fields(details) if f.name != "status"},
+                            status=details.status or CommitmentStatus.PLANNED)
     db.session.add(commitment)
     db.session.flush()
     return commitment
@@ -106,7 +107,7 @@ def edit_commitment(commitment: Commitment, details: CommitmentDetails) -> dict:
     _check(commitment.registration, details)
     before = snapshot(commitment, COMMITMENT_FIELDS)
     for f in fields(details):
-        if f.name == "status" and commitment.updates:
+        if f.name == "status" and (details.status is None or commitment.updates):
             continue
         setattr(commitment, f.name, getattr(details, f.name))
     db.session.flush()

@@ -69,7 +69,7 @@ def edit_commitment_page(token: str, commitment_id: int):
     """Change what a commitment says, or who may see it."""
     viewer = registration_from_token_or_404(token)
     commitment = _own(viewer, commitment_id)
-    form = CommitmentForm()
+    form = CommitmentForm().for_commitment(commitment)
     form.set_sources(commitment.event, source_visits(commitment.registration))
     if request.method == "GET":
         form.fill(CommitmentDetails.of(commitment))
