@@ -3,7 +3,7 @@ and the bounded fields built on them. Field validation only; the rules live in t
 import unicodedata
 
 from wtforms import IntegerField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 # Characters that end a line somewhere: in an email header, a calendar file or a CSV cell.
 LINE_BREAKS = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -24,6 +24,13 @@ def clean_line(value):
     cleaned = "".join(" " if ch in LINE_BREAKS else ch for ch in value
                       if ch in LINE_BREAKS or unicodedata.category(ch) != "Cc")
     return " ".join(cleaned.split())
+
+
+def has_a_letter(form, field) -> None:
+    """A person's name holds at least one letter, in any script: not only dots, dashes or invisible
+    characters (spaces alone are already gone: `clean_line` leaves an empty value for a required check)."""
+    if field.data and not any(unicodedata.category(ch).startswith("L") for ch in field.data):
+        raise ValidationError("A name needs at least one letter.")
 
 
 # Filters for a one-line field and for a multi-line one.

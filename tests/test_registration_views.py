@@ -75,6 +75,33 @@ def test_the_other_organization_must_be_named(client, event):
     assert db.session.scalar(sa.select(Registration.other_organization)) == "State Education Agency"
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("legal_first_name", "   ", "Enter your legal first name."),
+    ("legal_last_name", "\u00a0\t \u3000", "Enter your legal last name."),  # no-break, tab, ideographic space
+    ("legal_first_name", "\u200b\u200b", "A name needs at least one letter."),  # zero-width spaces
+    ("legal_last_name", "- . -", "A name needs at least one letter."),
+    ("preferred_name", "...", "A name needs at least one letter."),
+    ("colleagues-0-legal_last_name", "    ", "Colleague 1: Legal last name: Enter their legal last name."),
+])
+def test_a_name_with_no_letters_is_refused_and_nothing_is_stored(client, event, mailbox, field, value, message):
+    colleague = {"colleagues-0-legal_first_name": "Ann", "colleagues-0-legal_last_name": "Lee",
+                 "colleagues-0-email": "ann@example.org", "colleagues-0-role": "teacher"}
+    response = client.post(f"/events/{event.slug}/register",
+                           data=form_data(event.hosts[0].id, **{**colleague, field: value}))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert mailbox.messages() == []
+
+
+@pytest.mark.parametrize("first, last", [("美咲", "山田"), ("Nguyễn", "Thị Minh"), ("Ō", "Ng")])
+def test_names_in_any_script_are_welcome(client, event, first, last):
+    response = client.post(f"/events/{event.slug}/register",
+                           data=form_data(event.hosts[0].id, legal_first_name=first, legal_last_name=last))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Registration.legal_last_name)) == last
+
+
 @pytest.mark.parametrize("bad_email", ["jose", "jose@", "jose@example", "jose @example.org", "a@b@c.org"])
 def test_an_invalid_email_is_a_clear_form_error(client, event, bad_email):
     response = client.post(f"/events/{event.slug}/register", data=form_data(event.hosts[0].id, email=bad_email))

@@ -20,10 +20,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventhub.fields import clean_line, clean_text
+from eventhub.fields import clean_line, clean_text, has_a_letter
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES, AgendaItem, AttendeeRole, School, Visit
 from eventhub.registration.services import AttendeeDetails
 
@@ -66,12 +66,14 @@ def email_field(label: str, required: bool = True) -> EmailField:
     )
 
 
-def name_field(label: str, required: bool = True, max_length: int = 100) -> StringField:
-    """A single-line text input with a length limit and a clear message."""
-    first = InputRequired(message=f"Enter your {label.lower()}.") if required else Optional()
+def name_field(label: str, required: bool = True, max_length: int = 100, person: bool = False) -> StringField:
+    """A single-line text input with a length limit and a clear message. Required means something is left
+    once the value is cleaned (a value of only spaces is empty); a person's name needs a letter."""
+    first = DataRequired(message=f"Enter your {label.lower()}.") if required else Optional()
     return StringField(
         label,
-        validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters.")],
+        validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters."),
+                    *([has_a_letter] if person else [])],
         filters=[clean_line],
     )
 
@@ -79,8 +81,8 @@ def name_field(label: str, required: bool = True, max_length: int = 100) -> Stri
 class ColleagueForm(Form):
     """A colleague registered by a team lead; they complete the rest from their own link."""
 
-    legal_first_name = name_field("Legal first name", required=False)
-    legal_last_name = name_field("Legal last name", required=False)
+    legal_first_name = name_field("Legal first name", required=False, person=True)
+    legal_last_name = name_field("Legal last name", required=False, person=True)
     email = email_field("Email", required=False)
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[Optional()])
     title = name_field("Title", required=False, max_length=150)
@@ -99,9 +101,9 @@ class ColleagueForm(Form):
 class AttendeeForm(FlaskForm):
     """The attendee's own details, shared by registration and the private page."""
 
-    legal_first_name = name_field("Legal first name")
-    legal_last_name = name_field("Legal last name")
-    preferred_name = name_field("Preferred name", required=False)
+    legal_first_name = name_field("Legal first name", person=True)
+    legal_last_name = name_field("Legal last name", person=True)
+    preferred_name = name_field("Preferred name", required=False, person=True)
     email = email_field("Email")
     mobile = TelField("Mobile phone", validators=[Optional(), Length(max=30), PHONE], filters=[clean_line])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose your role.")])
@@ -127,7 +129,7 @@ class AttendeeForm(FlaskForm):
                  SelectChoice("no", "No, please do not photograph me")],
         validators=[InputRequired(message="Tell us whether you consent to be photographed.")],
     )
-    emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150)
+    emergency_contact_name = name_field("Emergency contact name", required=False, max_length=150, person=True)
     emergency_contact_phone = TelField("Emergency contact phone", validators=[Optional(), Length(max=30), PHONE],
                                        filters=[clean_line])
 
