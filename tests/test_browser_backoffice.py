@@ -60,3 +60,26 @@ def test_sign_in_move_a_visit_see_the_notification_count_check_someone_in(page, 
     db.session.expire_all()
     bo = db.session.scalar(sa.select(Registration).where(Registration.email == "bo@example.org"))
     assert bo.checked_in_at is not None
+
+
+def test_a_wide_table_scrolls_in_its_box_and_the_page_does_not_on_a_phone(live_app, make_event, make_visit):
+    """The visits table is wider than a 390-px phone: it scrolls inside its box. Its visually hidden link
+    labels once pushed the whole page sideways, because they were placed against the page, not the box."""
+    from conftest import chromium_page
+
+    event = make_event(title="Spring Convening")
+    for n in range(3):
+        make_visit(event, title=f"Take-home laptops and a family help desk {n}", seats=None, buses=2,
+                   room_limit=30, observation_groups=5, group_size=4)
+    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+    db.session.commit()
+    with chromium_page(live_app.base_url, viewport={"width": 390, "height": 844}) as page:
+        page.goto("/admin/login")
+        page.get_by_label("Email").fill("org@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"/admin/events/{event.slug}/visits")
+        expect(page.get_by_text("20 = 5 observation groups × 4; the smallest of:").first).to_be_visible()
+        box = page.locator(".table-scroll")
+        assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # the table is wider than the phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390

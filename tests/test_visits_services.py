@@ -25,12 +25,20 @@ from conftest import attendee, body_text, place_of
 
 
 def test_seats_are_the_smallest_limit_and_say_why(make_event, make_visit):
-    visit = make_visit(make_event(), seats=None, buses=2, room_limit=60, observation_groups=6, group_size=5)
-    assert visit.seats == 30
-    assert visit.seats_basis.startswith("6 observation groups × 5")
-    assert "2 buses × 48 adults = 96" in visit.seats_basis and "the school's room limit = 60" in visit.seats_basis
+    visit = make_visit(make_event(), seats=None, buses=2, room_limit=10, observation_groups=2, group_size=4)
+    assert (visit.seats, visit.seats_basis) == (
+        8, "8 = 2 observation groups × 4; the smallest of: buses × 48 = 96, room limit 10, groups × size = 8")
+    visit.room_limit = 6
+    assert visit.seats_basis == "6 = the school's room limit; the smallest of: buses × 48 = 96, room limit 6, " \
+                                "groups × size = 8"
+    visit.room_limit = visit.observation_groups = None
+    assert (visit.seats, visit.seats_basis) == (96, "96 = 2 buses × 48 adults")
+    visit.buses = 1
+    assert visit.seats_basis == "48 = 1 bus × 48 adults"
+    visit.buses = None
+    assert (visit.seats, visit.seats_basis) == (0, "0: no limits entered yet")
     visit.seats_override = 12
-    assert (visit.seats, visit.seats_basis) == (12, "set by the organizer")
+    assert (visit.seats, visit.seats_basis) == (12, "12, set by the organizer")
 
 
 def test_first_come_gets_the_best_ranked_visit_with_a_free_seat(make_event, make_visit, make_agenda_item, book):

@@ -29,7 +29,7 @@ def test_the_event_page_shows_each_visit_with_its_host_rules(client, make_event,
     assert "Take-home laptops" in page
     assert "the scanner reads no passports" in page and "3 school days" in page
     assert "No photos of students without written permission." in page
-    assert "30 (the school&#39;s room limit" in page
+    assert "30 = the school&#39;s room limit; the smallest of: buses × 48 = 48, room limit 30" in page
     # The agenda comes first (what most people came for); the visits follow, a jump link away.
     assert page.index('id="agenda-title"') < page.index("Take-home laptops", page.index("On this page"))
     assert '<a href="#visits-title">School visits (1)</a>' in page

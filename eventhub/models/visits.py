@@ -99,17 +99,21 @@ class Visit(Model):
     block: Mapped[AgendaItem | None] = relationship()
     school: Mapped[School] = relationship()
 
-    def seat_limits(self) -> list[tuple[str, int]]:
-        """Each known limit on seats, with how it was worked out."""
+    def seat_limits(self) -> list[tuple[str, str, int]]:
+        """Each known limit on seats: how it reads in the list of limits, how it reads when it is the one
+        that binds, and its value."""
         limits = []
         if self.buses is not None:
-            limits.append((f"{self.buses} bus{'es' if self.buses != 1 else ''} × {ADULTS_PER_BUS} adults",
-                           self.buses * ADULTS_PER_BUS))
+            buses = self.buses * ADULTS_PER_BUS
+            limits.append((f"buses × {ADULTS_PER_BUS} = {buses}",
+                           f"{self.buses} bus{'es' if self.buses != 1 else ''} × {ADULTS_PER_BUS} adults", buses))
         if self.room_limit is not None:
-            limits.append(("the school's room limit", self.room_limit))
+            limits.append((f"room limit {self.room_limit}", "the school's room limit", self.room_limit))
         if self.observation_groups is not None and self.group_size is not None:
-            limits.append((f"{self.observation_groups} observation groups × {self.group_size}",
-                           self.observation_groups * self.group_size))
+            groups = self.observation_groups * self.group_size
+            limits.append((f"groups × size = {groups}",
+                           f"{self.observation_groups} observation group{'s' if self.observation_groups != 1 else ''}"
+                           f" × {self.group_size}", groups))
         return limits
 
     @property
@@ -117,20 +121,20 @@ class Visit(Model):
         """How many people the visit can take."""
         if self.seats_override is not None:
             return self.seats_override
-        limits = self.seat_limits()
-        return min(value for _, value in limits) if limits else 0
+        return min((value for _, _, value in self.seat_limits()), default=0)
 
     @property
     def seats_basis(self) -> str:
-        """Why the visit has this many seats, in words."""
+        """Why the visit has this many seats, in words: "8 = 2 observation groups × 4; the smallest of:
+        buses × 48 = 96, room limit 10, groups × size = 8"."""
         if self.seats_override is not None:
-            return "set by the organizer"
+            return f"{self.seats_override}, set by the organizer"
         limits = self.seat_limits()
         if not limits:
-            return "no limits entered yet"
-        reason, _ = min(limits, key=lambda item: item[1])
-        others = [f"{text} = {value}" for text, value in limits if text != reason]
-        return f"{reason}" + (f" (the smallest of: {'; '.join(others)})" if others else "")
+            return "0: no limits entered yet"
+        _, binding, seats = min(limits, key=lambda limit: limit[2])
+        listed = f"; the smallest of: {', '.join(item for item, _, _ in limits)}" if len(limits) > 1 else ""
+        return f"{seats} = {binding}{listed}"
 
     @property
     def meeting_time(self) -> datetime:

@@ -144,7 +144,7 @@ def new_visit(slug: str):
         else:
             record("created", "visit", visit.id, visit.title, event=event)
             db.session.commit()
-            flash(f"“{visit.title}” is saved with {visit.seats} seats ({visit.seats_basis}).", "success")
+            flash(f"“{visit.title}” is saved. Seats: {visit.seats_basis}.", "success")
             return redirect(url_for("visits.visits", slug=slug))
     return render_template("visits/admin/visit_form.html", event=event, visit=None, form=form), \
         422 if form.errors else 200
