@@ -87,6 +87,43 @@ def test_enter_in_a_text_box_registers_rather_than_adding_a_colleague(page, live
     assert len(mailbox.to("ben@example.org")) == 1
 
 
+def _register_as_ana(page, event) -> str:
+    """Fill in and send the form in the browser; the text of the page that follows."""
+    page.goto(f"/events/{event.slug}/register")
+    page.get_by_label("Legal first name").first.fill("Ana")
+    page.get_by_label("Legal last name").first.fill("García")
+    page.locator("#email").fill("ana@example.org")
+    page.get_by_label("Role").first.select_option(label="Principal")
+    page.get_by_label("District").first.select_option(index=1)
+    page.get_by_label("No, please do not photograph me").check()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    return page.locator("main").inner_text()
+
+
+def test_the_page_after_registering_says_the_same_to_everyone_and_offers_a_calendar(page, live_app, make_event):
+    from icalendar import Calendar
+
+    event = make_event(title="Spring Convening", capacity=1)
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+    first = _register_as_ana(page, event)
+    again = _register_as_ana(page, event)  # the same address, now registered: no page may tell the difference
+    assert again == first
+    subjects = [m["Subject"] for m in mailbox.to("ana@example.org")]
+    assert len(subjects) == 2 and subjects[0].startswith("You're registered") \
+        and subjects[1].startswith("Your private link")
+    for words in ("We have emailed ana@example.org", "whether you have a seat", "What happens next",
+                  "If the email does not arrive", "spam or junk folder"):
+        assert words in first, words
+    ics = page.get_by_role("link", name="add to your calendar (.ics: Outlook, Apple Calendar)")
+    response = page.request.get(ics.get_attribute("href"))
+    assert response.ok and response.headers["content-type"].startswith("text/calendar")
+    [entry] = Calendar.from_ical(response.body()).walk("VEVENT")
+    assert str(entry["SUMMARY"]) == "Spring Convening"
+    expect(page.get_by_role("link", name="add to Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/"))
+
+
 def test_rank_visits_read_the_rules_and_see_the_seat_on_the_private_page(page, live_app, make_event, make_visit):
     event = make_event()
     school = event.hosts[0].schools[0]
