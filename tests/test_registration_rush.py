@@ -59,7 +59,7 @@ def rush(url: str, forms: list[dict]) -> list[int]:
 
 def person(n: int, district_id: int, email: str | None = None, **extra) -> dict:
     """A minimal valid registration form."""
-    return {"legal_first_name": "P", "legal_last_name": str(n), "email": email or f"p{n}@example.org",
+    return {"legal_first_name": "P", "legal_last_name": f"Rush {n}", "email": email or f"p{n}@example.org",
             "role": "teacher", "district": district_id, "photo_consent": "no", **extra}
 
 
