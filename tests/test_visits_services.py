@@ -174,11 +174,60 @@ def test_choosing_visits_requires_the_norms(make_event, make_visit):
 def test_colleagues_get_the_leads_choices_and_seats_in_one_go(make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, seats=3)
-    lead = book(event, "lead@example.org", visit, colleagues=["c1@example.org", "c2@example.org", "c3@example.org"])
+    lead = book(event, "lead@example.org", visit, colleagues=["c1@example.org", "c2@example.org"])
     assert taken_seats(visit) == 3
-    assert place_of(lead, visit).status is SeatStatus.CONFIRMED
-    statuses = sorted(s.status.value for s in db.session.scalars(sa.select(VisitSeat)))
-    assert statuses == ["confirmed", "confirmed", "confirmed", "waitlisted"]
+    assert {place_of(member, visit).status for member in [lead, *lead.team_members]} == {SeatStatus.CONFIRMED}
+
+
+def test_a_team_larger_than_the_free_seats_waits_together_and_its_lead_may_split_it(make_event, make_visit, book,
+                                                                                    mailbox):
+    from eventhub.visits.queries import standings
+    from eventhub.visits.services import split_party
+
+    event = make_event()
+    visit = make_visit(event, seats=3)
+    lead = book(event, "lead@example.org", visit, colleagues=["c1@example.org", "c2@example.org", "c3@example.org"])
+    team = [lead, *lead.team_members]
+    assert taken_seats(visit) == 0, "nobody rides ahead of the team"
+    [standing] = standings([place_of(lead, visit)])
+    assert (standing.position, len(standing.party), standing.held) == (1, 4, 3)
+    assert standing.phrase == "waiting list with your team of 4, number 1; 3 seats held for your team"
+    assert standing.speaks_for_party
+    assert not standings([place_of(team[1], visit)])[0].speaks_for_party
+    # A newcomer cannot take the seats held for the team: they wait behind it.
+    solo = book(event, "solo@example.org", visit)
+    assert place_of(solo, visit).status is SeatStatus.WAITLISTED
+    assert standings([place_of(solo, visit)])[0].position == 2
+    [offer] = [m for m in mailbox.to("lead@example.org") if m["Subject"].startswith("3 seats for your team")]
+    assert "split the team" in body_text(offer) and "c3@example.org" not in offer["To"]
+    assert not any(m["Subject"].startswith("3 seats") for m in mailbox.to("c1@example.org"))
+
+    seated = split_party(lead, place_of(lead, visit).id, [place_of(m, visit).id for m in team[:3]])
+    db.session.commit()
+    assert len(seated) == 3 and taken_seats(visit) == 3
+    assert place_of(team[3], visit).status is SeatStatus.WAITLISTED
+    assert standings([place_of(team[3], visit)])[0].position == 1  # still ahead of the solo
+    with pytest.raises(VisitError):
+        split_party(lead, place_of(lead, visit).id, [place_of(team[3], visit).id])
+
+
+def test_a_waiting_team_is_seated_together_once_a_seat_frees_for_each(make_event, make_visit, book):
+    event = make_event()
+    visit = make_visit(event, seats=3)
+    first = book(event, "first@example.org", visit, colleagues=["f1@example.org"])
+    team = book(event, "lead@example.org", visit, colleagues=["c1@example.org", "c2@example.org"])
+    members = [team, *team.team_members]
+    assert {place_of(m, visit).status for m in members} == {SeatStatus.WAITLISTED}  # 1 seat left for 3
+    solo = book(event, "solo@example.org", visit)
+    cancel_registration(first)
+    db.session.commit()
+    # Two seats free: still not enough for three, and the solo behind them does not take one.
+    assert {place_of(m, visit).status for m in members} == {SeatStatus.WAITLISTED}
+    assert place_of(solo, visit).status is SeatStatus.WAITLISTED
+    cancel_registration(first.team_members[0])
+    db.session.commit()
+    assert {place_of(m, visit).status for m in members} == {SeatStatus.CONFIRMED}
+    assert place_of(solo, visit).status is SeatStatus.WAITLISTED
 
 
 def test_someone_waiting_for_the_event_gets_a_visit_seat_when_promoted(make_event, make_visit, book):
@@ -319,7 +368,7 @@ def test_a_team_booking_first_come_rides_together_where_a_visit_has_room(make_ev
     team = [lead, *lead.team_members]
     assert {place_of(member, large).status for member in team} == {SeatStatus.CONFIRMED}
     assert all(place_of(member, small) is None for member in team)
-    # A team too big for any visit is booked one by one on each member's ranking.
+    # A team too big for any visit it ranked waits on its first choice, together: nobody is seated alone.
     crowd = book(event, "big@example.org", small, colleagues=[f"m{n}@example.org" for n in range(3)])
     statuses = [place_of(m, small).status for m in [crowd, *crowd.team_members]]
-    assert statuses.count(SeatStatus.CONFIRMED) == 2 and statuses.count(SeatStatus.WAITLISTED) == 2
+    assert statuses == [SeatStatus.WAITLISTED] * 4

@@ -227,6 +227,12 @@ class VisitSeat(Model):
     invite_sequence: Mapped[int] = mapped_column(default=0)
     # Any change to the row, taking the invitation's next SEQUENCE included (the personal feed's Last-Modified).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A district team waits as one party: its members' waiting places name the team (the id of its lead's
+    # registration: a key, not a reference, so joins to registrations stay unambiguous) and are seated
+    # together. Set only on a waiting place; a seat or a place given up belongs to nobody's party.
+    party_id: Mapped[int | None]
+    # How many seats were held for the party when its lead was last asked whether to split it.
+    split_offered: Mapped[int | None]
 
     visit: Mapped[Visit] = relationship()
     registration: Mapped[Registration] = relationship()
@@ -244,6 +250,7 @@ class VisitSeat(Model):
         and gave up their other seat in the block first: the database allows one per block)."""
         self._require_lock()
         self.status, self.confirmed_at, self.cancelled_at = SeatStatus.CONFIRMED, now, None
+        self.party_id = self.split_offered = None
 
     def wait(self, now: datetime) -> None:
         """Put the person at the end of the visit's waiting list."""
@@ -254,6 +261,7 @@ class VisitSeat(Model):
         """Give up the seat or waiting place (the caller passes a freed seat on)."""
         self._require_lock()
         self.status, self.cancelled_at = SeatStatus.CANCELLED, now
+        self.party_id = self.split_offered = None
 
     @property
     def missing_screening(self) -> list[str]:

@@ -23,6 +23,7 @@ class EmailKind(enum.StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     VISIT_ALLOCATED = "visit_allocated"
     VISIT_INVITE = "visit_invite"
+    TEAM_SPLIT_OFFER = "team_split_offer"  # seats held for a waiting team, not for all: split it? (to the lead)
     # Composed when queued.
     EMAIL_CHANGE_CONFIRM = "email_change_confirm"
     EMAIL_CHANGE_TAKEN = "email_change_taken"

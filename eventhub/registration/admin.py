@@ -44,7 +44,7 @@ from eventhub.registration.services import (
     return_to_waitlist,
 )
 from eventhub.spreadsheets import csv_text, xlsx_bytes
-from eventhub.visits.queries import choices_for, places_for, seat_position
+from eventhub.visits.queries import choices_for, places_for, standings
 from eventhub.visits.services import (
     move_to_visit,
     promote_place,
@@ -118,7 +118,7 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
         .order_by(AuditEntry.id.desc()).limit(50)))
     return render_template(
         "registration/admin/registration.html", registration=registration, event=event, error=error,
-        position=waitlist_position(registration), places=[(p, seat_position(p)) for p in places],
+        position=waitlist_position(registration), places=standings(places),
         choices=choices_for(registration), movable=movable, emails=emails, history=history,
         team=registration.team_members, team_lead=registration.team_lead,
         commitments=list(db.session.scalars(sa.select(Commitment).where(Commitment.registration_id == registration.id)

@@ -48,7 +48,7 @@ from eventhub.registration.links import issue_private_link, issue_private_links
 from eventhub.registration.queries import waitlist_position
 from eventhub.templating import date_range, zone_label
 from eventhub.urls import external_url
-from eventhub.visits.queries import places_for, seat_position
+from eventhub.visits.queries import Standing, places_for, seats_phrase, standings
 
 # Session.info key: message id -> the private link issued for it with its batch (_load_for).
 ISSUED_LINKS = "eventhub.registration.issued_links"
@@ -101,7 +101,7 @@ def compose_registration_email(message: OutboxMessage):
         "dates": date_range(event.starts_on, event.ends_on),
         "zone": zone_label(event.timezone),
         "position": waitlist_position(registration),
-        "places": [(place, seat_position(place)) for place in _current_places(registration)],
+        "places": standings(_current_places(registration)),
         **extra,
     }
     template, subject = EmailKind(payload["template"]), message.subject
@@ -154,10 +154,23 @@ def compose_registration_email(message: OutboxMessage):
                        was=invite["extra"].get("was", ""),
                        changes=changes, choose_url=external_url("registration.visit_choices", token=token))
         subject = _visit_subject(InviteMethod(invite["extra"]["method"]), reason, place.visit.title)
+    elif template is EmailKind.TEAM_SPLIT_OFFER:
+        standing = _split_offer_standing(extra.get("place_id"))
+        context.update(standing=standing, place=standing.place, visit=standing.place.visit)
+        subject = f"{seats_phrase(standing.held)} for your team: School visit: {standing.place.visit.title}"
     message.subject = subject
     context["invites_calendar"] = method is InviteMethod.REQUEST
     return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
                          template=f"registration/{template.value}", context=context, calendar=calendar, method=method)
+
+
+def _split_offer_standing(place_id) -> Standing:
+    """The lead's waiting party as it stands at delivery; the offer is skipped once it is no longer true."""
+    place = db.session.get(VisitSeat, place_id) if isinstance(place_id, int) else None
+    standing = standings([place])[0] if place is not None else None
+    if standing is None or not standing.held or not standing.speaks_for_party:
+        raise Obsolete("the team was seated, split or left the waiting list before this message went out")
+    return standing
 
 
 def _visit_subject(method: InviteMethod, reason: str, title: str) -> str:

@@ -244,6 +244,16 @@ class ConfirmForm(FlaskForm):
     """A bare form for confirmations (cancel, register again): CSRF token only."""
 
 
+class SplitTeamForm(FlaskForm):
+    """A team lead picks who takes the seats held for their waiting team (ids of the party's places)."""
+
+    seated = MultiCheckboxField("Who takes a seat now", coerce=int, validate_choice=True,
+                                validators=[InputRequired(message="Choose who takes the seats.")])
+
+    def set_party(self, standing) -> None:
+        self.seated.choices = [SelectChoice(p.id, p.registration.display_name) for p in standing.party]
+
+
 # --- visit choices ------------------------------------------------------------------------------
 
 ID_CHOICES = [SelectChoice("", "Choose the ID you will bring")] + [SelectChoice(k, v) for k, v in ID_TYPES.items()]

@@ -18,7 +18,6 @@ from eventhub.models import (
     Registration,
     RegistrationStatus,
     SeatStatus,
-    Visit,
     utcnow,
 )
 from eventhub.notifications.attendees import (
@@ -43,13 +42,13 @@ from eventhub.registration.window import registration_window
 from eventhub.templating import date_range
 from eventhub.timezones import local_date
 from eventhub.urls import external_url
-from eventhub.visits.queries import places_for, seats_free_for_team, seats_phrase
+from eventhub.visits.queries import places_for, seats_phrase
 from eventhub.visits.services import (
     BlockChoices,
     Screening,
     VisitError,
     book_all_blocks,
-    book_first_come,
+    book_team_first_come,
     first_come_applies,
     release_all_places,
     save_choices,
@@ -224,15 +223,12 @@ def register(
             continue
         team = [r for r in newcomers if r.status is RegistrationStatus.CONFIRMED
                 and (r is outcome.lead or visits.same_for_colleagues)]
-        # A team registered together rides together: their best-ranked visit with room for all of them.
-        together = next((v for v in block_choices.visit_ids
-                         if seats_free_for_team(db.session.get_one(Visit, v), len(team))),
-                        None) if len(team) > 1 else None
-        for registration in team:
-            # Only the lead gave screening details; colleagues add theirs from their own private page.
-            book_first_come(registration, block_choices.block_id, now=now, new_registration=True,
-                            screening=visits.screening if registration is outcome.lead else None,
-                            ranking=[together] if together else block_choices.visit_ids)
+        if not team:
+            continue
+        # A team registered together rides together, or waits together. Only the lead gave screening
+        # details; colleagues add theirs from their own private page.
+        book_team_first_come(team, block_choices.block_id, block_choices.visit_ids, now=now,
+                             screening=visits.screening if team[0] is outcome.lead else None)
     db.session.flush()
     return outcome
 

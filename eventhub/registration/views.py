@@ -19,6 +19,7 @@ from eventhub.registration.forms import (
     AttendeeForm,
     ConfirmForm,
     RegistrationForm,
+    SplitTeamForm,
     VisitChoicesForm,
     with_visit_fields,
 )
@@ -37,7 +38,7 @@ from eventhub.visits.queries import (
     full_visits,
     places_for,
     seat_counts,
-    seat_position,
+    standings,
     visits_by_block,
 )
 from eventhub.visits.services import (
@@ -46,6 +47,7 @@ from eventhub.visits.services import (
     choices_state,
     first_come_applies,
     leave_place,
+    split_party,
 )
 from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
 
@@ -187,7 +189,8 @@ def private_page(token: str):
         position=waitlist_position(registration),
         window=registration_window(event, utcnow()),
         confirm_form=ConfirmForm(),
-        places=[(place, seat_position(place)) for place in places_for(registration)],
+        places=standings(places_for(registration)),
+        team=[(member, standings(places_for(member))) for member in registration.team_members],
         choices=choices_for(registration),
         has_visits=bool(visits_by_block(event)),
         choices_state=choices_state(event, utcnow()),
@@ -316,6 +319,32 @@ def leave_visit(token: str, place_id: int):
         flash(f"You have given up your seat on “{title}”. "
               + ("It went to the next person on its waiting list." if promoted else "It is free for others to book."),
               "success")
+    return redirect(url_for("registration.private_page", token=token) + "#visits-title")
+
+
+@bp.post("/r/<token>/places/<int(max=2147483647):place_id>/split")
+def split_team(token: str, place_id: int):
+    """The lead of a team waiting together seats some of it now, on the seats held for it."""
+    registration = registration_from_token_or_404(token)
+    place = db.session.get(VisitSeat, place_id)
+    if place is None or place.registration_id != registration.id or place.status is not SeatStatus.WAITLISTED:
+        abort(404, "You are not waiting for that visit.")
+    [standing] = standings([place])
+    form = SplitTeamForm()
+    form.set_party(standing)
+    if not form.validate_on_submit():
+        abort(400, "Choose who takes the seats, then try again.")
+    title = place.visit.title
+    with refusal() as refused:
+        seated = split_party(registration, place.id, form.seated.data)
+    if refused:
+        flash(refused.message, "error")
+    else:
+        _log(registration, "split_team", note=f"{title}: " + ", ".join(p.registration.display_name for p in seated))
+        db.session.commit()
+        flash(f"{', '.join(p.registration.display_name for p in seated)} "
+              f"{'has' if len(seated) == 1 else 'have'} a seat on “{title}” now; each gets an email. "
+              "The rest of your team keeps waiting at the head of the list.", "success")
     return redirect(url_for("registration.private_page", token=token) + "#visits-title")
 
 

@@ -1,4 +1,6 @@
 """Read-only questions about visits: seats taken, waiting-list places, a person's visits."""
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,27 +34,58 @@ def free_seats(visit: Visit) -> int:
 
 
 def full_visits(visits: list[Visit], counts: dict[int, tuple[int, int]]) -> set[int]:
-    """The visits without a free seat (as `free_seats` counts them), from counts a page already read."""
-    return {v.id for v in visits if v.status is not VisitStatus.SCHEDULED or v.seats - counts[v.id][0] <= 0}
+    """The visits a newcomer can only wait for (as `seat_free_on` decides), from counts a page already read:
+    no free seat, or free seats held for a team at the head of the waiting list."""
+    return {v.id for v in visits
+            if v.status is not VisitStatus.SCHEDULED or v.seats - counts[v.id][0] <= 0 or counts[v.id][1] > 0}
 
 
 # The seat rules of a visit, all over `free_seats`. A freed seat goes to the head of the visit's waiting
-# list at once, so free seats never stay while people wait: a booking, an organizer's move and a
-# promotion ahead of the queue all ask the same question.
+# list at once, so free seats stay while people wait only when the head is a district team (a party) that
+# needs more of them: they are held for it. A booking and a team's booking ask the same question.
+
+def someone_waits(visit: Visit) -> bool:
+    """Whether the visit's waiting list has anyone on it."""
+    return db.session.scalar(sa.select(VisitSeat.id).where(
+        VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED).limit(1)) is not None
+
+
+def open_seats(visit: Visit) -> int:
+    """Seats a newcomer may take: the free seats, unless they are held for the waiting list's head."""
+    free = free_seats(visit)
+    return 0 if free and someone_waits(visit) else free
+
 
 def seat_free_on(visit: Visit) -> bool:
-    """Someone booking, moved by an organizer or promoted ahead of the queue gets a seat only if one is free."""
-    return free_seats(visit) > 0
+    """Someone booking gets a seat only if one is free and not held for those waiting."""
+    return open_seats(visit) > 0
 
 
 def seats_free_for_team(visit: Visit, size: int) -> bool:
     """A district team registered together rides together only where the visit has a seat for each."""
-    return free_seats(visit) >= size
+    return open_seats(visit) >= size
+
+
+def seat_free_for_organizer(visit: Visit) -> bool:
+    """An organizer moving someone or promoting them ahead of the queue may give any free seat, one held
+    for a waiting team included: they decide over the queue."""
+    return free_seats(visit) > 0
 
 
 def seats_for_queue(visit: Visit) -> int:
-    """How many from the head of the visit's waiting list get a seat now."""
+    """How many seats the waiting list may fill now, from its head."""
     return free_seats(visit)
+
+
+def queue_units(visit: Visit) -> list[list[VisitSeat]]:
+    """The visit's waiting list in order, as the units it is served in: a solo place, or a team's places
+    (one party) at the position of its first member."""
+    units: dict[int, list[VisitSeat]] = {}
+    for place in db.session.scalars(
+            sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
+            .order_by(VisitSeat.waitlisted_at, VisitSeat.id)):
+        units.setdefault(place.party_id if place.party_id is not None else -place.id, []).append(place)
+    return list(units.values())
 
 
 def seats_phrase(count: int) -> str:
@@ -68,10 +101,79 @@ def seat_would_come_back(visit: Visit) -> bool:
 
 
 def seat_position(seat: VisitSeat) -> int | None:
-    """1 for the head of the visit's waiting list; None when not waiting."""
+    """1 for the head of the visit's waiting list (a team waiting as one party shares its position);
+    None when not waiting."""
     if seat.status is not SeatStatus.WAITLISTED:
         return None
-    return place_in_line(VisitSeat, seat, VisitSeat.visit_id == seat.visit_id)
+    if seat.party_id is None and not db.session.scalar(sa.select(VisitSeat.id).where(
+            VisitSeat.visit_id == seat.visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
+            VisitSeat.party_id.is_not(None)).limit(1)):
+        return place_in_line(VisitSeat, seat, VisitSeat.visit_id == seat.visit_id)  # no party: count places
+    for position, unit in enumerate(queue_units(seat.visit), start=1):
+        if seat in unit:
+            return position
+    return None
+
+
+def party_of(seat: VisitSeat) -> list[VisitSeat]:
+    """The waiting places of the seat's party (the seat itself first when alone)."""
+    if seat.party_id is None or seat.status is not SeatStatus.WAITLISTED:
+        return [seat]
+    return list(db.session.scalars(sa.select(VisitSeat).where(
+        VisitSeat.visit_id == seat.visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
+        VisitSeat.party_id == seat.party_id).order_by(VisitSeat.waitlisted_at, VisitSeat.id)))
+
+
+def party_contact(party: list[VisitSeat]) -> VisitSeat:
+    """Who speaks for a waiting party: its team lead's place, else its first member's."""
+    return next((p for p in party if p.registration_id == p.party_id), party[0])
+
+
+def seats_held_for(seat: VisitSeat) -> int:
+    """Seats held for the seat's party: the free seats of the visit while the party heads its waiting list
+    and needs more than are free (0 otherwise)."""
+    if seat.party_id is None or seat.status is not SeatStatus.WAITLISTED:
+        return 0
+    units = queue_units(seat.visit)
+    if not units or seat not in units[0]:
+        return 0
+    return min(free_seats(seat.visit), len(units[0]))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a person stands on one visit, as every page and email says it."""
+
+    place: VisitSeat
+    position: int | None  # on the waiting list (a team's party shares one)
+    party: list[VisitSeat]  # the team's places waiting together, theirs included; just theirs when alone
+    held: int  # seats held for their party now
+
+    @property
+    def speaks_for_party(self) -> bool:
+        """Whether this person may split their waiting party (its lead, or its first member without one)."""
+        return len(self.party) > 1 and party_contact(self.party) is self.place
+
+    @property
+    def phrase(self) -> str:
+        """"you have a seat", "waiting list, number 2", "waiting list with your team of 3, number 1"."""
+        return self.describe(own=True)
+
+    def describe(self, *, own: bool) -> str:
+        """The standing told to its owner ("you have a seat") or to others ("has a seat")."""
+        if self.place.status is SeatStatus.CONFIRMED:
+            return "you have a seat" if own else "has a seat"
+        if self.place.status is SeatStatus.CANCELLED:
+            return "given up"
+        whose = "your" if own else "the"
+        team = f" with {whose} team of {len(self.party)}" if len(self.party) > 1 else ""
+        held = f"; {seats_phrase(self.held)} held for {whose} team" if self.held else ""
+        return f"waiting list{team}, number {self.position}{held}"
+
+
+def standings(places: list[VisitSeat]) -> list[Standing]:
+    """Each place with its standing (position, party, seats held)."""
+    return [Standing(place, seat_position(place), party_of(place), seats_held_for(place)) for place in places]
 
 
 def places_for(registration: Registration, *, with_cancelled: bool = False) -> list[VisitSeat]:

@@ -28,13 +28,19 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
-from eventhub.notifications.attendees import send_visit_invitation
-from eventhub.notifications.kinds import InviteMethod, InviteReason
+from eventhub.notifications.attendees import send_registration_email, send_visit_invitation
+from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
 from eventhub.timezones import as_utc
 from eventhub.visits.queries import (
+    party_contact,
+    party_of,
+    queue_units,
+    seat_free_for_organizer,
     seat_free_on,
     seat_would_come_back,
     seats_for_queue,
+    seats_free_for_team,
+    seats_held_for,
     seats_phrase,
 )
 
@@ -260,12 +266,14 @@ def book_first_come(
     norms_acknowledged_at: datetime | None = None,
     new_registration: bool = False,
     ranking: list[int] | None = None,
+    by_organizer: bool = False,
 ) -> Booking:
     """Give the best-ranked visit with a free seat, else a place on the first choice's waiting list.
 
     A seat the person already holds is kept when nothing they rank higher has room, and is
     given up (to the head of its waiting list) when they move. Call with the event locked.
-    `ranking` (visit ids, best first) spares the lookup when the caller has just saved it.
+    `ranking` (visit ids, best first) spares the lookup when the caller has just saved it; `by_organizer`
+    may take a seat held for a team at the head of the waiting list.
     """
     now = now or utcnow()
     visits = ranked_visits(registration, block_id) if ranking is None else [db.session.get(Visit, v) for v in ranking]
@@ -278,7 +286,7 @@ def book_first_come(
         if held is not None and held.visit_id == visit.id:
             target, status = held, SeatStatus.CONFIRMED
             break
-        if seat_free_on(visit):
+        if seat_free_for_organizer(visit) if by_organizer else seat_free_on(visit):
             status = SeatStatus.CONFIRMED
             target = place_on(registration, visit, status, now=now, new_registration=new_registration)
             break
@@ -349,28 +357,119 @@ def acknowledge_norms(registration: Registration, *, now: datetime | None = None
 
 
 def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list[VisitSeat]:
-    """Give the visit's free seats to the head of its waiting list, in order, and email each of them."""
+    """Give the visit's free seats to its waiting list from the head, a team's party all at once, and email
+    each person seated. A party that needs more seats than are free stops the queue: the free seats are held
+    for it (nobody behind it jumps ahead), and its lead is asked whether to split it."""
     now = now or utcnow()
     free = seats_for_queue(visit)
     if free == 0:
         return []
-    heads = list(db.session.scalars(
-        sa.select(VisitSeat)
-        .where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
-        .order_by(VisitSeat.waitlisted_at, VisitSeat.id)
-        .limit(free)
-    ))
-    for place in heads:
-        # One seat per block: a seat held elsewhere in the block goes back to that visit's queue.
-        for other in _current_places(place.registration, visit.block_id):
-            if other is not place and other.status is SeatStatus.CONFIRMED:
-                _cancel_place(other, now)
-                db.session.flush()
-                promote_visit_waitlist(other.visit, now=now)
-        place.confirm(now)
-        db.session.flush()
-        send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.PROMOTED)
-    return heads
+    seated: list[VisitSeat] = []
+    for unit in queue_units(visit):
+        if len(unit) > free:
+            _offer_split(unit, free)
+            break
+        for place in unit:
+            _seat_from_queue(place, now)
+            seated.append(place)
+        free -= len(unit)
+        if free == 0:
+            break
+    return seated
+
+
+def _seat_from_queue(place: VisitSeat, now: datetime) -> None:
+    """Seat a waiting place; one seat per block, so a seat held elsewhere in the block goes back to that
+    visit's queue."""
+    for other in _current_places(place.registration, place.visit.block_id):
+        if other is not place and other.status is SeatStatus.CONFIRMED:
+            _cancel_place(other, now)
+            db.session.flush()
+            promote_visit_waitlist(other.visit, now=now)
+    place.confirm(now)
+    db.session.flush()
+    send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.PROMOTED)
+
+
+def _offer_split(party: list[VisitSeat], held: int) -> None:
+    """Seats are held for the party at the head of the queue, but not enough for all: its lead is asked
+    (once for each new count of held seats) whether to split it."""
+    contact = party_contact(party)
+    if held <= 0 or (contact.split_offered or 0) >= held:
+        return
+    contact.split_offered = held
+    db.session.flush()
+    send_registration_email(contact.registration, EmailKind.TEAM_SPLIT_OFFER,
+                            f"{seats_phrase(held)} for your team: School visit: {contact.visit.title}",
+                            place_id=contact.id)
+
+
+# --- district teams --------------------------------------------------------------------------------
+
+
+def book_team_first_come(team: list[Registration], block_id: int | None, visit_ids: list[int], *,
+                         now: datetime, screening: Screening | None = None) -> list[Booking]:
+    """A district team registering together (with the same ranking) rides together: each member gets a seat
+    on the best-ranked visit with a seat for everyone, or the team waits as one party on its first choice.
+    Only the lead (the first) gave screening details. Call with the event locked."""
+    visits = [db.session.get_one(Visit, v) for v in visit_ids]
+    bookable = [v for v in visits if v.status is VisitStatus.SCHEDULED]
+    if len(team) == 1 or not bookable:
+        return [book_first_come(member, block_id, now=now, new_registration=True, ranking=visit_ids,
+                                screening=screening if member is team[0] else None) for member in team]
+    together = next((v for v in bookable if seats_free_for_team(v, len(team))), None)
+    if together is not None:
+        return [book_first_come(member, block_id, now=now, new_registration=True, ranking=[together.id],
+                                screening=screening if member is team[0] else None) for member in team]
+    return [wait_as_party(team, bookable[0], now=now, screening=screening)]
+
+
+def wait_as_party(team: list[Registration], visit: Visit, *, now: datetime,
+                  screening: Screening | None = None) -> Booking:
+    """Put a team (new registrations, the lead first) on the visit's waiting list as one party; seats already
+    free on it are held for the party at once, and its lead is asked whether to split."""
+    party = []
+    for member in team:
+        place = place_on(member, visit, SeatStatus.WAITLISTED, now=now, new_registration=True)
+        place.party_id = team[0].id
+        acknowledged = member.visit_norms_acknowledged_at
+        place.norms_acknowledged_at = place.norms_acknowledged_at or acknowledged
+        party.append(place)
+    if screening is not None:
+        record_screening(party[0], screening, now=now)
+    db.session.flush()
+    promote_visit_waitlist(visit, now=now)
+    return Booking(place=party[0])
+
+
+def split_party(lead: Registration, place_id: int, seat_ids: list[int], *,
+                now: datetime | None = None) -> list[VisitSeat]:
+    """The lead splits their waiting party: the chosen members take the seats held for it now; the others
+    keep waiting at the head of the list, together. Returns the places seated."""
+    now = now or utcnow()
+    lock_event(lead.event)
+    place = db.session.get(VisitSeat, place_id)
+    if place is None or place.registration_id != lead.id:
+        raise VisitError("That is not one of your visit places.")
+    db.session.refresh(place)
+    party = party_of(place)
+    if len(party) < 2 or party_contact(party) is not place:
+        raise VisitError("Your team is not waiting together for this visit any more.")
+    held = seats_held_for(place)
+    chosen = [p for p in party if p.id in set(seat_ids)]
+    if not chosen or len(chosen) != len(set(seat_ids)):
+        raise VisitError("Choose who takes the seats.")
+    if len(chosen) > held:
+        raise VisitError(f"Only {seats_phrase(held)} {'is' if held == 1 else 'are'} held for your team now.")
+    for member in chosen:
+        _seat_from_queue(member, now)
+    rest = [p for p in party if p not in chosen]
+    for member in rest:
+        member.party_id = rest[0].party_id if len(rest) > 1 else None
+        member.split_offered = None
+    db.session.flush()
+    promote_visit_waitlist(place.visit, now=now)
+    return chosen
 
 
 def leave_place(place: VisitSeat, *, now: datetime | None = None) -> list[VisitSeat]:
@@ -381,11 +480,11 @@ def leave_place(place: VisitSeat, *, now: datetime | None = None) -> list[VisitS
     db.session.refresh(place)
     if place.status is SeatStatus.CANCELLED:
         return []
-    held_seat = place.status is SeatStatus.CONFIRMED
     _cancel_place(place, now)
     _forget_choice(place.registration, place.visit)
     db.session.flush()
-    return promote_visit_waitlist(place.visit, now=now) if held_seat else []
+    # A freed seat goes on; a waiting team that lost a member may fit the seats held for it now.
+    return promote_visit_waitlist(place.visit, now=now)
 
 
 def _forget_choice(registration: Registration, visit: Visit) -> None:
@@ -693,9 +792,9 @@ def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = Fal
     mine = next((p for p in current if p.visit_id == visit.id), None)
     if mine is not None and mine.status is SeatStatus.CONFIRMED:
         raise VisitError(f"They already have a seat on “{visit.title}”.")
-    if seat_free_on(visit):
+    if seat_free_for_organizer(visit):
         _rank_first(registration, visit)
-        booking = book_first_come(registration, visit.block_id, ranking=[visit.id], now=now)
+        booking = book_first_come(registration, visit.block_id, ranking=[visit.id], now=now, by_organizer=True)
         assert booking.place is not None
         return booking.place
     if not wait:
@@ -719,11 +818,11 @@ def promote_place(place: VisitSeat, *, now: datetime | None = None) -> None:
         raise VisitError("Only a waiting place can be promoted.")
     if place.registration.status is not RegistrationStatus.CONFIRMED:
         raise VisitError("They wait for a seat at the event itself: promote them there first.")
-    if not seat_free_on(place.visit):
+    if not seat_free_for_organizer(place.visit):
         raise VisitError(f"“{place.visit.title}” is full ({seats_phrase(place.visit.seats)}): give it more seats, "
                          "or move someone off it, first.")
     _rank_first(place.registration, place.visit)
-    book_first_come(place.registration, place.visit.block_id, ranking=[place.visit_id], now=now)
+    book_first_come(place.registration, place.visit.block_id, ranking=[place.visit_id], now=now, by_organizer=True)
 
 
 def return_place_to_waitlist(place: VisitSeat, *, now: datetime | None = None) -> list[VisitSeat]:
