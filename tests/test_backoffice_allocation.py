@@ -44,7 +44,7 @@ def test_preview_reports_then_commit_seats_exactly_that(organizer_client, lotter
     page = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "42"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Preview with seed 42" in html
-    assert "5 people: <strong>2</strong> got their 1st choice, <strong>3</strong> their 2nd" in html
+    assert "5 people drawn: 2 got their 1st choice, 3 their 2nd" in html
     assert seats(small) == 0  # a preview seats nobody
     committed = organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "42"})
     assert committed.status_code == 303

@@ -33,6 +33,7 @@ from eventhub.visits.allocation import (
     open_blocks,
     plan_allocation,
     record_preview,
+    report_summary,
 )
 from eventhub.visits.forms import HostRulesForm, VisitForm
 from eventhub.visits.handoff import guest_list_csv
@@ -63,6 +64,8 @@ VISIT_FIELDS = ["title", "school", "focus", "topics", "block_id", "starts_at", "
                 "bus_departs_at", "meeting_point", "transport", "host_contact_name", "host_contact_email",
                 "host_contact_phone", "lunch_provided", "seats_override", "buses", "room_limit", "observation_groups",
                 "group_size", "status"]
+
+bp.add_app_template_global(report_summary, "allocation_summary")
 
 
 # --- visits ------------------------------------------------------------------------------------------
@@ -289,10 +292,10 @@ def preview_allocation(slug: str):
     event = event_or_404(slug)
     if event.visit_allocation is not VisitAllocationMode.LOTTERY:
         abort(409, "This event gives visit seats first come, first served: there is nothing to allocate.")
-    seed = request.form.get("seed", type=int)
-    seed = new_seed() if seed is None else seed
-    if not 0 <= seed < 10**12:
-        abort(400, "A seed is a whole number of at most twelve digits.")
+    typed = request.form.get("seed", "").strip()
+    if typed and not (typed.isascii() and typed.isdigit() and len(typed) <= 12):
+        abort(400, "A seed is a whole number of at most twelve digits: type it again, or leave it empty.")
+    seed = int(typed) if typed else new_seed()
     plan = plan_allocation(event, seed)
     if not plan.blocks:
         abort(409, "Every visit block of this event is already allocated.")

@@ -2,9 +2,11 @@
 
 People are taken in a random order drawn from a recorded seed (so the same seed gives the
 same result), reversed from one visit block to the next so nobody is last twice. A district
-team is placed together on the visit that suits all of them best, where their rankings and
-the seats allow; otherwise each member gets their own best choice. Whoever gets no seat waits
-on their first choice.
+team is one unit of the draw: it is seated together on the visit that suits all of them best
+where the seats allow, else it waits together, as one party, on the best visit they all ranked
+(only members who ranked no visit in common go their own ways). Whoever gets no seat waits on
+their first choice. Seats people already hold in a block (first come before the event switched to
+the allocation, or given by an organizer) are kept: their holders are not drawn again.
 """
 import hashlib
 import random
@@ -33,13 +35,13 @@ from eventhub.notifications.attendees import (
     send_visit_invitation,
 )
 from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
-from eventhub.visits.queries import free_seats
+from eventhub.visits.queries import free_seats, seat_holders
 from eventhub.visits.services import (
     VisitError,
+    allocate_place,
     first_come_applies,
     in_block,
-    place_on,
-    set_place,
+    promote_visit_waitlist,
 )
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
@@ -53,6 +55,7 @@ class BlockResult:
     assigned: dict[int, int] = field(default_factory=dict)  # registration id -> visit id
     waiting: dict[int, int] = field(default_factory=dict)  # registration id -> first-choice visit id
     order: list[int] = field(default_factory=list)  # registration ids in the order they were served
+    parties: dict[int, int] = field(default_factory=dict)  # registration id -> its team's key, waiting together
     report: dict = field(default_factory=dict)
 
 
@@ -101,8 +104,24 @@ def plan_allocation(event: Event, seed: int) -> AllocationResult:
         served = order if index % 2 == 0 else list(reversed(order))
         results.append(_plan_block(event, block, units, served))
     digest = hashlib.sha256(repr((seed, [(b.block.id if b.block else None, sorted(b.assigned.items()),
-                                          sorted(b.waiting.items()), b.order) for b in results])).encode())
+                                          sorted(b.waiting.items()), b.order, sorted(b.parties.items()))
+                                         for b in results])).encode())
     return AllocationResult(seed=seed, blocks=results, fingerprint=digest.hexdigest()[:12])
+
+
+def report_summary(report: dict) -> str:
+    """One block's report in words, for the organizer's page and the command alike."""
+    held = report.get("already_held", 0)
+    teams = report.get("teams", 0)
+    text = (f"{report['people']} people drawn: {report['first']} got their 1st choice, {report['second']} their "
+            f"2nd, {report['third']} their 3rd, {report['none']} none (they wait on their 1st choice)")
+    if held:
+        text += f"; {held} seat{'s' if held != 1 else ''} already held, kept as they are (not drawn again)"
+    if teams:
+        text += (f"; of {teams} district team{'s' if teams != 1 else ''}: {report.get('teams_together', 0)} seated "
+                 f"together, {report.get('teams_waiting_together', 0)} waiting together, "
+                 f"{report.get('teams_split', 0)} split (they ranked no visit in common)")
+    return text + "."
 
 
 def record_preview(event: Event, plan: AllocationResult) -> None:
@@ -123,7 +142,8 @@ def _team_units(registrations: list[Registration]) -> dict[int, list[Registratio
 
 
 def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]) -> BlockResult:
-    """Serve units in order: a team together where possible, else each person's best free choice."""
+    """Serve units in order: a team seated together, or waiting together; a solo attendee their best free
+    choice. Those already holding a seat in the block keep it and are not served."""
     block_id = block.id if block else None
     visits = db.session.scalars(
         sa.select(Visit).where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
@@ -131,22 +151,31 @@ def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]
     ).all()
     left = {visit.id: free_seats(visit) for visit in visits}
     rankings = _rankings(event, block_id)
+    holders = seat_holders(event, block_id)
     result = BlockResult(block=block)
-    teams = together = 0
+    teams = {"teams": 0, "teams_together": 0, "teams_waiting_together": 0, "teams_split": 0}
     for unit_id in served:
-        members = [m for m in units[unit_id] if rankings.get(m.id)]
+        members = [m for m in units[unit_id] if rankings.get(m.id) and m.id not in holders]
         if not members:
             continue
         result.order.extend(m.id for m in members)
         if len(members) > 1:
-            teams += 1
-            shared = _best_shared_visit(members, rankings, left)
+            teams["teams"] += 1
+            shared = _best_shared_visit(members, rankings, left, fitting=True)
             if shared is not None:
-                together += 1
+                teams["teams_together"] += 1
                 for member in members:
                     result.assigned[member.id] = shared
                 left[shared] -= len(members)
                 continue
+            wanted = _best_shared_visit(members, rankings, left, fitting=False)
+            if wanted is not None:
+                teams["teams_waiting_together"] += 1
+                for member in members:
+                    result.waiting[member.id] = wanted
+                    result.parties[member.id] = unit_id
+                continue
+            teams["teams_split"] += 1  # they ranked no visit in common: each goes their own way
         for member in members:
             choice = next((v for v in rankings[member.id] if left.get(v, 0) > 0), None)
             if choice is None:
@@ -154,7 +183,7 @@ def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]
             else:
                 result.assigned[member.id] = choice
                 left[choice] -= 1
-    result.report = _report(result, rankings, teams, together, visits)
+    result.report = _report(result, rankings, teams, len(holders), visits)
     return result
 
 
@@ -173,17 +202,20 @@ def _rankings(event: Event, block_id: int | None) -> dict[int, list[int]]:
     return rankings
 
 
-def _best_shared_visit(members, rankings, left) -> int | None:
-    """The visit every member ranked, with room for all, that they like best together (lowest rank sum)."""
+def _best_shared_visit(members, rankings, left, *, fitting: bool) -> int | None:
+    """The visit every member ranked (with room for all, if `fitting`) that they like best together (lowest
+    rank sum)."""
     common = set.intersection(*(set(rankings[m.id]) for m in members))
-    fitting = [v for v in common if left.get(v, 0) >= len(members)]
-    if not fitting:
+    candidates = [v for v in common if not fitting or left.get(v, 0) >= len(members)]
+    if not candidates:
         return None
-    return min(fitting, key=lambda v: (sum(rankings[m.id].index(v) for m in members), rankings[members[0].id].index(v)))
+    return min(candidates,
+               key=lambda v: (sum(rankings[m.id].index(v) for m in members), rankings[members[0].id].index(v)))
 
 
-def _report(result: BlockResult, rankings, teams: int, together: int, visits) -> dict:
-    """How many got their 1st, 2nd, 3rd choice or none; teams kept together; fill of each visit."""
+def _report(result: BlockResult, rankings, teams: dict[str, int], already_held: int, visits) -> dict:
+    """How many got their 1st, 2nd, 3rd choice or none; seats already held (kept, not drawn); teams seated
+    together, waiting together or split; fill of each visit."""
     counts = {"first": 0, "second": 0, "third": 0, "none": 0}
     for registration_id in result.order:
         visit_id = result.assigned.get(registration_id)
@@ -198,7 +230,7 @@ def _report(result: BlockResult, rankings, teams: int, together: int, visits) ->
             "assigned": sum(1 for v in result.assigned.values() if v == visit.id),
             "waiting": sum(1 for v in result.waiting.values() if v == visit.id),
         }
-    return {"people": len(result.order), **counts, "teams": teams, "teams_together": together, "visits": fill}
+    return {"people": len(result.order), **counts, "already_held": already_held, **teams, "visits": fill}
 
 
 def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -> AllocationResult:
@@ -227,14 +259,15 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
             registration = db.session.get_one(Registration, registration_id)
             visit_id = block_result.assigned.get(registration_id) or block_result.waiting[registration_id]
             status = SeatStatus.CONFIRMED if registration_id in block_result.assigned else SeatStatus.WAITLISTED
-            place = place_on(registration, db.session.get_one(Visit, visit_id), status, now=now)
-            set_place(place, status, now)  # a place given up before is taken up again
+            place = allocate_place(registration, db.session.get_one(Visit, visit_id), status,
+                                   party_id=block_result.parties.get(registration_id), now=now)
             if status is SeatStatus.CONFIRMED:
                 invited.append(place)
-            place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
-            db.session.flush()  # insertion order keeps the waiting list in serving order
     for place in invited:
         send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.ALLOCATED)
+    for visit_id in sorted({v for block_result in plan.blocks for v in block_result.waiting.values()}):
+        # Seats left on a visit a team waits for are held for it, and its lead is asked whether to split.
+        promote_visit_waitlist(db.session.get_one(Visit, visit_id), now=now)
     for preview in previews:
         if preview.report.get("fingerprint") == plan.fingerprint:
             preview.committed_at = now

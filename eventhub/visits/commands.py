@@ -15,6 +15,7 @@ from eventhub.visits.allocation import (
     new_seed,
     plan_allocation,
     record_preview,
+    report_summary,
 )
 from eventhub.visits.handoff import guest_list_csv
 from eventhub.visits.services import VisitError, purge_screening_data
@@ -49,10 +50,7 @@ def allocate_command(slug: str, seed: int | None, commit: bool) -> None:
         raise click.ClickException("No visit block of this event is waiting for an allocation.")
     for block in result.blocks:
         report = block.report
-        click.echo(f"{block.block.title if block.block else 'Visit'}: {report['people']} people: "
-                   f"{report['first']} got their 1st choice, {report['second']} their 2nd, "
-                   f"{report['third']} their 3rd, {report['none']} none (waiting list); "
-                   f"{report['teams_together']} of {report['teams']} teams kept together.")
+        click.echo(f"{block.block.title if block.block else 'Visit'}: {report_summary(report)}")
         for fill in report["visits"].values():
             click.echo(f"  {fill['title']}: {fill['assigned']} seats given, {fill['waiting']} waiting")
     if commit:

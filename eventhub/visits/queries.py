@@ -100,6 +100,15 @@ def seat_would_come_back(visit: Visit) -> bool:
     return waiting < free_seats(visit) + 1
 
 
+def seat_holders(event: Event, block_id: int | None) -> set[int]:
+    """Registrations holding a seat on one of the event's visits in the block (NULL: its peer visits)."""
+    block = Visit.block_id.is_(None) if block_id is None else Visit.block_id == block_id
+    return set(db.session.scalars(
+        sa.select(VisitSeat.registration_id).join(Visit, Visit.id == VisitSeat.visit_id)
+        .where(Visit.event_id == event.id, block, Visit.status == VisitStatus.SCHEDULED,
+               VisitSeat.status == SeatStatus.CONFIRMED)))
+
+
 def seat_position(seat: VisitSeat) -> int | None:
     """1 for the head of the visit's waiting list (a team waiting as one party shares its position);
     None when not waiting."""

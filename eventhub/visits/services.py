@@ -404,6 +404,23 @@ def _offer_split(party: list[VisitSeat], held: int) -> None:
                             place_id=contact.id)
 
 
+def allocate_place(registration: Registration, visit: Visit, status: SeatStatus, *, party_id: int | None,
+                   now: datetime) -> VisitSeat:
+    """The allocation's outcome for one person in a block (who holds no seat there): a seat, or a waiting
+    place (with their team's party). A waiting place they had on another visit of the block (first come,
+    before the event switched to the allocation) is given up. Call with the event locked."""
+    for other in _current_places(registration, visit.block_id):
+        if other.visit_id != visit.id:
+            _cancel_place(other, now)
+    db.session.flush()
+    place = place_on(registration, visit, status, now=now)
+    set_place(place, status, now)  # a place given up before, or on this visit's waiting list, takes it
+    place.party_id = party_id if status is SeatStatus.WAITLISTED else None
+    place.norms_acknowledged_at = place.norms_acknowledged_at or registration.visit_norms_acknowledged_at
+    db.session.flush()  # insertion order keeps the waiting list in serving order
+    return place
+
+
 # --- district teams --------------------------------------------------------------------------------
 
 

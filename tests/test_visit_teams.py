@@ -1,0 +1,144 @@
+"""District teams and the fair allocation: a team is seated together or waits together, over many draws;
+seats already held are kept and counted once; a lead is asked before a team is split."""
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.extensions import db
+from eventhub.models import SeatStatus, VisitAllocationMode, VisitSeat
+from eventhub.registration.services import VisitRequest, register
+from eventhub.visits.allocation import commit_allocation, plan_allocation, record_preview
+from eventhub.visits.queries import standings, taken_seats
+from eventhub.visits.services import BlockChoices
+
+from conftest import attendee, place_of
+
+SEEDS = range(40)
+
+
+def rank(event, email, visits, colleagues=()):
+    """Register (with colleagues: a district team with the same ranking) in the visits' block."""
+    request = VisitRequest(choices=[BlockChoices(visits[0].block_id, [v.id for v in visits])], norms_acknowledged=True)
+    outcome = register(event, attendee(email), [attendee(c) for c in colleagues], visits=request)
+    db.session.commit()
+    return outcome.lead
+
+
+@pytest.fixture
+def contest(make_event, make_visit):
+    """Teams of 3 and 4 and a crowd of solo attendees rank the same few visits: more people than seats.
+    Returns the event and the teams (lists of registrations, the lead first)."""
+    event = make_event(visit_allocation=VisitAllocationMode.LOTTERY)
+    first = make_visit(event, seats=5, title="Station rotation")
+    visits = [first, make_visit(event, block=first.block, seats=4, title="Laptop help desk"),
+              make_visit(event, block=first.block, seats=7, title="Maker space")]
+    rng = random.Random(7)
+    teams = []
+    for n, size in enumerate([3, 4, 3, 3]):
+        ranking = rng.sample(visits, 3)
+        lead = rank(event, f"lead{n}@example.org", ranking, [f"t{n}m{k}@example.org" for k in range(size - 1)])
+        teams.append([lead, *lead.team_members])
+    for n in range(14):
+        rank(event, f"solo{n}@example.org", rng.sample(visits, rng.choice([2, 3])))
+    return event, teams
+
+
+def team_splits(block, teams) -> int:
+    """Teams whose members did not all end alike (one seat each on one visit, or all waiting on one)."""
+    def outcome(member):
+        if member.id in block.assigned:
+            return "seat", block.assigned[member.id]
+        return "wait", block.waiting[member.id]
+    return sum(1 for team in teams if len({outcome(m) for m in team}) > 1)
+
+
+def test_no_draw_splits_a_team_and_nobody_drawn_after_it_takes_its_place(contest):
+    event, teams = contest
+    splits = []
+    for seed in SEEDS:
+        [block] = plan_allocation(event, seed).blocks
+        splits.append(team_splits(block, teams))
+        for team in teams:
+            ids = {m.id for m in team}
+            if ids <= block.assigned.keys():
+                continue
+            # The team waits together, as one party, on a visit all of them ranked.
+            assert {block.waiting[m.id] for m in team} == {block.waiting[team[0].id]}
+            assert {block.parties[m.id] for m in team} == {team[0].id}
+        report = block.report
+        assert report["teams"] == 4 and report["teams_split"] == 0
+        assert report["teams_together"] + report["teams_waiting_together"] == 4
+    assert splits == [0] * len(SEEDS)
+
+
+def test_a_committed_draw_seats_teams_together_and_holds_free_seats_for_a_waiting_one(contest, mailbox):
+    event, teams = contest
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    plan = plan_allocation(event, 3)
+    record_preview(event, plan)
+    db.session.commit()
+    commit_allocation(event, 3)
+    db.session.commit()
+    for team in teams:
+        places = [place_of(m, v) for m in team for v in event.visits if place_of(m, v) is not None]
+        assert len(places) == len(team), "one place each"
+        assert len({(p.visit_id, p.status) for p in places}) == 1, "the team ends alike"
+        if places[0].status is SeatStatus.WAITLISTED:
+            [standing] = standings([place_of(team[0], places[0].visit)])
+            assert len(standing.party) == len(team)
+    for visit in event.visits:
+        assert taken_seats(visit) <= visit.seats
+
+
+def test_seats_already_held_are_kept_counted_once_and_never_a_500(make_event, make_visit, organizer_client):
+    """Seats given first come, then the event switched to the allocation: the holders keep their seats and
+    are not drawn again; the preview says how many were held; the commit seats the rest."""
+    event = make_event()
+    small = make_visit(event, seats=3, title="Small")
+    large = make_visit(event, block=small.block, seats=10, title="Large")
+    early = [rank(event, f"early{n}@example.org", [small, large]) for n in range(4)]
+    assert [place_of(p, small).status for p in early[:3]] == [SeatStatus.CONFIRMED] * 3
+    assert place_of(early[3], large).status is SeatStatus.CONFIRMED and place_of(early[3], small) is None
+    event.visit_allocation = VisitAllocationMode.LOTTERY
+    db.session.commit()
+    late = [rank(event, f"late{n}@example.org", [small, large]) for n in range(6)]
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+
+    page = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": "11"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "6 people drawn: 0 got their 1st choice, 6 their 2nd" in html
+    assert "4 seats already held, kept as they are (not drawn again)" in html
+    response = organizer_client.post(f"/admin/events/{event.slug}/allocation/commit", data={"seed": "11"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert [place_of(p, small).status for p in early[:3]] == [SeatStatus.CONFIRMED] * 3
+    assert {place_of(p, large).status for p in late} == {SeatStatus.CONFIRMED}
+    assert taken_seats(small) == 3 and taken_seats(large) == 7
+    # Each person holds one seat in the block: none was written twice.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisitSeat)
+                             .where(VisitSeat.status == SeatStatus.CONFIRMED)) == 10
+
+
+@pytest.mark.parametrize("seed", ["abc", "-1", "1" * 13, "4\x002", "٣"])
+def test_a_seed_typed_on_the_page_must_be_a_whole_number(organizer_client, make_event, make_visit, seed):
+    event = make_event(visit_allocation=VisitAllocationMode.LOTTERY)
+    make_visit(event, seats=3)
+    response = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview", data={"seed": seed})
+    assert response.status_code == 400
+    assert "A seed is a whole number" in response.get_data(as_text=True)
+
+
+def test_a_seed_typed_on_the_page_replays_that_draw(organizer_client, make_event, make_visit):
+    event = make_event(visit_allocation=VisitAllocationMode.LOTTERY)
+    make_visit(event, seats=3)
+    page = organizer_client.get(f"/admin/events/{event.slug}/allocation").get_data(as_text=True)
+    assert 'id="seed" name="seed"' in page
+    for _ in range(2):
+        html = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview",
+                                     data={"seed": " 8675309 "}).get_data(as_text=True)
+        assert "Preview with seed 8675309" in html
