@@ -142,3 +142,50 @@ def test_a_seed_typed_on_the_page_replays_that_draw(organizer_client, make_event
         html = organizer_client.post(f"/admin/events/{event.slug}/allocation/preview",
                                      data={"seed": " 8675309 "}).get_data(as_text=True)
         assert "Preview with seed 8675309" in html
+
+
+@pytest.mark.parametrize("answer", ["keep", "release"])
+def test_switching_to_the_allocation_asks_what_to_do_with_seats_already_given(organizer_client, make_event,
+                                                                             make_visit, mailbox, answer):
+    from test_backoffice_events import event_form
+
+    event = make_event()
+    visit = make_visit(event, seats=1, title="Tablets in K-1")
+    seated = rank(event, "seated@example.org", [visit])
+    waiting = rank(event, "waiting@example.org", [visit])
+    data = event_form(event, visit_allocation="lottery")
+    asked = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "already given first come: 1 seat and 1 waiting-list place" in html
+    db.session.expire_all()
+    assert event.visit_allocation is VisitAllocationMode.FIRST_COME, "nothing changes before the answer"
+
+    saved = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "held_places": answer})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert event.visit_allocation is VisitAllocationMode.LOTTERY
+    if answer == "keep":
+        assert place_of(seated, visit).status is SeatStatus.CONFIRMED
+        assert place_of(waiting, visit).status is SeatStatus.WAITLISTED
+        assert not any(m["Subject"].startswith("Back into the draw") for m in mailbox.to("seated@example.org"))
+    else:
+        assert {place_of(p, visit).status for p in (seated, waiting)} == {SeatStatus.CANCELLED}
+        [told] = [m for m in mailbox.to("seated@example.org") if m["Subject"].startswith("Back into the draw")]
+        assert "went back into the draw" in told.get_body(("plain",)).get_content()
+        assert told.get_body(("plain",)).get_content() and "METHOD:CANCEL" in told.as_string()
+        # Both are drawn with everyone else now.
+        [block] = plan_allocation(event, 5).blocks
+        assert set(block.order) == {seated.id, waiting.id}
+
+
+def test_a_bad_answer_to_the_switch_question_is_refused(organizer_client, make_event, make_visit):
+    from test_backoffice_events import event_form
+
+    event = make_event()
+    visit = make_visit(event, seats=1)
+    rank(event, "seated@example.org", [visit])
+    response = organizer_client.post(f"/admin/events/{event.slug}/edit",
+                                     data=event_form(event, visit_allocation="lottery", held_places="both"))
+    assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert event.visit_allocation is VisitAllocationMode.FIRST_COME

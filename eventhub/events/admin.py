@@ -40,6 +40,7 @@ from eventhub.models import (
     EventStatus,
     Registration,
     RegistrationStatus,
+    SeatStatus,
     VisitAllocationMode,
 )
 from eventhub.registration.queries import seat_summary
@@ -50,6 +51,7 @@ from eventhub.timezones import (
     local_parts,
     wall_clock,
 )
+from eventhub.visits.services import places_before_draw
 from eventhub.web import event_or_404, part_of_event_or_404, refusal
 
 # What the audit log compares before and after an edit.
@@ -147,10 +149,13 @@ def edit_event(slug: str):
         with refusal() as refused:
             check_update(event, values)
             notify = seat_summary(event).confirmed if moves_calendars(event, values) else 0
-            if notify and not form.confirm.data:
-                return render_template("events/admin/event_form.html", form=form, event=event, notify=notify), 200
+            held = places_before_draw(event) if values["visit_allocation"] is not event.visit_allocation else []
+            if (notify and not form.confirm.data) or (held and not form.held_places.data):
+                seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
+                return render_template("events/admin/event_form.html", form=form, event=event, notify=notify,
+                                       held=(seated, len(held) - seated) if held else None), 200
             before = snapshot(event, EVENT_FIELDS)
-            told = update_event(event, **values)
+            told = update_event(event, release_held_places=form.held_places.data == "release", **values)
         if refused.error:
             _refused(form, refused.error)
         else:

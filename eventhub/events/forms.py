@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -103,6 +104,9 @@ class EventForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=MAX_BEFORE_NEXT_DAYS, message=(
             f"Enter a whole number of days from 0 to {MAX_BEFORE_NEXT_DAYS}, or leave it empty for no reminder."))])
     confirm = BooleanField("Yes, save and notify them")
+    held_places = RadioField("Seats already given first come", validators=[Optional()], choices=[
+        SelectChoice("keep", "Keep them: those people keep their seats and are not drawn again"),
+        SelectChoice("release", "Release them into the draw: everyone is drawn alike; seated people are told")])
 
     def set_districts(self, districts) -> None:
         self.hosts.choices = [SelectChoice(d.id, d.name) for d in districts]

@@ -49,6 +49,7 @@ class InviteReason(enum.StrEnum):
     CANCELLED = "cancelled"
     CALLED_OFF = "called_off"  # the organizers called the visit off: its seats and its waiting list hear
     BACK_TO_WAITLIST = "back_to_waitlist"
+    INTO_DRAW = "into_draw"  # the event switched to the allocation and its organizers released the seats
     ADDRESS_CHANGED = "address_changed"
 
 

@@ -177,6 +177,8 @@ def _visit_subject(method: InviteMethod, reason: str, title: str) -> str:
     """"Invitation: School visit: …", "Updated invitation: …", "Called off: …" or "Cancelled: …"."""
     if reason == InviteReason.CALLED_OFF:
         return f"Called off: School visit: {title}"
+    if reason == InviteReason.INTO_DRAW:
+        return f"Back into the draw: School visit: {title}"
     if method is InviteMethod.CANCEL:
         return f"Cancelled: School visit: {title}"
     return f"{'Updated invitation' if reason == InviteReason.UPDATED else 'Invitation'}: School visit: {title}"

@@ -421,6 +421,33 @@ def allocate_place(registration: Registration, visit: Visit, status: SeatStatus,
     return place
 
 
+def places_before_draw(event: Event) -> list[VisitSeat]:
+    """Seats and waiting places given first come on the event's visits in blocks not allocated yet: what
+    switching the event to the allocation must keep, or release into the draw."""
+    if event.visit_allocation is not VisitAllocationMode.FIRST_COME:
+        return []
+    committed = set(db.session.scalars(sa.select(VisitAllocation.block_id).where(
+        VisitAllocation.event_id == event.id, VisitAllocation.committed_at.is_not(None))))
+    return [place for place in db.session.scalars(
+        sa.select(VisitSeat).join(Visit, Visit.id == VisitSeat.visit_id)
+        .where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
+               VisitSeat.status != SeatStatus.CANCELLED).order_by(VisitSeat.id))
+        if place.block_id not in committed]
+
+
+def release_into_draw(places: list[VisitSeat], *, now: datetime) -> int:
+    """Give up these places so their holders are drawn with everyone else (their rankings stay); a seat's
+    invitation is withdrawn with a word on why. Returns how many seats were released."""
+    seats = 0
+    for place in places:
+        if place.status is SeatStatus.CONFIRMED:
+            seats += 1
+            send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.INTO_DRAW)
+        place.cancel(now)
+    db.session.flush()
+    return seats
+
+
 # --- district teams --------------------------------------------------------------------------------
 
 
