@@ -113,7 +113,9 @@ def report_summary(report: dict) -> str:
     """One block's report in words, for the organizer's page and the command alike."""
     held = report.get("already_held", 0)
     teams = report.get("teams", 0)
-    text = (f"{report['people']} people drawn: {report['first']} got their 1st choice, {report['second']} their "
+    people = report["people"]
+    text = (f"{people} {'person' if people == 1 else 'people'} drawn: {report['first']} got their 1st choice, "
+            f"{report['second']} their "
             f"2nd, {report['third']} their 3rd, {report['none']} none (they wait on their 1st choice)")
     if held:
         text += f"; {held} seat{'s' if held != 1 else ''} already held, kept as they are (not drawn again)"
