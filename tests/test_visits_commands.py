@@ -17,7 +17,7 @@ def test_allocate_previews_then_commits_the_same_seed(runner, make_event, make_v
         book(event, f"p{n}@example.org", visit)
     preview = runner.invoke(args=["visits", "allocate", "--event", event.slug])
     assert preview.exit_code == 0, preview.output
-    assert "5 people: 2 got their 1st choice, 0 their 2nd, 0 their 3rd, 3 none" in preview.output
+    assert "5 people drawn: 2 got their 1st choice, 0 their 2nd, 0 their 3rd, 3 none" in preview.output
     seed = int(preview.output.split("Preview with seed ")[1].split(".")[0])
     assert db.session.scalar(sa.select(sa.func.count(VisitSeat.id))) == 0
     refused = runner.invoke(args=["visits", "allocate", "--event", event.slug, "--commit"])
@@ -83,3 +83,25 @@ def test_mode_switches_to_a_lottery_with_a_closing_time_in_the_event_zone(runner
     assert back.exit_code == 0 and event.visit_allocation is VisitAllocationMode.FIRST_COME
     assert event.choices_close_at is None
     assert runner.invoke(args=["visits", "mode", "--event", event.slug]).exit_code == 2
+
+
+def test_mode_asks_what_to_do_with_seats_already_given_first_come(runner, make_event, make_visit, book):
+    from eventhub.models import SeatStatus
+
+    from conftest import place_of
+
+    event = make_event()
+    visit = make_visit(event, seats=1)
+    seated = book(event, "seated@example.org", visit)
+    book(event, "waiting@example.org", visit)
+    asked = runner.invoke(args=["visits", "mode", "--event", event.slug, "--lottery"])
+    assert asked.exit_code == 2
+    assert "1 seat and 1 waiting-list place were already given first come: say --held-seats keep" in asked.output
+    db.session.expire_all()
+    assert event.visit_allocation is VisitAllocationMode.FIRST_COME
+    released = runner.invoke(args=["visits", "mode", "--event", event.slug, "--lottery", "--held-seats", "release"])
+    assert released.exit_code == 0, released.output
+    assert "1 seat went back into the draw" in released.output
+    db.session.expire_all()
+    assert event.visit_allocation is VisitAllocationMode.LOTTERY
+    assert place_of(seated, visit).status is SeatStatus.CANCELLED

@@ -23,7 +23,7 @@ from eventhub.notifications.attendees import send_registration_email
 from eventhub.notifications.kinds import EmailKind
 from eventhub.registration.services import promote_from_waitlist
 from eventhub.timezones import local_date, shift_local
-from eventhub.visits.services import places_before_draw, release_into_draw, withdraw_with_event
+from eventhub.visits.services import set_allocation_mode, withdraw_with_event
 
 # What an attendee's calendar shows of the event: a change to any of these sends an updated invitation.
 CALENDAR_FIELDS = ("title", "starts_on", "ends_on", "venue_name", "venue_address", "hosts")
@@ -116,11 +116,8 @@ def update_event(event: Event, *, release_held_places: bool = False, **changes) 
     Returns how many were told of a new time or place."""
     check_update(event, changes)
     moved = moves_calendars(event, changes)
-    held = places_before_draw(event) if changes.get("visit_allocation", event.visit_allocation) \
-        is not event.visit_allocation else []
-    if held and release_held_places:
-        lock_event(event)
-        release_into_draw(held, now=utcnow())
+    if "visit_allocation" in changes:
+        set_allocation_mode(event, changes.pop("visit_allocation"), release_held_places=release_held_places)
     if "hosts" in changes and differs(event.hosts, changes["hosts"]):
         event.updated_at = utcnow()  # hosts live in another table: the event's row would not change by itself
     for name, value in changes.items():

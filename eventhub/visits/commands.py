@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from eventhub.extensions import db
-from eventhub.models import Event, Visit, VisitAllocationMode
+from eventhub.models import Event, SeatStatus, Visit, VisitAllocationMode
 from eventhub.templating import moment
 from eventhub.timezones import from_wall_clock
 from eventhub.visits.allocation import (
@@ -18,7 +18,8 @@ from eventhub.visits.allocation import (
     report_summary,
 )
 from eventhub.visits.handoff import guest_list_csv
-from eventhub.visits.services import VisitError, purge_screening_data
+from eventhub.visits.queries import seats_phrase
+from eventhub.visits.services import VisitError, places_before_draw, purge_screening_data, set_allocation_mode
 
 visits_cli = AppGroup("visits", help="Allocate visit seats and hand guest lists to host schools.")
 privacy_cli = AppGroup("privacy", help="Delete personal data that is no longer needed.")
@@ -69,16 +70,27 @@ def allocate_command(slug: str, seed: int | None, commit: bool) -> None:
 @click.option("--lottery", "mode", flag_value="lottery", help="Collect rankings, then allocate fairly.")
 @click.option("--choices-close", type=click.DateTime(formats=["%Y-%m-%d %H:%M"]), default=None,
               help="With --lottery: when rankings close, in the event's local time (YYYY-MM-DD HH:MM).")
-def mode_command(slug: str, mode: str | None, choices_close) -> None:
+@click.option("--held-seats", type=click.Choice(["keep", "release"]), default=None,
+              help="With --lottery, when seats were already given first come: keep them (their holders are not "
+                   "drawn), or release them into the draw (seated people are told).")
+def mode_command(slug: str, mode: str | None, choices_close, held_seats: str | None) -> None:
     """Choose how an event gives out visit seats."""
     event = _event(slug)
     if mode is None:
         raise click.UsageError("Say --first-come or --lottery.")
-    if mode == "first_come" and choices_close is not None:
-        raise click.UsageError("--choices-close goes with --lottery.")
-    event.visit_allocation = VisitAllocationMode(mode)
+    if mode == "first_come" and (choices_close is not None or held_seats is not None):
+        raise click.UsageError("--choices-close and --held-seats go with --lottery.")
+    held = places_before_draw(event) if mode != event.visit_allocation else []
+    if held and held_seats is None:
+        seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
+        waiting = len(held) - seated
+        raise click.UsageError(f"{seats_phrase(seated)} and {waiting} waiting-list place{'s' if waiting != 1 else ''} "
+                               "were already given first come: say --held-seats keep, or --held-seats release.")
+    released = set_allocation_mode(event, VisitAllocationMode(mode), release_held_places=held_seats == "release")
     event.choices_close_at = from_wall_clock(choices_close, event.timezone)
     db.session.commit()
+    if released:
+        click.echo(f"{seats_phrase(released)} went back into the draw; their holders were told.")
     when = f"; choices close {moment(event.choices_close_at, event.timezone)}" if event.choices_close_at else ""
     how = "first come, first served" if mode == "first_come" else "by a fair allocation after choices close"
     click.echo(f"{event.title}: visit seats are now given {how}{when}.")

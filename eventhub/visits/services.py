@@ -435,7 +435,22 @@ def places_before_draw(event: Event) -> list[VisitSeat]:
         if place.block_id not in committed]
 
 
-def release_into_draw(places: list[VisitSeat], *, now: datetime) -> int:
+def set_allocation_mode(event: Event, mode: VisitAllocationMode, *, release_held_places: bool = False,
+                        now: datetime | None = None) -> int:
+    """How the event gives visit seats from now on. Switching to the allocation keeps the places already given
+    first come (their holders are not drawn again), unless `release_held_places` puts them back into the draw.
+    Returns how many seats were released."""
+    if mode is event.visit_allocation:
+        return 0
+    held = places_before_draw(event)
+    event.visit_allocation = mode
+    if not (held and release_held_places):
+        return 0
+    lock_event(event)
+    return _release_into_draw(held, now=now or utcnow())
+
+
+def _release_into_draw(places: list[VisitSeat], *, now: datetime) -> int:
     """Give up these places so their holders are drawn with everyone else (their rankings stay); a seat's
     invitation is withdrawn with a word on why. Returns how many seats were released."""
     seats = 0
