@@ -49,7 +49,9 @@ def test_a_team_registering_for_a_visit_with_too_few_seats_waits_together(page, 
     db.session.expire_all()
     assert {place.status for place in visit_places(visit)} == {SeatStatus.WAITLISTED}
     welcome = next(m for m in mailbox.to("ben@example.org") if m["Subject"].startswith("You're registered"))
-    assert "waiting list with your team of 3, number 1" in welcome.get_body(("plain",)).get_content()
+    body = welcome.get_body(("plain",)).get_content()
+    assert "You have a seat at the event." in body and "You have a seat." not in body
+    assert "Tablets in K-1 (waiting list with your team of 3, number 1; 2 seats held for your team)" in body
     page.goto(private_link(next(m for m in mailbox.to("ben@example.org")
                                 if m["Subject"].startswith("You're registered"))))
     expect(page.get_by_text("Your team waits together: you are number 1 on the waiting list")).to_be_visible()
