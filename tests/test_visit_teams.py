@@ -189,3 +189,14 @@ def test_a_bad_answer_to_the_switch_question_is_refused(organizer_client, make_e
     assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
     db.session.expire_all()
     assert event.visit_allocation is VisitAllocationMode.FIRST_COME
+
+
+def test_the_event_page_says_seats_held_for_a_waiting_team_are_not_free_to_book(client, make_event, make_visit):
+    event = make_event()
+    visit = make_visit(event, seats=2, title="Tablets in K-1")
+    rank(event, "lead@example.org", [visit], ["c1@example.org", "c2@example.org"])
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "<strong>Waiting list only</strong>: 2 free, held for a team at the head of its waiting list; 3 waiting" \
+        in page
+    form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Tablets in K-1" in form and "waiting list only" in form
