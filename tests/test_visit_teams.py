@@ -193,10 +193,74 @@ def test_a_bad_answer_to_the_switch_question_is_refused(organizer_client, make_e
 
 def test_the_event_page_says_seats_held_for_a_waiting_team_are_not_free_to_book(client, make_event, make_visit):
     event = make_event()
-    visit = make_visit(event, seats=2, title="Tablets in K-1")
+    visit = make_visit(event, seats=3, title="Tablets in K-1")
+    rank(event, "solo@example.org", [visit])
     rank(event, "lead@example.org", [visit], ["c1@example.org", "c2@example.org"])
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "<strong>Waiting list only</strong>: 2 free, held for a team at the head of its waiting list; 3 waiting" \
         in page
     form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert "Tablets in K-1" in form and "waiting list only" in form
+
+
+def test_a_team_larger_than_any_visit_it_ranked_books_one_by_one(make_event, make_visit):
+    event = make_event()
+    visit = make_visit(event, seats=2)
+    lead = rank(event, "lead@example.org", [visit], ["c1@example.org", "c2@example.org"])
+    statuses = [place_of(m, visit).status for m in [lead, *lead.team_members]]
+    assert statuses.count(SeatStatus.CONFIRMED) == 2 and statuses.count(SeatStatus.WAITLISTED) == 1
+    assert {place_of(m, visit).party_id for m in [lead, *lead.team_members]} == {None}
+
+
+def test_a_waiting_team_that_loses_a_member_is_seated_when_the_rest_fit(make_event, make_visit):
+    from eventhub.registration.services import cancel_registration
+
+    event = make_event()
+    visit = make_visit(event, seats=3)
+    rank(event, "solo@example.org", [visit])
+    lead = rank(event, "lead@example.org", [visit], ["c1@example.org", "c2@example.org"])
+    members = [lead, *lead.team_members]
+    assert {place_of(m, visit).status for m in members} == {SeatStatus.WAITLISTED}  # 2 held for 3
+    cancel_registration(members[2])
+    db.session.commit()
+    assert [place_of(m, visit).status for m in members[:2]] == [SeatStatus.CONFIRMED] * 2
+
+
+def test_a_visit_made_smaller_than_a_waiting_team_lets_its_members_wait_one_by_one(make_event, make_visit):
+    from eventhub.visits.services import change_seats
+
+    event = make_event()
+    visit = make_visit(event, seats=4)
+    rank(event, "solo@example.org", [visit])
+    lead = rank(event, "lead@example.org", [visit], ["c1@example.org", "c2@example.org", "c3@example.org"])
+    members = [lead, *lead.team_members]
+    change_seats(visit, seats_override=3)
+    db.session.commit()
+    # The team can never ride whole now: the 2 free seats go to its first members, in their turn.
+    assert [place_of(m, visit).status for m in members].count(SeatStatus.CONFIRMED) == 2
+    assert {place_of(m, visit).party_id for m in members} == {None}
+
+
+def test_after_a_release_the_waiting_lists_follow_the_draw(organizer_client, make_event, make_visit):
+    from test_backoffice_events import event_form
+
+    event = make_event()
+    visit = make_visit(event, seats=1, title="Popular")
+    early = [rank(event, f"early{n}@example.org", [visit]) for n in range(4)]  # 1 seat, 3 waiting
+    organizer_client.post(f"/admin/events/{event.slug}/edit",
+                          data=event_form(event, visit_allocation="lottery", held_places="release"))
+    late = [rank(event, f"late{n}@example.org", [visit]) for n in range(3)]
+    db.session.expire_all()
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    plan = plan_allocation(event, 21)
+    record_preview(event, plan)
+    db.session.commit()
+    commit_allocation(event, 21)
+    db.session.commit()
+    [block] = plan.blocks
+    waiting = [r for r in block.order if r not in block.assigned]
+    queue = [p.registration_id for p in db.session.scalars(
+        sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
+        .order_by(VisitSeat.waitlisted_at, VisitSeat.id))]
+    assert queue == waiting and len(queue) == len(early) + len(late) - 1

@@ -40,7 +40,7 @@ from eventhub.printing.qr import qr_source
 from eventhub.registration.links import issue_private_links
 from eventhub.timezones import local
 from eventhub.urls import external_url
-from eventhub.visits.queries import visits_by_block
+from eventhub.visits.queries import party_key, visits_by_block
 
 # The check-ins the commitment sheet asks for, in days after the event (DOMAIN: 30/60/90).
 CHECK_IN_DAYS = (30, 60, 90)
@@ -146,12 +146,12 @@ def attendees(event: Event, *, order: Order = Order.NAME, registration_ids: list
         .options(joinedload(VisitSeat.visit).joinedload(Visit.school).joinedload(School.district))
         .order_by(Visit.starts_at, Visit.id, VisitSeat.waitlisted_at, VisitSeat.id)
     ).all()
-    line: dict[int, int] = defaultdict(int)
-    for seat in seats:  # waiting lists: in order of joining, as waiting.place_in_line counts them
+    line: dict[int, dict[int, int]] = defaultdict(dict)
+    for seat in seats:  # waiting lists in order of joining; a team waiting as one party shares one position
         position = None
         if seat.status is SeatStatus.WAITLISTED:
-            line[seat.visit_id] += 1
-            position = line[seat.visit_id]
+            units = line[seat.visit_id]
+            position = units.setdefault(party_key(seat), len(units) + 1)
         attendee = found.get(seat.registration_id)
         if attendee is not None:
             attendee.places.append(seat)

@@ -226,9 +226,11 @@ def register(
         if not team:
             continue
         # A team registered together rides together, or waits together. Only the lead gave screening
-        # details; colleagues add theirs from their own private page.
-        book_team_first_come(team, block_choices.block_id, block_choices.visit_ids, now=now,
-                             screening=visits.screening if team[0] is outcome.lead else None)
+        # details; colleagues add theirs from their own private page. Colleagues sent in by someone whose
+        # address was registered already are tied to nobody (see above), so each books on their own.
+        for party in [team] if outcome.lead is not None else [[member] for member in team]:
+            book_team_first_come(party, block_choices.block_id, block_choices.visit_ids, now=now,
+                                 screening=visits.screening if party[0] is outcome.lead else None)
     db.session.flush()
     return outcome
 

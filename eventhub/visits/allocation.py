@@ -12,7 +12,7 @@ import hashlib
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -170,14 +170,15 @@ def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]
                     result.assigned[member.id] = shared
                 left[shared] -= len(members)
                 continue
-            wanted = _best_shared_visit(members, rankings, left, fitting=False)
+            roomy = {v.id: left[v.id] for v in visits if v.seats >= len(members)}  # could ever seat them all
+            wanted = _best_shared_visit(members, rankings, roomy, fitting=False)
             if wanted is not None:
                 teams["teams_waiting_together"] += 1
                 for member in members:
                     result.waiting[member.id] = wanted
                     result.parties[member.id] = unit_id
                 continue
-            teams["teams_split"] += 1  # they ranked no visit in common: each goes their own way
+            teams["teams_split"] += 1  # no visit they all ranked could ever seat them all: each goes their own way
         for member in members:
             choice = next((v for v in rankings[member.id] if left.get(v, 0) > 0), None)
             if choice is None:
@@ -207,8 +208,8 @@ def _rankings(event: Event, block_id: int | None) -> dict[int, list[int]]:
 def _best_shared_visit(members, rankings, left, *, fitting: bool) -> int | None:
     """The visit every member ranked (with room for all, if `fitting`) that they like best together (lowest
     rank sum)."""
-    common = set.intersection(*(set(rankings[m.id]) for m in members))
-    candidates = [v for v in common if not fitting or left.get(v, 0) >= len(members)]
+    common = set.intersection(*(set(rankings[m.id]) for m in members)) & set(left)
+    candidates = [v for v in common if not fitting or left[v] >= len(members)]
     if not candidates:
         return None
     return min(candidates,
@@ -257,19 +258,24 @@ def commit_allocation(event: Event, seed: int, *, now: datetime | None = None) -
         raise VisitError("Registrations, rankings or seats changed since that preview; preview again.")
     invited = []
     for block_result in plan.blocks:
-        for registration_id in block_result.order:
+        for turn, registration_id in enumerate(block_result.order):
             registration = db.session.get_one(Registration, registration_id)
             visit_id = block_result.assigned.get(registration_id) or block_result.waiting[registration_id]
             status = SeatStatus.CONFIRMED if registration_id in block_result.assigned else SeatStatus.WAITLISTED
+            # Each turn a microsecond later: a waiting list then follows the draw, also for a row that
+            # existed before (a first-come waiting place, kept or released).
             place = allocate_place(registration, db.session.get_one(Visit, visit_id), status,
-                                   party_id=block_result.parties.get(registration_id), now=now)
+                                   party_id=block_result.parties.get(registration_id),
+                                   now=now + timedelta(microseconds=turn))
             if status is SeatStatus.CONFIRMED:
                 invited.append(place)
     for place in invited:
         send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.ALLOCATED)
-    for visit_id in sorted({v for block_result in plan.blocks for v in block_result.waiting.values()}):
-        # Seats left on a visit a team waits for are held for it, and its lead is asked whether to split.
-        promote_visit_waitlist(db.session.get_one(Visit, visit_id), now=now)
+    for block_result in plan.blocks:
+        # Seats left on a visit a team waits for are held for it (its lead is asked whether to split), and
+        # a waiting place the draw moved elsewhere may have let someone else move up.
+        for visit_id in sorted(block_result.report["visits"], key=int):
+            promote_visit_waitlist(db.session.get_one(Visit, int(visit_id)), now=now)
     for preview in previews:
         if preview.report.get("fingerprint") == plan.fingerprint:
             preview.committed_at = now

@@ -51,9 +51,13 @@ def someone_waits(visit: Visit) -> bool:
 
 
 def open_seats(visit: Visit) -> int:
-    """Seats a newcomer may take: the free seats, unless they are held for the waiting list's head."""
+    """Seats a newcomer may take: the free seats, unless they are held for those waiting. (Free seats and a
+    waiting list together mean a team heads the list and needs more; only a team larger than the whole
+    visit holds nothing.)"""
     free = free_seats(visit)
-    return 0 if free and someone_waits(visit) else free
+    if free == 0 or not someone_waits(visit):
+        return free
+    return 0 if any(len(unit) <= visit.seats for unit in queue_units(visit)) else free
 
 
 def seat_free_on(visit: Visit) -> bool:
@@ -109,44 +113,21 @@ def seat_holders(event: Event, block_id: int | None) -> set[int]:
                VisitSeat.status == SeatStatus.CONFIRMED)))
 
 
-def seat_position(seat: VisitSeat) -> int | None:
-    """1 for the head of the visit's waiting list (a team waiting as one party shares its position);
-    None when not waiting."""
-    if seat.status is not SeatStatus.WAITLISTED:
-        return None
-    if seat.party_id is None and not db.session.scalar(sa.select(VisitSeat.id).where(
-            VisitSeat.visit_id == seat.visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
-            VisitSeat.party_id.is_not(None)).limit(1)):
-        return place_in_line(VisitSeat, seat, VisitSeat.visit_id == seat.visit_id)  # no party: count places
-    for position, unit in enumerate(queue_units(seat.visit), start=1):
-        if seat in unit:
-            return position
-    return None
+def party_key(seat: VisitSeat) -> int:
+    """The waiting-list unit a place belongs to: its team's party, else the place alone."""
+    return seat.party_id if seat.party_id is not None else -seat.id
 
 
-def party_of(seat: VisitSeat) -> list[VisitSeat]:
-    """The waiting places of the seat's party (the seat itself first when alone)."""
-    if seat.party_id is None or seat.status is not SeatStatus.WAITLISTED:
-        return [seat]
-    return list(db.session.scalars(sa.select(VisitSeat).where(
-        VisitSeat.visit_id == seat.visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
-        VisitSeat.party_id == seat.party_id).order_by(VisitSeat.waitlisted_at, VisitSeat.id)))
+def parties_wait(visit_id: int) -> bool:
+    """Whether any team waits as one party on the visit (else its waiting list is counted place by place)."""
+    return db.session.scalar(sa.select(VisitSeat.id).where(
+        VisitSeat.visit_id == visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
+        VisitSeat.party_id.is_not(None)).limit(1)) is not None
 
 
 def party_contact(party: list[VisitSeat]) -> VisitSeat:
     """Who speaks for a waiting party: its team lead's place, else its first member's."""
     return next((p for p in party if p.registration_id == p.party_id), party[0])
-
-
-def seats_held_for(seat: VisitSeat) -> int:
-    """Seats held for the seat's party: the free seats of the visit while the party heads its waiting list
-    and needs more than are free (0 otherwise)."""
-    if seat.party_id is None or seat.status is not SeatStatus.WAITLISTED:
-        return 0
-    units = queue_units(seat.visit)
-    if not units or seat not in units[0]:
-        return 0
-    return min(free_seats(seat.visit), len(units[0]))
 
 
 @dataclass(frozen=True)
@@ -159,9 +140,14 @@ class Standing:
     held: int  # seats held for their party now
 
     @property
+    def contact(self) -> VisitSeat:
+        """Who may split the party (its lead, or its first member when the lead is not in it)."""
+        return party_contact(self.party)
+
+    @property
     def speaks_for_party(self) -> bool:
-        """Whether this person may split their waiting party (its lead, or its first member without one)."""
-        return len(self.party) > 1 and party_contact(self.party) is self.place
+        """Whether this person may split their waiting party."""
+        return len(self.party) > 1 and self.contact is self.place
 
     @property
     def phrase(self) -> str:
@@ -181,8 +167,50 @@ class Standing:
 
 
 def standings(places: list[VisitSeat]) -> list[Standing]:
-    """Each place with its standing (position, party, seats held)."""
-    return [Standing(place, seat_position(place), party_of(place), seats_held_for(place)) for place in places]
+    """Each place with its standing. A visit's waiting list is read once, and only where a team waits on
+    it as a party; otherwise a position is a count of the places ahead."""
+    units_of: dict[int, list[list[VisitSeat]] | None] = {}
+    result = []
+    for place in places:
+        if place.status is not SeatStatus.WAITLISTED:
+            result.append(Standing(place, None, [place], 0))
+            continue
+        if place.visit_id not in units_of:
+            units_of[place.visit_id] = queue_units(place.visit) if parties_wait(place.visit_id) else None
+        units = units_of[place.visit_id]
+        if units is None:
+            result.append(Standing(place, place_in_line(VisitSeat, place, VisitSeat.visit_id == place.visit_id),
+                                   [place], 0))
+            continue
+        index, unit = next((i, u) for i, u in enumerate(units) if place in u)
+        result.append(Standing(place, index + 1, unit, _held(place.visit, units, index)))
+    return result
+
+
+def _held(visit: Visit, units: list[list[VisitSeat]], index: int) -> int:
+    """Seats held for the unit at `index`: the visit's free seats while it is the first unit that could
+    ever fit (a team no larger than the visit) and it needs more than are free."""
+    unit = units[index]
+    first_that_fits = next((i for i, u in enumerate(units) if len(u) <= visit.seats), None)
+    if len(unit) < 2 or index != first_that_fits:
+        return 0
+    return min(free_seats(visit), len(unit))
+
+
+def seat_position(seat: VisitSeat) -> int | None:
+    """1 for the head of the visit's waiting list (a team waiting as one party shares its position);
+    None when not waiting."""
+    return standings([seat])[0].position
+
+
+def party_of(seat: VisitSeat) -> list[VisitSeat]:
+    """The waiting places of the seat's party (the seat itself first when alone)."""
+    return standings([seat])[0].party
+
+
+def seats_held_for(seat: VisitSeat) -> int:
+    """Seats held for the seat's party now (0 unless it leads the queue and needs more than are free)."""
+    return standings([seat])[0].held
 
 
 def places_for(registration: Registration, *, with_cancelled: bool = False) -> list[VisitSeat]:

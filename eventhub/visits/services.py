@@ -33,15 +33,14 @@ from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
 from eventhub.timezones import as_utc
 from eventhub.visits.queries import (
     party_contact,
-    party_of,
     queue_units,
     seat_free_for_organizer,
     seat_free_on,
     seat_would_come_back,
     seats_for_queue,
     seats_free_for_team,
-    seats_held_for,
     seats_phrase,
+    standings,
 )
 
 MAX_RANKED = 3
@@ -366,6 +365,13 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
         return []
     seated: list[VisitSeat] = []
     for unit in queue_units(visit):
+        if len(unit) > visit.seats:
+            # The visit was made smaller than the team: it can never ride whole, so its members wait on
+            # in their own places (each keeps their turn), and the queue is served again.
+            for place in unit:
+                place.party_id = place.split_offered = None
+            db.session.flush()
+            return seated + promote_visit_waitlist(visit, now=now)
         if len(unit) > free:
             _offer_split(unit, free)
             break
@@ -442,11 +448,11 @@ def set_allocation_mode(event: Event, mode: VisitAllocationMode, *, release_held
     Returns how many seats were released."""
     if mode is event.visit_allocation:
         return 0
+    lock_event(event)  # no booking slips in between the places read and their release
     held = places_before_draw(event)
     event.visit_allocation = mode
     if not (held and release_held_places):
         return 0
-    lock_event(event)
     return _release_into_draw(held, now=now or utcnow())
 
 
@@ -469,8 +475,9 @@ def _release_into_draw(places: list[VisitSeat], *, now: datetime) -> int:
 def book_team_first_come(team: list[Registration], block_id: int | None, visit_ids: list[int], *,
                          now: datetime, screening: Screening | None = None) -> list[Booking]:
     """A district team registering together (with the same ranking) rides together: each member gets a seat
-    on the best-ranked visit with a seat for everyone, or the team waits as one party on its first choice.
-    Only the lead (the first) gave screening details. Call with the event locked."""
+    on the best-ranked visit with a seat for everyone, or the team waits as one party on the best-ranked
+    visit large enough for all of it. Only the lead (the first) gave screening details. Call with the event
+    locked."""
     visits = [db.session.get_one(Visit, v) for v in visit_ids]
     bookable = [v for v in visits if v.status is VisitStatus.SCHEDULED]
     if len(team) == 1 or not bookable:
@@ -480,7 +487,11 @@ def book_team_first_come(team: list[Registration], block_id: int | None, visit_i
     if together is not None:
         return [book_first_come(member, block_id, now=now, new_registration=True, ranking=[together.id],
                                 screening=screening if member is team[0] else None) for member in team]
-    return [wait_as_party(team, bookable[0], now=now, screening=screening)]
+    roomy = next((v for v in bookable if v.seats >= len(team)), None)
+    if roomy is None:  # no visit they ranked could ever seat them all: each books on their own
+        return [book_first_come(member, block_id, now=now, new_registration=True, ranking=visit_ids,
+                                screening=screening if member is team[0] else None) for member in team]
+    return [wait_as_party(team, roomy, now=now, screening=screening)]
 
 
 def wait_as_party(team: list[Registration], visit: Visit, *, now: datetime,
@@ -511,10 +522,10 @@ def split_party(lead: Registration, place_id: int, seat_ids: list[int], *,
     if place is None or place.registration_id != lead.id:
         raise VisitError("That is not one of your visit places.")
     db.session.refresh(place)
-    party = party_of(place)
-    if len(party) < 2 or party_contact(party) is not place:
+    [standing] = standings([place])
+    party, held = standing.party, standing.held
+    if not standing.speaks_for_party:
         raise VisitError("Your team is not waiting together for this visit any more.")
-    held = seats_held_for(place)
     chosen = [p for p in party if p.id in set(seat_ids)]
     if not chosen or len(chosen) != len(set(seat_ids)):
         raise VisitError("Choose who takes the seats.")
@@ -526,6 +537,8 @@ def split_party(lead: Registration, place_id: int, seat_ids: list[int], *,
     for member in rest:
         member.party_id = rest[0].party_id if len(rest) > 1 else None
         member.split_offered = None
+    if len(rest) > 1:  # the lead has just seen the seats still held: no new offer for those
+        party_contact(rest).split_offered = held - len(chosen)
     db.session.flush()
     promote_visit_waitlist(place.visit, now=now)
     return chosen
@@ -567,13 +580,12 @@ def _forget_choice(registration: Registration, visit: Visit) -> None:
 def release_all_places(registration: Registration, *, now: datetime | None = None) -> None:
     """Cancel every seat and waiting place of a cancelled registration, promoting where seats free up."""
     now = now or utcnow()
-    freed = []
+    touched = []
     for place in _live_places(registration):
-        if place.status is SeatStatus.CONFIRMED:
-            freed.append(place.visit)
+        touched.append(place.visit)  # a freed seat goes on; a waiting team that lost a member may fit now
         _cancel_place(place, now)
     db.session.flush()
-    for visit in freed:
+    for visit in touched:
         promote_visit_waitlist(visit, now=now)
 
 
@@ -882,6 +894,7 @@ def promote_place(place: VisitSeat, *, now: datetime | None = None) -> None:
                          "or move someone off it, first.")
     _rank_first(place.registration, place.visit)
     book_first_come(place.registration, place.visit.block_id, ranking=[place.visit_id], now=now, by_organizer=True)
+    promote_visit_waitlist(place.visit, now=now)  # the team they waited with may fit, or have a new contact
 
 
 def return_place_to_waitlist(place: VisitSeat, *, now: datetime | None = None) -> list[VisitSeat]:
