@@ -405,7 +405,7 @@ def test_a_visit_of_another_event_is_not_found(organizer_client, make_event, mak
 # --- host rules --------------------------------------------------------------------------------------
 
 
-RULES = dict(photo_id_required="y", accepted_ids="Driver's license, passport", screening_dob_required="y",
+RULES = dict(photo_id_required="y", accepted_id_kinds=["us_drivers_license", "passport"], screening_dob_required="y",
              notice_school_days="5", photo_policy="No photos of students", visitor_norms="Sign in at the office.",
              entrance="Door 3", bus_parking="Back lot")
 
@@ -425,6 +425,7 @@ def test_host_rules_by_organizer_or_own_district_coordinator(client, make_event,
     db.session.expire_all()
     school = db.session.get(School, school.id)
     assert school.screening_dob_required and not school.screening_id_type_required and school.notice_school_days == 5
+    assert school.accepted_id_kinds == ["us_drivers_license", "passport"]
     assert audit("edited", "school")[0].user_email == "host@example.org"
     assert client.post(f"/admin/schools/{school.id}/rules",
                        data={**RULES, "notice_school_days": "lots"}).status_code == 422

@@ -289,9 +289,10 @@ def book_other(person, visit):
 
 
 def rules_form(school: School, **changes) -> dict:
-    values = {"photo_id_required": "y" if school.photo_id_required else "", "accepted_ids": school.accepted_ids,
-              "notice_school_days": str(school.notice_school_days), "photo_policy": school.photo_policy,
-              "visitor_norms": school.visitor_norms, "entrance": school.entrance, "bus_parking": school.bus_parking}
+    values = {"photo_id_required": "y" if school.photo_id_required else "",
+              "accepted_id_kinds": school.accepted_id_kinds, "notice_school_days": str(school.notice_school_days),
+              "photo_policy": school.photo_policy, "visitor_norms": school.visitor_norms,
+              "entrance": school.entrance, "bus_parking": school.bus_parking}
     values.update(changes)
     return {name: value for name, value in values.items() if value != ""}
 

@@ -55,10 +55,11 @@ def test_seed_demo_gives_every_school_visitor_rules(runner):
         assert school.entrance and school.bus_parking and school.photo_policy, school.name
         assert "non-evaluative" in school.visitor_norms and "recording" in school.visitor_norms, school.name
         assert 2 <= school.notice_school_days <= 5, school.name
-        assert school.accepted_ids or not school.photo_id_required, school.name
+        assert school.accepted_id_kinds or not school.photo_id_required, school.name
     assert sum(s.photo_id_required for s in schools) > len(schools) * 3 // 4
     assert len({s.accepted_ids for s in schools}) >= 3 and len({s.photo_policy for s in schools}) >= 3
-    assert any("no passports" in s.accepted_ids for s in schools)
+    assert any(s.photo_id_required and not s.accepts_id("passport") for s in schools)
+    assert not any(s.accepted_ids_unread for s in schools)
     spring = db.session.scalar(sa.select(Event).where(Event.slug == "spring-convening-2027"))
     host_schools = spring.hosts[0].schools
     assert sum(s.screening_dob_required for s in host_schools) >= 2

@@ -44,7 +44,7 @@ def printable(names, make_event, make_district, make_agenda_item, make_visit, bo
                        venue_address="1200 Depot Street, Caliche Springs, TX 78548")
     school = host.schools[0]
     school.name = "Windmill Park Elementary School"
-    school.accepted_ids = "US driver's license, state ID card or passport"
+    school.accepted_id_kinds = ["us_drivers_license", "us_state_id", "passport"]
     school.photo_policy = "No photos of students' faces, work or screens without the principal's permission."
     school.screening_dob_required = True
     other = School(name="Agave Middle School", street="3300 Agave Road", city="Caliche Springs", state="TX")

@@ -66,7 +66,7 @@ def convening(make_event, make_district, make_agenda_item, make_visit):
                      kind=AgendaKind.BREAKOUT)
     school = host.schools[0]
     school.name, school.street, school.city = "Windmill Park Elementary", "815 Windmill Park Drive", "Caliche Springs"
-    school.accepted_ids = "US driver's license or passport"
+    school.accepted_id_kinds = ["us_drivers_license", "passport"]
     school.photo_policy = "No photos of students."
     school.screening_dob_required = True
     other = School(name="Agave Middle School", street="3300 Agave Road", city="Caliche Springs", state="TX",

@@ -296,13 +296,13 @@ def rows(text: str) -> list[list[str]]:
 def test_the_registration_email_lists_visits_with_the_hosts_rules(make_event, make_visit, book, mailbox):
     event = make_event()
     school = event.hosts[0].schools[0]
-    school.accepted_ids = "US driver's license or state ID only"
+    school.accepted_id_kinds = ["us_drivers_license", "us_state_id"]
     school.photo_policy = "No photos of students without written permission."
     visit = make_visit(event, title="K-1 station rotation")
     book(event, "a@example.org", visit)
     text = body_text(mailbox.to("a@example.org")[0])
     assert "K-1 station rotation (you have a seat)" in text
-    assert "US driver's license or state ID only" in text and "No photos of students" in text
+    assert "US driver's license or US state ID card" in text and "No photos of students" in text
     assert "Central Time (America/Chicago)" in text
 
 

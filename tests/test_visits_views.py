@@ -21,13 +21,13 @@ def base_form(district_id, **extra):
 def test_the_event_page_shows_each_visit_with_its_host_rules(client, make_event, make_visit):
     event = make_event()
     school = event.hosts[0].schools[0]
-    school.accepted_ids = "US driver's license or state ID only (the scanner reads no passports)"
+    school.accepted_id_kinds = ["us_drivers_license", "us_state_id"]  # the scanner reads no passports
     school.notice_school_days = 3
     school.photo_policy = "No photos of students without written permission."
     make_visit(event, title="Take-home laptops", seats=None, buses=1, room_limit=30)
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "Take-home laptops" in page
-    assert "the scanner reads no passports" in page and "3 school days" in page
+    assert "US driver&#39;s license or US state ID card" in page and "3 school days" in page
     assert "No photos of students without written permission." in page
     assert "30 = the school&#39;s room limit; the smallest of: buses × 48 = 48, room limit 30" in page
     # The agenda comes first (what most people came for); the visits follow, a jump link away.

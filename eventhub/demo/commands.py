@@ -80,10 +80,11 @@ ATTENDEE_SEED = 2027
 
 # --- visitor rules ---------------------------------------------------------------------------------
 
-ID_ANY = "US driver's license, state ID card or passport"
-ID_GOVERNMENT = "Any government photo ID: driver's license, state ID card, passport or military ID"
-ID_SCANNER = "US driver's license or state ID only (the scanner reads no passports)"
-ID_LICENSE_OR_PASSPORT = "Driver's license from any state, or a passport"
+# Accepted kinds of photo ID (keys of ID_TYPES).
+ID_ANY = ("us_drivers_license", "us_state_id", "passport")
+ID_GOVERNMENT = ("us_drivers_license", "us_state_id", "passport", "other")
+ID_SCANNER = ("us_drivers_license", "us_state_id")  # the door scanner reads no passports
+ID_LICENSE_OR_PASSPORT = ("us_drivers_license", "passport")
 
 PHOTOS_WITH_PERMISSION = "No photos of students without written permission from the principal."
 PHOTOS_OF_WORK_ONLY = "Photos of student work, displays and empty rooms only; never of students."
@@ -117,7 +118,7 @@ class VisitorRules:
     notice_school_days: int
     photo_policy: str
     visitor_norms: str
-    accepted_ids: str = ID_ANY
+    accepted_ids: tuple[str, ...] = ID_ANY
     photo_id_required: bool = True
     screening_dob_required: bool = False
     screening_id_type_required: bool = False
@@ -278,7 +279,7 @@ DISTRICTS: list[DistrictSpec] = [
         SchoolSpec("Prairie Lantern Elementary School", "PK-6", "501 North Elm Street", "Lantern", "50473",
                    "North Elm Street doors; the secretary signs you in and walks you down.",
                    "Gravel lot by the bus barn, shared with the junior-senior high.",
-                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids="",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids=(),
                                 photo_id_required=False)),
         SchoolSpec("Prairie Lantern Junior-Senior High School", "7-12", "503 North Elm Street", "Lantern", "50473",
                    "Gym lobby doors on North Elm; the office is across the hall.",
@@ -380,7 +381,7 @@ DISTRICTS: list[DistrictSpec] = [
         SchoolSpec("Sweetgrass Creek Elementary School", "K-5", "4811 Highway 487", "Sweetgrass", "82638",
                    "The only door on the highway side; knock if the buzzer is out.",
                    "Pull-off by the teacherage; one bus fits.",
-                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids="",
+                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids=(),
                                 photo_id_required=False)),
     )),
     # Pacific time
@@ -1016,7 +1017,7 @@ def build_district(spec: DistrictSpec) -> District:
             entrance=school.entrance,
             bus_parking=school.bus_parking,
             photo_id_required=school.rules.photo_id_required,
-            accepted_ids=school.rules.accepted_ids,
+            accepted_id_kinds=list(school.rules.accepted_ids),
             screening_dob_required=school.rules.screening_dob_required,
             screening_id_type_required=school.rules.screening_id_type_required,
             notice_school_days=school.rules.notice_school_days,

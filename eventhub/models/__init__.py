@@ -23,6 +23,7 @@ from eventhub.models.followup import (
     FollowupReminder,
     Visibility,
 )
+from eventhub.models.idkinds import ID_TYPES, id_kinds_in_words, id_type_label, read_id_kinds
 from eventhub.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.models.printing import PrintBatch, PrintKind, PrintStatus
 from eventhub.models.registrations import (
@@ -35,7 +36,6 @@ from eventhub.models.registrations import (
 )
 from eventhub.models.visits import (
     ADULTS_PER_BUS,
-    ID_TYPES,
     SeatStatus,
     Transport,
     Visit,
@@ -43,12 +43,13 @@ from eventhub.models.visits import (
     VisitChoice,
     VisitSeat,
     VisitStatus,
-    id_type_label,
 )
 
 __all__ = [
     "ID_TYPES",
+    "id_kinds_in_words",
     "id_type_label",
+    "read_id_kinds",
     "MAX_BEFORE_NEXT_DAYS",
     "MAX_CHECK_IN_DAY",
     "MAX_CHECK_INS",

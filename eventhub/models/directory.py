@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
+from eventhub.models.idkinds import ID_TYPES, id_kinds_in_words
 
 
 class Locale(enum.StrEnum):
@@ -74,7 +75,10 @@ class School(Model):
 
     # The school's visitor rules, shown on every visit before anyone picks it.
     photo_id_required: Mapped[bool] = mapped_column(default=True)
-    accepted_ids: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The kinds of photo ID the school accepts (keys of ID_TYPES); none listed: any government photo ID.
+    accepted_id_kinds: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # What an older free-text rule said that could not be read as kinds, for the organizer to check.
+    accepted_ids_unread: Mapped[str] = mapped_column(sa.String(300), default="")
     # Screening against registries: collected only when the school asks, with consent, for that school alone.
     screening_dob_required: Mapped[bool] = mapped_column(default=False)
     screening_id_type_required: Mapped[bool] = mapped_column(default=False)
@@ -90,6 +94,15 @@ class School(Model):
     def collects_screening_data(self) -> bool:
         """Whether visitors must give a date of birth or ID type for this school's screening."""
         return self.screening_dob_required or self.screening_id_type_required
+
+    @property
+    def accepted_ids(self) -> str:
+        """The accepted kinds in words ("US driver's license or US state ID card"); "" when any will do."""
+        return id_kinds_in_words(self.accepted_id_kinds or [])
+
+    def accepts_id(self, kind: str) -> bool:
+        """Whether a visitor bringing this kind of ID gets in (any known kind, when the school lists none)."""
+        return kind in ID_TYPES and (not self.accepted_id_kinds or kind in self.accepted_id_kinds)
 
     @property
     def address(self) -> str:

@@ -15,20 +15,6 @@ from eventhub.models.registrations import Registration
 
 # A 72-passenger school bus seats about 48 adults, two to a seat.
 ADULTS_PER_BUS = 48
-# The photo IDs a screening host may ask about: stored key -> what people call it.
-ID_TYPES = {
-    "us_drivers_license": "US driver's license",
-    "us_state_id": "US state ID card",
-    "passport": "Passport",
-    "other": "Other government photo ID",
-}
-
-
-def id_type_label(key: str) -> str:
-    """What people call a stored ID kind ("US driver's license"); an unknown key as it is."""
-    return ID_TYPES.get(key, key)
-
-
 class Transport(enum.StrEnum):
     """How visitors get to the school."""
 

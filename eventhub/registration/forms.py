@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from eventhub.fields import clean_line, clean_text, has_a_letter
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES, AgendaItem, AttendeeRole, School, Visit
 from eventhub.registration.services import AttendeeDetails
+from eventhub.visits.services import id_refusal
 
 OTHER_DISTRICT = "other"
 MAX_COLLEAGUES = 20
@@ -345,7 +346,39 @@ class VisitFieldsMixin:
             if any(s.screening_id_type_required for s in chosen_schools) and not self.id_type.data:
                 self.id_type.errors.append("A school you chose needs to know which ID you will bring.")
                 valid = False
+            refusals = [id_refusal(s, self.id_type.data or "") for s in chosen_schools if s.screening_id_type_required]
+            for refused in dict.fromkeys(r for r in refusals if r):
+                self.id_type.errors.append(refused)
+                valid = False
+            self.offer_ids_for(chosen_schools)
         return valid
+
+    def chosen_schools(self) -> list[School]:
+        """The schools of the visits chosen (as submitted, or as filled in from the stored choices)."""
+        return [v.school for _, picked in self.chosen() for v in picked]
+
+    def offer_ids_for(self, schools: list[School]) -> None:
+        """Offer only the kinds of photo ID every chosen school that asks for one accepts at its door."""
+        asking = [s for s in schools if s.screening_id_type_required and s.photo_id_required]
+        self.id_type.choices = [ID_CHOICES[0]] + [c for c in ID_CHOICES[1:]
+                                                  if all(s.accepts_id(c.value) for s in asking)]
+
+    def id_hint(self) -> str:
+        """Which kinds each screening school accepts, for the ID question."""
+        schools = {v.school.id: v.school for _, visits in self.visit_blocks for v in visits
+                   if v.school.screening_id_type_required and v.school.photo_id_required
+                   and v.school.accepted_id_kinds}
+        return " ".join(f"{s.name} accepts {s.accepted_ids}." for s in schools.values())
+
+    def prefill_screening(self, known: tuple[date | None, str] | None) -> None:
+        """Details already given for another school of this registration (date of birth, ID kind), so they
+        are asked once; consent is still given for each school."""
+        if known is None:
+            return
+        born, kind = known
+        self.date_of_birth.data = self.date_of_birth.data or born
+        if not self.id_type.data and any(c.value == kind for c in self.id_type.choices):
+            self.id_type.data = kind
 
     def validate_date_of_birth(self, field) -> None:
         """A plausible adult's date of birth."""

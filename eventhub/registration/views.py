@@ -36,6 +36,7 @@ from eventhub.registration.window import registration_window
 from eventhub.visits.queries import (
     choices_for,
     full_visits,
+    known_screening,
     places_for,
     seat_counts,
     standings,
@@ -275,6 +276,8 @@ def visit_choices(token: str):
     form = form_class()
     if request.method == "GET":
         form.fill_choices(choices_for(registration))
+        form.offer_ids_for(form.chosen_schools())
+        form.prefill_screening(known_screening(registration))
     elif form.validate_on_submit():
         request_ = form.visit_request()
         with refusal() as refused:

@@ -5,6 +5,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -18,9 +19,10 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.fields import LINE, TEXT, optional_count
-from eventhub.models import Transport
+from eventhub.models import ID_TYPES, Transport
 
 
 class VisitForm(FlaskForm):
@@ -58,7 +60,9 @@ class HostRulesForm(FlaskForm):
     """What a school asks of its visitors, shown on each of its visits before anyone picks one."""
 
     photo_id_required = BooleanField("Photo ID required")
-    accepted_ids = StringField("Accepted kinds of ID", filters=LINE, validators=[Length(max=300)])
+    accepted_id_kinds = SelectMultipleField(
+        "Accepted kinds of photo ID", choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(), validators=[Optional()])
     screening_dob_required = BooleanField("Date of birth needed for visitor screening")
     screening_id_type_required = BooleanField("ID type needed for visitor screening")
     notice_school_days = IntegerField("School days of notice required", validators=[

@@ -1,5 +1,6 @@
 """Read-only questions about visits: seats taken, waiting-list places, a person's visits."""
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -211,6 +212,17 @@ def party_of(seat: VisitSeat) -> list[VisitSeat]:
 def seats_held_for(seat: VisitSeat) -> int:
     """Seats held for the seat's party now (0 unless it leads the queue and needs more than are free)."""
     return standings([seat])[0].held
+
+
+def known_screening(registration: Registration) -> tuple[date | None, str] | None:
+    """The date of birth and ID kind this registration last gave a screening school (not yet purged), to ask
+    them once: (date of birth, ID kind), or None."""
+    row = db.session.execute(
+        sa.select(VisitSeat.date_of_birth, VisitSeat.id_type)
+        .where(VisitSeat.registration_id == registration.id, VisitSeat.screening_purged_at.is_(None),
+               sa.or_(VisitSeat.date_of_birth.is_not(None), VisitSeat.id_type != ""))
+        .order_by(VisitSeat.screening_consent_at.desc(), VisitSeat.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def places_for(registration: Registration, *, with_cancelled: bool = False) -> list[VisitSeat]:

@@ -336,6 +336,13 @@ def _cancel_place(place: VisitSeat, now: datetime) -> None:
     place.cancel(now)
 
 
+def id_refusal(school: School, kind: str) -> str | None:
+    """Why a visitor naming this kind of photo ID could not use it at the school (None: it may)."""
+    if not kind or not school.photo_id_required or school.accepts_id(kind):
+        return None
+    return f"{school.name} accepts only {school.accepted_ids} at its door: choose one of those."
+
+
 def record_screening(place: VisitSeat, screening: Screening, *, now: datetime | None = None) -> None:
     """Keep screening data on the place at this host only, and only what the host asks for, with consent."""
     school = place.visit.school
@@ -343,6 +350,9 @@ def record_screening(place: VisitSeat, screening: Screening, *, now: datetime | 
         return
     if not screening.consent:
         raise VisitError(f"{school.name} screens its visitors: we need your consent to share your details with it.")
+    refused = id_refusal(school, screening.id_type) if school.screening_id_type_required else None
+    if refused:
+        raise VisitError(refused)
     place.screening_consent_at = now or utcnow()
     place.date_of_birth = screening.date_of_birth if school.screening_dob_required else None
     place.id_type = screening.id_type if school.screening_id_type_required else ""
@@ -741,9 +751,9 @@ def update_visit(visit: Visit, **changes) -> int:
 
 
 # A school's rules for visitors; those its visits' invitations state reach the people seated when they change.
-RULE_FIELDS = ("photo_id_required", "accepted_ids", "screening_dob_required", "screening_id_type_required",
+RULE_FIELDS = ("photo_id_required", "accepted_id_kinds", "screening_dob_required", "screening_id_type_required",
                "notice_school_days", "photo_policy", "visitor_norms", "entrance", "bus_parking")
-INVITATION_RULES = frozenset({"photo_id_required", "accepted_ids", "photo_policy", "entrance", "visitor_norms"})
+INVITATION_RULES = frozenset({"photo_id_required", "accepted_id_kinds", "photo_policy", "entrance", "visitor_norms"})
 
 
 def seats_bound_by_rules(school: School, changes: dict, *, now: datetime | None = None) -> list[VisitSeat]:
@@ -767,6 +777,8 @@ def change_school_rules(school: School, *, now: datetime | None = None, **change
     seated = seats_bound_by_rules(school, changes, now=now)
     for name, value in changes.items():
         setattr(school, name, value)
+    if "accepted_id_kinds" in changes:
+        school.accepted_ids_unread = ""  # the organizer has now said which kinds it accepts
     db.session.flush()
     for place in seated:
         send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.UPDATED)
