@@ -5,13 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from test_visits_views import base_form
 
 from eventhub.extensions import db
 from eventhub.models import Registration, School, UserRole, VisitSeat
 from eventhub.visits.services import Screening, VisitError, purge_screening_data, record_screening
 
 from conftest import place_of, private_link, sign_in
-from test_visits_views import base_form
 
 SCANNER = ["us_drivers_license", "us_state_id"]  # the door scanner reads no passports
 
@@ -126,3 +126,126 @@ def test_a_host_coordinator_sees_the_same_kinds(client, scanner_school):
     sign_in(client, "host@example.org", UserRole.HOST_COORDINATOR, district=event.hosts[0])
     page = client.get(f"/admin/schools/{school.id}/rules").get_data(as_text=True)
     assert page.count('name="accepted_id_kinds"') == 4
+
+
+# --- the school's notice ------------------------------------------------------------------------------
+
+TUESDAY = date(2027, 4, 13)
+
+
+def chicago(day: date, clock: str):
+    """A moment on the wall clock of the host (America/Chicago), as UTC."""
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time.fromisoformat(clock), ZoneInfo("America/Chicago")).astimezone(UTC)
+
+
+@pytest.fixture
+def noticed(make_event, make_visit):
+    """A visit on Tuesday, April 13, 2027 at a school that needs 2 school days' notice (so its guest list is
+    due at the start of Friday, April 9, over the weekend), with one seat."""
+    event = make_event(starts_on=TUESDAY, ends_on=TUESDAY + timedelta(days=1),
+                       registration_opens_at=chicago(TUESDAY - timedelta(days=30), "09:00"),
+                       registration_closes_at=chicago(TUESDAY, "08:00"))
+    school = event.hosts[0].schools[0]
+    school.notice_school_days = 2
+    visit = make_visit(event, day=TUESDAY, seats=1, title="Tablets in K-1")
+    db.session.commit()
+    return event, school, visit
+
+
+def sign_up(event, email, *visits, now):
+    from eventhub.registration.services import VisitRequest, register
+    from eventhub.visits.services import BlockChoices
+
+    from conftest import attendee
+
+    request = VisitRequest(choices=[BlockChoices(visits[0].block_id, [v.id for v in visits])],
+                           norms_acknowledged=True)
+    person = register(event, attendee(email), visits=request, now=now).lead
+    db.session.commit()
+    return person
+
+
+def test_the_guest_list_is_due_a_number_of_school_days_before_the_visit(noticed):
+    from eventhub.visits.services import guest_list_due, within_notice
+
+    event, school, visit = noticed
+    assert guest_list_due(visit) == chicago(date(2027, 4, 9), "00:00")  # Monday counts, the weekend does not
+    assert not within_notice(visit, chicago(date(2027, 4, 8), "23:59"))
+    assert within_notice(visit, chicago(date(2027, 4, 9), "00:00"))
+    assert within_notice(visit, chicago(date(2027, 4, 11), "12:00"))  # Sunday
+    assert not within_notice(visit, chicago(TUESDAY, "12:00"))  # over
+    school.notice_school_days = 0
+    assert guest_list_due(visit) is None
+
+
+def test_inside_the_notice_nobody_new_is_booked_or_promoted_and_the_hosts_hear_of_late_changes(
+        noticed, make_visit, make_district, mailbox):
+    from eventhub.models import SeatStatus
+    from eventhub.registration.services import cancel_registration
+
+    event, school, visit = noticed
+    roomy = make_visit(event, block=visit.block, seats=5, title="Maker space", school=make_district().schools[0])
+    thursday, saturday = chicago(date(2027, 4, 8), "15:00"), chicago(date(2027, 4, 10), "10:00")
+    ana = sign_up(event, "ana@example.org", visit, now=thursday)
+    ben = sign_up(event, "ben@example.org", visit, now=thursday)
+    assert (place_of(ana, visit).status, place_of(ben, visit).status) == (SeatStatus.CONFIRMED, SeatStatus.WAITLISTED)
+    # Saturday, past the notice: a newcomer is not booked on it (their next choice is), and a freed seat stays free.
+    cy = sign_up(event, "cy@example.org", visit, roomy, now=saturday)
+    assert place_of(cy, visit) is None and place_of(cy, roomy).status is SeatStatus.CONFIRMED
+    cancel_registration(ana, now=saturday)
+    db.session.commit()
+    assert place_of(ben, visit).status is SeatStatus.WAITLISTED
+    assert not [m for m in mailbox.to("ben@example.org") if "Invitation" in m["Subject"]]
+    # Nobody coordinates this district: the organizers' mailbox hears that Ana is off the guest list.
+    [late] = mailbox.to("events@example.org")
+    assert late["Subject"].startswith("Late guest list change: Ana García taken off Tablets in K-1")
+    assert "the guest list was due on Friday, April 9" in late.get_body(("plain",)).get_content()
+
+
+def test_an_organizer_adds_someone_late_only_after_a_warning_and_the_coordinators_are_told(
+        noticed, organizer_client, mailbox, monkeypatch):
+    from eventhub.accounts.services import create_user
+    from eventhub.models import SeatStatus
+    from eventhub.visits.services import LateForGuestList, promote_place
+
+    event, school, visit = noticed
+    thursday = chicago(date(2027, 4, 8), "15:00")
+    ana = sign_up(event, "ana@example.org", visit, now=thursday)
+    ben = sign_up(event, "ben@example.org", visit, now=thursday)
+    visit.seats_override = 2  # one more seat, after the guest list was due: nobody is promoted by itself
+    create_user(email="coordinator@example.org", role=UserRole.HOST_COORDINATOR, password="x" * 12,
+                district=school.district)
+    db.session.commit()
+    with pytest.raises(LateForGuestList, match="needs 2 school days' notice of every visitor: its guest list was "
+                                               "due on Friday, April 9"):
+        promote_place(place_of(ben, visit), now=chicago(date(2027, 4, 12), "09:00"))
+    db.session.rollback()
+
+    url = f"/admin/registrations/{ben.id}/visits/{visit.id}/promote"
+    monkeypatch.setattr("eventhub.visits.services.utcnow", lambda: chicago(date(2027, 4, 12), "09:00"))  # Monday
+    warned = organizer_client.post(url)
+    assert warned.status_code == 409
+    assert "The school agrees: add them to its guest list" in warned.get_data(as_text=True)
+    assert place_of(ben, visit).status is SeatStatus.WAITLISTED
+    assert organizer_client.post(url, data={"late": "yes"}).status_code == 303
+    assert place_of(ben, visit).status is SeatStatus.CONFIRMED and place_of(ana, visit).status is SeatStatus.CONFIRMED
+    [told] = mailbox.to("coordinator@example.org")
+    assert told["Subject"] == "Late guest list change: Ana García added to Tablets in K-1, Tuesday, April 13, 2027"
+    assert "added this visitor by hand after checking with the school" in told.get_body(("plain",)).get_content()
+    assert mailbox.to("events@example.org") == []
+
+
+def test_pages_say_a_visit_past_its_notice_takes_nobody_new(noticed, client, monkeypatch):
+    event, school, visit = noticed
+    monkeypatch.setattr("eventhub.visits.services.utcnow", lambda: chicago(date(2027, 4, 10), "10:00"))
+    monkeypatch.setattr("eventhub.registration.views.utcnow", lambda: chicago(date(2027, 4, 10), "10:00"))
+    monkeypatch.setattr("eventhub.registration.window.utcnow", lambda: chicago(date(2027, 4, 10), "10:00"),
+                        raising=False)
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert ("<strong>Closed to new visitors</strong>: " + school.name + " needs 2 school days&#39; notice of every "
+            "visitor: its guest list was due on Friday, April 9.") in page
+    form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert f"Tablets in K-1 ({school.name}): closed, the school&#39;s guest list is due" in form

@@ -271,12 +271,16 @@ def test_an_organizer_promotes_returns_and_moves_people(make_event, make_visit, 
                 'convening #0]',
                 'ben visit_invite sent (cancelled): Cancelled: School visit: B [CANCEL ben B #1]',
                 'ben visit_invite sent (booked): Invitation: School visit: C [REQUEST ben C #0]',
-                'cy visit_invite sent (cancelled): Cancelled: School visit: A [CANCEL cy A #1]',
+                'cy visit_invite sent (replaced): Replaced by a seat you ranked higher: School visit: A '
+                '[CANCEL cy A #1]',
                 'dee visit_invite sent (promoted): Invitation: School visit: A [REQUEST dee A #0]',
-                'cy visit_invite sent (promoted): Invitation: School visit: B [REQUEST cy B #0]',
+                "cy visit_invite sent (promoted) {'replaced': '“A” at School 1'}: Invitation: School visit: B "
+                "[REQUEST cy B #0]",
                 'ben visit_invite sent (back_to_waitlist): Cancelled: School visit: C [CANCEL ben C #1]',
-                'dee visit_invite sent (cancelled): Cancelled: School visit: A [CANCEL dee A #1]',
-                'dee visit_invite sent (promoted): Invitation: School visit: C [REQUEST dee C #0]',
+                'dee visit_invite sent (replaced): Replaced by a seat you ranked higher: School visit: A '
+                '[CANCEL dee A #1]',
+                "dee visit_invite sent (promoted) {'replaced': '“A” at School 1'}: Invitation: School visit: C "
+                "[REQUEST dee C #0]",
                 'ben visit_invite sent (booked): Invitation: School visit: C [REQUEST ben C #2]']}
 
 

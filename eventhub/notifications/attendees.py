@@ -29,12 +29,14 @@ def send_registration_email(registration: Registration, kind: EmailKind, subject
 
 
 def send_visit_invitation(place: VisitSeat, method: InviteMethod, reason: InviteReason,
-                          to_address: str | None = None) -> None:
+                          to_address: str | None = None, replaced: str | None = None) -> None:
     """Queue the calendar invitation (REQUEST) or its withdrawal (CANCEL) for one visit seat (for a called-off
     visit, also the message to a place on its waiting list, which no calendar holds)."""
     extra: VisitInviteExtra = {"reason": reason.value, "method": method.value}
     if reason is InviteReason.CALLED_OFF:
         extra["was"] = "seated" if place.status is SeatStatus.CONFIRMED else "waiting"
+    if replaced:
+        extra["replaced"] = replaced
     payload: VisitInvitation = {"template": EmailKind.VISIT_INVITE.value, "extra": extra, "place_id": place.id}
     queue_deferred(kind=EmailKind.VISIT_INVITE, to_address=to_address or place.registration.email, subject="",
                    renderer_name=Renderer.REGISTRATION, payload=payload, registration=place.registration)

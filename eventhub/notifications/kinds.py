@@ -25,6 +25,7 @@ class EmailKind(enum.StrEnum):
     VISIT_INVITE = "visit_invite"
     TEAM_SPLIT_OFFER = "team_split_offer"  # seats held for a waiting team, not for all: split it? (to the lead)
     # Composed when queued.
+    GUEST_LIST_CHANGE = "guest_list_change"  # to a school's host coordinators: a late change to its guest list
     EMAIL_CHANGE_CONFIRM = "email_change_confirm"
     EMAIL_CHANGE_TAKEN = "email_change_taken"
     ACCOUNT_INVITATION = "account_invitation"
@@ -49,6 +50,7 @@ class InviteReason(enum.StrEnum):
     CANCELLED = "cancelled"
     CALLED_OFF = "called_off"  # the organizers called the visit off: its seats and its waiting list hear
     BACK_TO_WAITLIST = "back_to_waitlist"
+    REPLACED = "replaced"  # a seat ranked higher came free, so this one (same block) was given up for it
     INTO_DRAW = "into_draw"  # the event switched to the allocation and its organizers released the seats
     ADDRESS_CHANGED = "address_changed"
 
@@ -66,6 +68,7 @@ class VisitInviteExtra(TypedDict):
     method: str  # an InviteMethod
     reason: str  # an InviteReason
     was: NotRequired[str]  # "seated" or "waiting": the place when the visit was called off
+    replaced: NotRequired[str]  # a promotion: the seat (visit and school) it replaces in the same block
 
 
 class VisitInvitation(TypedDict):

@@ -46,6 +46,7 @@ from eventhub.registration.services import (
 from eventhub.spreadsheets import csv_text, xlsx_bytes
 from eventhub.visits.queries import choices_for, places_for, standings
 from eventhub.visits.services import (
+    LateForGuestList,
     move_to_visit,
     promote_place,
     return_place_to_waitlist,
@@ -103,7 +104,8 @@ def _districts() -> list[District]:
     return list(db.session.scalars(sa.select(District).where(District.is_member).order_by(District.name)))
 
 
-def _detail(registration: Registration, *, error: str | None = None, status: int = 200):
+def _detail(registration: Registration, *, error: str | None = None, status: int = 200,
+            late_retry: dict | None = None):
     """The detail page, with an error notice when an action was refused."""
     event = registration.event
     places = places_for(registration, with_cancelled=True)
@@ -118,6 +120,7 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
         .order_by(AuditEntry.id.desc()).limit(50)))
     return render_template(
         "registration/admin/registration.html", registration=registration, event=event, error=error,
+        late_retry=late_retry,
         position=waitlist_position(registration), places=standings(places),
         choices=choices_for(registration), movable=movable, emails=emails, history=history,
         team=registration.team_members, team_lead=registration.team_lead,
@@ -139,7 +142,9 @@ def _act(registration: Registration, action: str, step, done: str, note: str = "
     with refusal() as refused:
         step()
     if refused:
-        return _detail(registration, error=refused.message, status=409)
+        late = isinstance(refused.error, LateForGuestList)
+        return _detail(registration, error=refused.message, status=409,
+                       late_retry={k: v for k, v in request.form.items() if k != "csrf_token"} if late else None)
     record(action, "registration", registration.id, registration.legal_name, event=registration.event,
            changes=changes_since(before, registration), note=note)
     db.session.commit()
@@ -188,7 +193,9 @@ def move_registration(registration_id: int):
     wait = request.form.get("wait") == "yes"
     visit = db.session.get(Visit, visit_id)
     title = visit.title if visit else "?"
-    return _act(registration, "moved_to_visit", lambda: move_to_visit(registration, visit_id, wait=wait),
+    late_ok = request.form.get("late") == "yes"
+    return _act(registration, "moved_to_visit",
+                lambda: move_to_visit(registration, visit_id, wait=wait, late_ok=late_ok),
                 f"Moved to “{title}”." if not wait else f"Seated on or waiting for “{title}”.", note=title)
 
 
@@ -222,7 +229,8 @@ def promote_visit_place(registration_id: int, visit_id: int):
     """Give a waiting place on a visit a seat now."""
     registration = _registration_or_404(registration_id)
     place = _place_or_404(registration, visit_id)
-    return _act(registration, "promoted_on_visit", lambda: promote_place(place),
+    late_ok = request.form.get("late") == "yes"
+    return _act(registration, "promoted_on_visit", lambda: promote_place(place, late_ok=late_ok),
                 f"They have a seat on “{place.visit.title}” now and were sent the invitation.", note=place.visit.title)
 
 

@@ -151,7 +151,7 @@ def compose_registration_email(message: OutboxMessage):
                                   method=method, attendee_email=message.to_address,
                                   attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method and method.value, reason=reason,
-                       was=invite["extra"].get("was", ""),
+                       was=invite["extra"].get("was", ""), replaced=invite["extra"].get("replaced", ""),
                        changes=changes, choose_url=external_url("registration.visit_choices", token=token))
         subject = _visit_subject(InviteMethod(invite["extra"]["method"]), reason, place.visit.title)
     elif template is EmailKind.TEAM_SPLIT_OFFER:
@@ -179,6 +179,8 @@ def _visit_subject(method: InviteMethod, reason: str, title: str) -> str:
         return f"Called off: School visit: {title}"
     if reason == InviteReason.INTO_DRAW:
         return f"Back into the draw: School visit: {title}"
+    if reason == InviteReason.REPLACED:
+        return f"Replaced by a seat you ranked higher: School visit: {title}"
     if method is InviteMethod.CANCEL:
         return f"Cancelled: School visit: {title}"
     return f"{'Updated invitation' if reason == InviteReason.UPDATED else 'Invitation'}: School visit: {title}"

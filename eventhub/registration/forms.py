@@ -417,15 +417,19 @@ def _block_key(block) -> str:
 
 def with_visit_fields(base: type, visit_blocks: list, peer_visit: bool = False, collect_screening: bool = True,
                       full: set[int] | frozenset[int] = frozenset(),
-                      seat_counts: dict[int, tuple[int, int]] | None = None) -> type:
+                      seat_counts: dict[int, tuple[int, int]] | None = None,
+                      closed: set[int] | frozenset[int] = frozenset()) -> type:
     """A subclass of `base` with ranked-choice fields for the given visit blocks (`full`: the visits whose
-    seats are all taken, offered as "waiting list only"; `seat_counts`: (taken, waiting) per visit, as read)."""
+    seats are all taken, offered as "waiting list only"; `closed`: past the school's notice, taking nobody
+    new; `seat_counts`: (taken, waiting) per visit, as read)."""
     attrs = {"visit_blocks": visit_blocks, "peer_visit": peer_visit, "collect_screening": collect_screening,
              "seat_counts": seat_counts or {}}
     for block, visits in visit_blocks:
         key = _block_key(block)
         options = [SelectChoice("", "No visit")] + [
-            SelectChoice(str(v.id), f"{v.title} ({v.school.name})" + (": waiting list only" if v.id in full else ""))
+            SelectChoice(str(v.id), f"{v.title} ({v.school.name})" + (
+                ": closed, the school's guest list is due" if v.id in closed
+                else ": waiting list only" if v.id in full else ""))
             for v in visits]
         if not peer_visit:
             for rank in (1, 2, 3):

@@ -49,6 +49,7 @@ from eventhub.visits.services import (
     first_come_applies,
     leave_place,
     split_party,
+    within_notice,
 )
 from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
 
@@ -138,7 +139,8 @@ def _with_visits(base, event, blocks):
     counts = seat_counts([v.id for v in visits])
     return with_visit_fields(base, blocks, peer_visit=event.kind is EventKind.PEER_VISIT,
                              collect_screening=len(first_come) == len(blocks),
-                             full=full_visits([v for vs in first_come for v in vs], counts), seat_counts=counts)
+                             full=full_visits([v for vs in first_come for v in vs], counts), seat_counts=counts,
+                             closed={v.id for v in visits if within_notice(v, now)})
 
 
 def _visit_counts(form) -> dict:

@@ -5,7 +5,7 @@ Functions here flush but never commit.
 """
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -29,8 +29,9 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.notifications.attendees import send_registration_email, send_visit_invitation
+from eventhub.notifications.hosts import send_guest_list_change
 from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
-from eventhub.timezones import as_utc
+from eventhub.timezones import as_utc, at_local
 from eventhub.visits.queries import (
     party_contact,
     queue_units,
@@ -96,6 +97,60 @@ class Booking:
 
     place: VisitSeat | None
     released: list[VisitSeat] = field(default_factory=list)
+
+
+# --- the school's notice -------------------------------------------------------------------------------
+
+
+def guest_list_due(visit: Visit) -> datetime | None:
+    """When the school must have its guest list: the start of the school day (Monday to Friday, in the
+    school's zone) that lies `notice_school_days` school days before the visit's day. None: no notice."""
+    days = visit.school.notice_school_days
+    if days <= 0:
+        return None
+    day = visit.local_date
+    while days:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return at_local(day, time(0, 0), visit.zone)
+
+
+def within_notice(visit: Visit, now: datetime) -> bool:
+    """Whether the visit's guest list is due already (and the visit not over): it then takes no new bookings
+    and no automatic promotions; only an organizer adds someone, after a warning."""
+    due = guest_list_due(visit)
+    return due is not None and due <= now < visit.ends_at
+
+
+def due_words(visit: Visit) -> str:
+    """"Thursday, April 1" (the day the guest list was due, in the school's zone)."""
+    due = guest_list_due(visit)
+    return f"{due:%A}, {due:%B} {due.day}" if due is not None else ""
+
+
+def notice_phrase(visit: Visit) -> str:
+    """"Lincoln Elementary needs 3 school days' notice of every visitor: its guest list was due on
+    Thursday, April 1." """
+    days = visit.school.notice_school_days
+    return (f"{visit.school.name} needs {days} school day{'s' if days != 1 else ''}' notice of every visitor: "
+            f"its guest list was due on {due_words(visit)}.")
+
+
+def _guest_list_changed(place: VisitSeat, was_seated: bool, now: datetime) -> None:
+    """A seat added to or taken off a guest list that was due already: the school's coordinators hear of it."""
+    seated = place.status is SeatStatus.CONFIRMED
+    if seated != was_seated and within_notice(place.visit, now):
+        send_guest_list_change(place, added=seated, due=due_words(place.visit))
+
+
+def closed_note(visit: Visit, now: datetime | None = None) -> str:
+    """For a visit's card: why it takes nobody new now (its school's notice), or ""."""
+    return notice_phrase(visit) if within_notice(visit, now or utcnow()) else ""
+
+
+class LateForGuestList(VisitError):
+    """An organizer's change to a guest list that is already due: done only after a warning."""
 
 
 # --- choices ------------------------------------------------------------------------------------
@@ -240,11 +295,14 @@ def place_on(registration: Registration, visit: Visit, status: SeatStatus, *, no
 
 
 def set_place(place: VisitSeat, status: SeatStatus, now: datetime) -> None:
-    """Make the place a seat or a waiting place, through its transition."""
+    """Make the place a seat or a waiting place, through its transition (a late change to the guest list is
+    told to the school)."""
+    was_seated = place.status is SeatStatus.CONFIRMED
     if status is SeatStatus.CONFIRMED:
         place.confirm(now)
     else:
         place.wait(now)
+    _guest_list_changed(place, was_seated, now)
 
 
 def _current_places(registration: Registration, block_id: int | None) -> list[VisitSeat]:
@@ -276,9 +334,12 @@ def book_first_come(
     """
     now = now or utcnow()
     visits = ranked_visits(registration, block_id) if ranking is None else [db.session.get(Visit, v) for v in ranking]
-    bookable = [v for v in visits if v is not None and v.status is VisitStatus.SCHEDULED]
     # A registration made in this very request holds no place yet: spare the lookups.
     current = [] if new_registration else _current_places(registration, block_id)
+    # Past its school's notice a visit takes nobody new (an organizer's hand aside); a place held stays.
+    mine = {p.visit_id for p in current}
+    bookable = [v for v in visits if v is not None and v.status is VisitStatus.SCHEDULED
+                and (by_organizer or v.id in mine or not within_notice(v, now))]
     held = next((p for p in current if p.status is SeatStatus.CONFIRMED), None)
     target, status = None, None
     for visit in bookable:
@@ -326,14 +387,16 @@ def book_all_blocks(registration: Registration, *, now: datetime | None = None) 
     ]
 
 
-def _cancel_place(place: VisitSeat, now: datetime) -> None:
+def _cancel_place(place: VisitSeat, now: datetime, reason: InviteReason = InviteReason.CANCELLED) -> None:
     """Mark a seat or waiting place cancelled (the caller promotes if a seat was freed).
 
     A seat that was in the person's calendar gets its invitation withdrawn (iTIP CANCEL).
     """
-    if place.status is SeatStatus.CONFIRMED:
-        send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.CANCELLED)
+    was_seated = place.status is SeatStatus.CONFIRMED
+    if was_seated:
+        send_visit_invitation(place, InviteMethod.CANCEL, reason)
     place.cancel(now)
+    _guest_list_changed(place, was_seated, now)
 
 
 def id_refusal(school: School, kind: str) -> str | None:
@@ -371,8 +434,8 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
     for it (nobody behind it jumps ahead), and its lead is asked whether to split it."""
     now = now or utcnow()
     free = seats_for_queue(visit)
-    if free == 0:
-        return []
+    if free == 0 or within_notice(visit, now):
+        return []  # past the school's notice, only an organizer seats someone (the school must agree)
     seated: list[VisitSeat] = []
     for unit in queue_units(visit):
         if len(unit) > visit.seats:
@@ -396,15 +459,17 @@ def promote_visit_waitlist(visit: Visit, *, now: datetime | None = None) -> list
 
 def _seat_from_queue(place: VisitSeat, now: datetime) -> None:
     """Seat a waiting place; one seat per block, so a seat held elsewhere in the block goes back to that
-    visit's queue."""
+    visit's queue, and both emails say the one replaces the other."""
+    replaced = None
     for other in _current_places(place.registration, place.visit.block_id):
         if other is not place and other.status is SeatStatus.CONFIRMED:
-            _cancel_place(other, now)
+            replaced = f"“{other.visit.title}” at {other.visit.school.name}"
+            _cancel_place(other, now, InviteReason.REPLACED)
             db.session.flush()
             promote_visit_waitlist(other.visit, now=now)
-    place.confirm(now)
+    set_place(place, SeatStatus.CONFIRMED, now)
     db.session.flush()
-    send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.PROMOTED)
+    send_visit_invitation(place, InviteMethod.REQUEST, InviteReason.PROMOTED, replaced=replaced)
 
 
 def _offer_split(party: list[VisitSeat], held: int) -> None:
@@ -860,7 +925,14 @@ def _rank_first(registration: Registration, visit: Visit) -> None:
     db.session.flush()
 
 
-def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = False,
+def _check_late(visit: Visit, now: datetime, late_ok: bool) -> None:
+    """Past the school's notice an organizer adds someone only after a warning that names it."""
+    if within_notice(visit, now) and not late_ok:
+        raise LateForGuestList(notice_phrase(visit) + " Add them only if the school agrees; its host coordinators "
+                               "are emailed the change.")
+
+
+def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = False, late_ok: bool = False,
                   now: datetime | None = None) -> VisitSeat:
     """An organizer seats the person on another visit (their place in the same block is given up and
     passed on). A full visit is refused, unless `wait`: then they join its waiting list and keep the
@@ -876,6 +948,7 @@ def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = Fal
     if mine is not None and mine.status is SeatStatus.CONFIRMED:
         raise VisitError(f"They already have a seat on “{visit.title}”.")
     if seat_free_for_organizer(visit):
+        _check_late(visit, now, late_ok)
         _rank_first(registration, visit)
         booking = book_first_come(registration, visit.block_id, ranking=[visit.id], now=now, by_organizer=True)
         assert booking.place is not None
@@ -892,7 +965,7 @@ def move_to_visit(registration: Registration, visit_id: int, *, wait: bool = Fal
     return place
 
 
-def promote_place(place: VisitSeat, *, now: datetime | None = None) -> None:
+def promote_place(place: VisitSeat, *, late_ok: bool = False, now: datetime | None = None) -> None:
     """An organizer gives a waiting place on a visit a seat now, ahead of its queue, if the visit has one free."""
     now = now or utcnow()
     lock_event(place.visit.event)
@@ -904,6 +977,7 @@ def promote_place(place: VisitSeat, *, now: datetime | None = None) -> None:
     if not seat_free_for_organizer(place.visit):
         raise VisitError(f"“{place.visit.title}” is full ({seats_phrase(place.visit.seats)}): give it more seats, "
                          "or move someone off it, first.")
+    _check_late(place.visit, now, late_ok)
     _rank_first(place.registration, place.visit)
     book_first_come(place.registration, place.visit.block_id, ranking=[place.visit_id], now=now, by_organizer=True)
     promote_visit_waitlist(place.visit, now=now)  # the team they waited with may fit, or have a new contact
@@ -921,7 +995,7 @@ def return_place_to_waitlist(place: VisitSeat, *, now: datetime | None = None) -
     if seat_would_come_back(visit):
         raise VisitError("There would be a free seat and nobody else waiting for it, "
                          "so they would get their seat straight back.")
-    place.wait(now)
+    set_place(place, SeatStatus.WAITLISTED, now)
     db.session.flush()
     send_visit_invitation(place, InviteMethod.CANCEL, InviteReason.BACK_TO_WAITLIST)
     return promote_visit_waitlist(visit, now=now)

@@ -7,6 +7,9 @@ from eventhub.models import District, utcnow
 from eventhub.visits import bp
 from eventhub.visits.matching import matches_for, upcoming_peer_visits
 from eventhub.visits.queries import seat_counts
+from eventhub.visits.services import closed_note
+
+bp.add_app_template_global(closed_note, "visit_closed_note")
 
 
 @bp.get("/visits")
