@@ -249,3 +249,12 @@ def test_pages_say_a_visit_past_its_notice_takes_nobody_new(noticed, client, mon
             "visitor: its guest list was due on Friday, April 9.") in page
     form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert f"Tablets in K-1 ({school.name}): closed, the school&#39;s guest list is due" in form
+
+
+def test_the_visits_list_names_schools_whose_old_rule_could_not_be_read(organizer_client, scanner_school):
+    event, school, visit = scanner_school
+    school.accepted_ids_unread = "the scanner reads no passports"
+    db.session.commit()
+    page = organizer_client.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
+    assert "Check the accepted kinds of ID</strong> of 1 school" in page
+    assert "Lincoln Elementary</a>: “the scanner reads no passports”" in page

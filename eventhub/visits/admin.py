@@ -79,7 +79,8 @@ def visits(slug: str):
     counts = {(visit_id, status): n for visit_id, status, n in db.session.execute(
         sa.select(VisitSeat.visit_id, VisitSeat.status, sa.func.count()).join(Visit)
         .where(Visit.event_id == event.id).group_by(VisitSeat.visit_id, VisitSeat.status))}
-    return render_template("visits/admin/visits.html", event=event, counts=counts)
+    unread = {v.school_id: v.school for v in event.visits if v.school.accepted_ids_unread}
+    return render_template("visits/admin/visits.html", event=event, counts=counts, unread=list(unread.values()))
 
 
 def _visit_form(event: Event, visit: Visit | None = None) -> VisitForm:
