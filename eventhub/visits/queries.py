@@ -17,7 +17,6 @@ from eventhub.models import (
     VisitSeat,
     VisitStatus,
 )
-from eventhub.waiting import place_in_line
 
 
 def taken_seats(visit: Visit) -> int:
@@ -119,13 +118,6 @@ def party_key(seat: VisitSeat) -> int:
     return seat.party_id if seat.party_id is not None else -seat.id
 
 
-def parties_wait(visit_id: int) -> bool:
-    """Whether any team waits as one party on the visit (else its waiting list is counted place by place)."""
-    return db.session.scalar(sa.select(VisitSeat.id).where(
-        VisitSeat.visit_id == visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
-        VisitSeat.party_id.is_not(None)).limit(1)) is not None
-
-
 def party_contact(party: list[VisitSeat]) -> VisitSeat:
     """Who speaks for a waiting party: its team lead's place, else its first member's."""
     return next((p for p in party if p.registration_id == p.party_id), party[0])
@@ -167,22 +159,30 @@ class Standing:
         return f"waiting list{team}, number {self.position}{held}"
 
 
+def _units_ahead(place: VisitSeat) -> int:
+    """How many units (solo places, or teams counted once) wait ahead of a solo place, in one count."""
+    unit = sa.case((VisitSeat.party_id.is_(None), -VisitSeat.id), else_=VisitSeat.party_id)
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(unit))).where(
+        VisitSeat.visit_id == place.visit_id, VisitSeat.status == SeatStatus.WAITLISTED,
+        sa.or_(VisitSeat.waitlisted_at < place.waitlisted_at,
+               sa.and_(VisitSeat.waitlisted_at == place.waitlisted_at, VisitSeat.id < place.id)))) or 0
+
+
 def standings(places: list[VisitSeat]) -> list[Standing]:
-    """Each place with its standing. A visit's waiting list is read once, and only where a team waits on
-    it as a party; otherwise a position is a count of the places ahead."""
-    units_of: dict[int, list[list[VisitSeat]] | None] = {}
+    """Each place with its standing. A solo place's position is one count of the units ahead; a team's
+    waiting list is read once per visit."""
+    units_of: dict[int, list[list[VisitSeat]]] = {}
     result = []
     for place in places:
         if place.status is not SeatStatus.WAITLISTED:
             result.append(Standing(place, None, [place], 0))
             continue
-        if place.visit_id not in units_of:
-            units_of[place.visit_id] = queue_units(place.visit) if parties_wait(place.visit_id) else None
-        units = units_of[place.visit_id]
-        if units is None:
-            result.append(Standing(place, place_in_line(VisitSeat, place, VisitSeat.visit_id == place.visit_id),
-                                   [place], 0))
+        if place.party_id is None:  # alone: nothing is held for one person
+            result.append(Standing(place, _units_ahead(place) + 1, [place], 0))
             continue
+        if place.visit_id not in units_of:
+            units_of[place.visit_id] = queue_units(place.visit)
+        units = units_of[place.visit_id]
         index, unit = next((i, u) for i, u in enumerate(units) if place in u)
         result.append(Standing(place, index + 1, unit, _held(place.visit, units, index)))
     return result
