@@ -44,18 +44,15 @@ def full_visits(visits: list[Visit], counts: dict[int, tuple[int, int]]) -> set[
 # list at once, so free seats stay while people wait only when the head is a district team (a party) that
 # needs more of them: they are held for it. A booking and a team's booking ask the same question.
 
-def someone_waits(visit: Visit) -> bool:
-    """Whether the visit's waiting list has anyone on it."""
-    return db.session.scalar(sa.select(VisitSeat.id).where(
-        VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED).limit(1)) is not None
-
-
 def open_seats(visit: Visit) -> int:
     """Seats a newcomer may take: the free seats, unless they are held for those waiting. (Free seats and a
     waiting list together mean a team heads the list and needs more; only a team larger than the whole
     visit holds nothing.)"""
-    free = free_seats(visit)
-    if free == 0 or not someone_waits(visit):
+    if visit.status is not VisitStatus.SCHEDULED:
+        return 0
+    taken, waiting = seat_counts([visit.id])[visit.id]  # one query for both
+    free = max(visit.seats - taken, 0)
+    if free == 0 or not waiting:
         return free
     return 0 if any(len(unit) <= visit.seats for unit in queue_units(visit)) else free
 
