@@ -192,9 +192,10 @@ def test_inside_the_notice_nobody_new_is_booked_or_promoted_and_the_hosts_hear_o
     ana = sign_up(event, "ana@example.org", visit, now=thursday)
     ben = sign_up(event, "ben@example.org", visit, now=thursday)
     assert (place_of(ana, visit).status, place_of(ben, visit).status) == (SeatStatus.CONFIRMED, SeatStatus.WAITLISTED)
-    # Saturday, past the notice: a newcomer is not booked on it (their next choice is), and a freed seat stays free.
-    cy = sign_up(event, "cy@example.org", visit, roomy, now=saturday)
-    assert place_of(cy, visit) is None and place_of(cy, roomy).status is SeatStatus.CONFIRMED
+    # Saturday, past the notice: a newcomer cannot choose it (they are told why), and a freed seat stays free.
+    with pytest.raises(VisitError, match="takes no new visitors"):
+        sign_up(event, "cy@example.org", visit, roomy, now=saturday)
+    db.session.rollback()
     cancel_registration(ana, now=saturday)
     db.session.commit()
     assert place_of(ben, visit).status is SeatStatus.WAITLISTED
@@ -249,6 +250,12 @@ def test_pages_say_a_visit_past_its_notice_takes_nobody_new(noticed, client, mon
             "visitor: its guest list was due on Friday, April 9.") in page
     form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert f"Tablets in K-1 ({school.name}): closed, the school&#39;s guest list is due" in form
+    monkeypatch.setattr("eventhub.registration.services.utcnow", lambda: chicago(date(2027, 4, 10), "10:00"))
+    refused = client.post(f"/events/{event.slug}/register", data=base_form(event.hosts[0].id, **{
+        f"visit_{visit.block_id}_1": visit.id, "norms": "y"}))
+    assert 400 <= refused.status_code < 500
+    assert "takes no new visitors" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
 
 def test_the_visits_list_names_schools_whose_old_rule_could_not_be_read(organizer_client, scanner_school):
@@ -258,3 +265,95 @@ def test_the_visits_list_names_schools_whose_old_rule_could_not_be_read(organize
     page = organizer_client.get(f"/admin/events/{event.slug}/visits").get_data(as_text=True)
     assert "Check the accepted kinds of ID</strong> of 1 school" in page
     assert "Lincoln Elementary</a>: “the scanner reads no passports”" in page
+
+
+@pytest.mark.parametrize("text, kinds, unread", [
+    ("US driver's license, state ID card or passport", ["us_drivers_license", "us_state_id", "passport"], []),
+    ("US driver's license or state ID only (the scanner reads no passports)", SCANNER,
+     ["the scanner reads no passports"]),
+    ("Driver's license (passports don't work)", ["us_drivers_license"], ["passports don't work"]),
+    ("Passports are not accepted", ["us_drivers_license", "us_state_id", "other"], ["Passports are not accepted"]),
+    ("any ID other than a passport", ["us_drivers_license", "us_state_id", "other"],
+     ["any ID other than a passport"]),
+    ("Any government photo ID", ["us_drivers_license", "us_state_id", "passport", "other"], []),
+    ("Any state-issued photo ID", [], ["Any state-issued photo ID"]),
+    ("student ID card or teacher license", [], ["student ID card", "teacher license"]),
+    ("", [], []),
+])
+def test_old_written_rules_are_read_into_kinds_and_never_accept_what_they_refuse(text, kinds, unread):
+    from eventhub.models import read_id_kinds
+
+    assert read_id_kinds(text) == (kinds, unread)
+
+
+def test_inside_the_notice_a_team_lead_cannot_split_and_a_closed_visit_cannot_be_chosen(noticed, make_visit,
+                                                                                        make_district):
+    from eventhub.models import SeatStatus
+    from eventhub.registration.services import VisitRequest, register
+    from eventhub.visits.services import BlockChoices, change_choices, split_party
+
+    from conftest import attendee
+
+    event, school, visit = noticed
+    visit.seats_override = 3
+    roomy = make_visit(event, block=visit.block, seats=5, title="Maker space", school=make_district().schools[0])
+    thursday, saturday = chicago(date(2027, 4, 8), "15:00"), chicago(date(2027, 4, 10), "10:00")
+    sign_up(event, "first@example.org", visit, now=thursday)
+    request = VisitRequest(choices=[BlockChoices(visit.block_id, [visit.id])], norms_acknowledged=True)
+    lead = register(event, attendee("lead@example.org"), [attendee("c1@example.org"), attendee("c2@example.org")],
+                    visits=request, now=thursday).lead
+    db.session.commit()
+    assert place_of(lead, visit).status is SeatStatus.WAITLISTED  # a team of 3, 2 seats held
+    with pytest.raises(VisitError, match="Only the organizers can seat anyone now"):
+        split_party(lead, place_of(lead, visit).id, [place_of(lead, visit).id], now=saturday)
+    db.session.rollback()
+    # A team registering on Saturday, first choice closed, gets its second choice together.
+    request = VisitRequest(choices=[BlockChoices(visit.block_id, [visit.id, roomy.id])], norms_acknowledged=True)
+    with pytest.raises(VisitError, match="takes no new visitors"):
+        register(event, attendee("late@example.org"), visits=request, now=saturday)
+    db.session.rollback()
+    late = sign_up(event, "later@example.org", roomy, now=saturday)
+    with pytest.raises(VisitError, match="“Tablets in K-1” takes no new visitors: .* needs 2 school days"):
+        change_choices(late, [BlockChoices(visit.block_id, [visit.id, roomy.id])], now=saturday)
+    db.session.rollback()
+    assert place_of(late, roomy).status is SeatStatus.CONFIRMED
+
+
+def test_a_promotion_that_replaces_a_seat_says_so_in_both_emails(make_event, make_visit, make_district, book,
+                                                               mailbox):
+    from eventhub.registration.services import cancel_registration
+    from eventhub.visits.services import move_to_visit
+
+    event = make_event()
+    near = make_visit(event, seats=1, title="Near school")
+    far = make_visit(event, block=near.block, seats=5, title="Far school", school=make_district().schools[0])
+    holder = book(event, "holder@example.org", near)
+    ana = book(event, "ana@example.org", far)
+    move_to_visit(ana, near.id, wait=True)  # she waits for Near and keeps her seat on Far
+    db.session.commit()
+    cancel_registration(holder)
+    db.session.commit()
+    texts = {m["Subject"]: m.get_body(("plain",)).get_content() for m in mailbox.to("ana@example.org")}
+    [withdrawal] = [body for subject, body in texts.items() if subject.startswith("Replaced by a seat")]
+    assert "your seat on \"Far school\"" in withdrawal and "you go to the other visit instead" in withdrawal
+    [invitation] = [body for subject, body in texts.items() if subject == "Invitation: School visit: Near school"]
+    assert "It replaces your seat on “Far school” at" in invitation
+
+
+def test_an_event_called_off_does_not_email_the_hosts_seat_by_seat(noticed, mailbox):
+    from eventhub.events.writes import cancel_event
+
+    event, school, visit = noticed
+    sign_up(event, "ana@example.org", visit, now=chicago(date(2027, 4, 8), "15:00"))
+    cancel_event(event, now=chicago(date(2027, 4, 10), "10:00"))
+    db.session.commit()
+    assert mailbox.to("events@example.org") == []
+
+
+def test_unknown_id_kinds_are_refused_on_the_rules_page(organizer_client, scanner_school):
+    event, school, visit = scanner_school
+    response = organizer_client.post(f"/admin/schools/{school.id}/rules",
+                                     data={"accepted_id_kinds": ["", "bogus"], "notice_school_days": "0"})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(School, school.id).accepted_id_kinds == SCANNER

@@ -10,15 +10,18 @@ ID_TYPES = {
     "other": "Other government photo ID",
 }
 
-# Words that name a kind, in a phrase of free text.
+# Words that name a kind, in a phrase of free text. A bare "license" or "ID card" names no kind (a teacher's
+# license, a student ID card): such a phrase goes back to the organizer.
 _KIND_WORDS = [
-    ("us_drivers_license", re.compile(r"driv(?:er'?s?|ing)\s*(?:license|licence|permit)|\blicen[cs]e\b", re.I)),
-    ("us_state_id", re.compile(r"\bstate\b.*\bid\b|\bid\s*card\b|identification card", re.I)),
+    ("us_drivers_license", re.compile(r"driv(?:er'?s?|ing)\s*(?:license|licence|permit)", re.I)),
+    ("us_state_id", re.compile(r"\bstate\b.*\b(?:id|identification)\b", re.I)),
     ("passport", re.compile(r"\bpassports?\b", re.I)),
-    ("other", re.compile(r"\bmilitary\b|\btribal\b|\bother\b", re.I)),
+    ("other", re.compile(r"\bmilitary\b|\btribal\b|\bother government\b", re.I)),
 ]
-_ANY = re.compile(r"\bany\b.*\b(?:government|photo)\b.*\bid\b", re.I)
-_NEGATION = re.compile(r"\b(?:no|not|never|except|without|nor|cannot|can't|won't)\b", re.I)
+_ANY = re.compile(r"\bany\b.*\bgovernment\b", re.I)
+_LOOSE_ANY = re.compile(r"\s*any\b", re.I)  # "any state-issued photo ID": which kinds is for the organizer to say
+_NEGATION = re.compile(r"\b(?:no|not|never|except|excluding|without|nor|but|cannot|can't|won't|don't|doesn't|"
+                       r"isn't|aren't|refused|rejected|other than)\b|n't\b", re.I)
 _SPLIT = re.compile(r"[,;/()]|\bor\b|\band\b|:", re.I)
 _FILLER = re.compile(r"^(?:a|an|the|us|u\.s\.|only|from any state|valid|current|photo|ids?|\s)*$", re.I)
 
@@ -40,22 +43,24 @@ def id_kinds_in_words(kinds: list[str]) -> str:
 
 def read_id_kinds(text: str) -> tuple[list[str], list[str]]:
     """The kinds a school's free text accepts, and the phrases that could not be read as one. A phrase with
-    a negation ("the scanner reads no passports") is never read as accepting what it names: it goes back
-    to the organizer to check."""
+    a negation ("the scanner reads no passports") never accepts what it names: the kinds it names are
+    taken out (from all kinds, when nothing else was named), and the phrase goes back to the organizer."""
     kinds: set[str] = set()
+    refused: set[str] = set()
     unread: list[str] = []
     for phrase in (p.strip() for p in _SPLIT.split(text or "")):
         if not phrase or _FILLER.match(phrase):
             continue
+        named = {key for key, words in _KIND_WORDS if words.search(phrase)}
         if _NEGATION.search(phrase):
+            refused.update(named)
             unread.append(phrase)
-            continue
-        if _ANY.search(phrase):
+        elif _ANY.search(phrase):
             kinds.update(ID_TYPES)
-            continue
-        found = {key for key, words in _KIND_WORDS if words.search(phrase)}
-        if found:
-            kinds.update(found)
+        elif named and not _LOOSE_ANY.match(phrase):
+            kinds.update(named)
         else:
             unread.append(phrase)
+    if refused:
+        kinds = (kinds or set(ID_TYPES)) - refused
     return [k for k in ID_TYPES if k in kinds], unread

@@ -144,7 +144,8 @@ def _act(registration: Registration, action: str, step, done: str, note: str = "
     if refused:
         late = isinstance(refused.error, LateForGuestList)
         return _detail(registration, error=refused.message, status=409,
-                       late_retry={k: v for k, v in request.form.items() if k != "csrf_token"} if late else None)
+                       late_retry={k: v for k, v in request.form.items() if k not in ("csrf_token", "late")}
+                       if late else None)
     record(action, "registration", registration.id, registration.legal_name, event=registration.event,
            changes=changes_since(before, registration), note=note)
     db.session.commit()
@@ -241,7 +242,8 @@ def waitlist_visit_place(registration_id: int, visit_id: int):
     registration = _registration_or_404(registration_id)
     place = _place_or_404(registration, visit_id)
     return _act(registration, "returned_to_visit_waitlist", lambda: return_place_to_waitlist(place),
-                f"They wait for “{place.visit.title}” again; the seat went to the head of its list.",
+                f"They wait for “{place.visit.title}” again; the seat is passed on as the waiting list and the "
+                "school's notice allow.",
                 note=place.visit.title)
 
 

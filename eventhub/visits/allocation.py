@@ -42,6 +42,7 @@ from eventhub.visits.services import (
     first_come_applies,
     in_block,
     promote_visit_waitlist,
+    within_notice,
 )
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
@@ -151,7 +152,9 @@ def _plan_block(event: Event, block: AgendaItem | None, units, served: list[int]
         sa.select(Visit).where(Visit.event_id == event.id, Visit.status == VisitStatus.SCHEDULED,
                                in_block(Visit.block_id, block_id))
     ).all()
-    left = {visit.id: free_seats(visit) for visit in visits}
+    now = utcnow()
+    # A visit past its school's notice takes nobody new, the draw included.
+    left = {visit.id: 0 if within_notice(visit, now) else free_seats(visit) for visit in visits}
     rankings = _rankings(event, block_id)
     holders = seat_holders(event, block_id)
     result = BlockResult(block=block)

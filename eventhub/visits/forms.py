@@ -62,7 +62,7 @@ class HostRulesForm(FlaskForm):
     photo_id_required = BooleanField("Photo ID required")
     accepted_id_kinds = SelectMultipleField(
         "Accepted kinds of photo ID", choices=[SelectChoice(k, v) for k, v in ID_TYPES.items()],
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(), validators=[Optional()])
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     screening_dob_required = BooleanField("Date of birth needed for visitor screening")
     screening_id_type_required = BooleanField("ID type needed for visitor screening")
     notice_school_days = IntegerField("School days of notice required", validators=[

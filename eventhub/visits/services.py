@@ -31,7 +31,7 @@ from eventhub.models import (
 from eventhub.notifications.attendees import send_registration_email, send_visit_invitation
 from eventhub.notifications.hosts import send_guest_list_change
 from eventhub.notifications.kinds import EmailKind, InviteMethod, InviteReason
-from eventhub.timezones import as_utc, at_local
+from eventhub.timezones import as_utc, at_local, local
 from eventhub.visits.queries import (
     party_contact,
     queue_units,
@@ -126,7 +126,10 @@ def within_notice(visit: Visit, now: datetime) -> bool:
 def due_words(visit: Visit) -> str:
     """"Thursday, April 1" (the day the guest list was due, in the school's zone)."""
     due = guest_list_due(visit)
-    return f"{due:%A}, {due:%B} {due.day}" if due is not None else ""
+    if due is None:
+        return ""
+    due = local(due, visit.zone)
+    return f"{due:%A}, {due:%B} {due.day}"
 
 
 def notice_phrase(visit: Visit) -> str:
@@ -210,6 +213,13 @@ def save_choices(registration: Registration, choices: BlockChoices, *, first_tim
     chosen = [db.session.get(Visit, visit_id) for visit_id in choices.visit_ids]
     if any(v is None or v.event_id != registration.event_id or v.block_id != choices.block_id for v in chosen):
         raise VisitError("One of the chosen visits is not offered in this block.")
+    when = now or utcnow()
+    closed = [v for v in chosen if v is not None and within_notice(v, when)]
+    if closed:
+        held = set() if first_time else {p.visit_id for p in _current_places(registration, choices.block_id)}
+        late = next((v for v in closed if v.id not in held), None)
+        if late is not None:
+            raise VisitError(f"“{late.title}” takes no new visitors: {notice_phrase(late)} Choose another visit.")
     if not first_time:
         visits = _visits_in_block(registration.event, choices.block_id)
         db.session.execute(
@@ -387,7 +397,8 @@ def book_all_blocks(registration: Registration, *, now: datetime | None = None) 
     ]
 
 
-def _cancel_place(place: VisitSeat, now: datetime, reason: InviteReason = InviteReason.CANCELLED) -> None:
+def _cancel_place(place: VisitSeat, now: datetime, reason: InviteReason = InviteReason.CANCELLED, *,
+                  tell_host: bool = True) -> None:
     """Mark a seat or waiting place cancelled (the caller promotes if a seat was freed).
 
     A seat that was in the person's calendar gets its invitation withdrawn (iTIP CANCEL).
@@ -396,13 +407,16 @@ def _cancel_place(place: VisitSeat, now: datetime, reason: InviteReason = Invite
     if was_seated:
         send_visit_invitation(place, InviteMethod.CANCEL, reason)
     place.cancel(now)
-    _guest_list_changed(place, was_seated, now)
+    if tell_host:
+        _guest_list_changed(place, was_seated, now)
 
 
 def id_refusal(school: School, kind: str) -> str | None:
     """Why a visitor naming this kind of photo ID could not use it at the school (None: it may)."""
     if not kind or not school.photo_id_required or school.accepts_id(kind):
         return None
+    if not school.accepted_ids:
+        return "Choose the kind of photo ID you will bring from the list."
     return f"{school.name} accepts only {school.accepted_ids} at its door: choose one of those."
 
 
@@ -554,7 +568,7 @@ def book_team_first_come(team: list[Registration], block_id: int | None, visit_i
     visit large enough for all of it. Only the lead (the first) gave screening details. Call with the event
     locked."""
     visits = [db.session.get_one(Visit, v) for v in visit_ids]
-    bookable = [v for v in visits if v.status is VisitStatus.SCHEDULED]
+    bookable = [v for v in visits if v.status is VisitStatus.SCHEDULED and not within_notice(v, now)]
     if len(team) == 1 or not bookable:
         return [book_first_come(member, block_id, now=now, new_registration=True, ranking=visit_ids,
                                 screening=screening if member is team[0] else None) for member in team]
@@ -601,6 +615,9 @@ def split_party(lead: Registration, place_id: int, seat_ids: list[int], *,
     party, held = standing.party, standing.held
     if not standing.speaks_for_party:
         raise VisitError("Your team is not waiting together for this visit any more.")
+    if within_notice(place.visit, now):
+        raise VisitError(notice_phrase(place.visit) + " Only the organizers can seat anyone now, with the school's "
+                         "agreement: write to them.")
     chosen = [p for p in party if p.id in set(seat_ids)]
     if not chosen or len(chosen) != len(set(seat_ids)):
         raise VisitError("Choose who takes the seats.")
@@ -869,7 +886,7 @@ def withdraw_with_event(visit: Visit, *, now: datetime) -> None:
     waiting list is cleared without a message of its own."""
     visit.status = VisitStatus.CANCELLED
     for place in _places_told_if_called_off(visit):
-        _cancel_place(place, now)
+        _cancel_place(place, now, tell_host=False)  # the organizers tell the schools of an event called off
     db.session.flush()
 
 
