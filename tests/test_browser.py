@@ -226,3 +226,21 @@ def test_the_private_page_fits_a_phone_without_sideways_scrolling(live_app, make
         page.goto(f"/r/{token}")
         expect(page.get_by_role("heading", name="Your registration")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_someone_who_lost_their_link_gets_a_fresh_one_from_the_home_page(page, live_app, make_event,
+                                                                        make_registration):
+    event = make_event(title="Spring Convening")
+    make_registration(event, email="ana@example.org", legal_first_name="Ana", legal_last_name="García")
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+    page.goto("/")
+    page.get_by_role("link", name="Lost your private link?").click()
+    expect(page.get_by_role("heading", name="Lost your private link?")).to_be_visible()
+    page.get_by_label("Your email address").fill("ana@example.org")
+    page.get_by_role("button", name="Email me my link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("If ana@example.org is registered for an event that has not ended")).to_be_visible()
+    [message] = [m for m in mailbox.to("ana@example.org") if m["Subject"].startswith("Your private link")]
+    page.goto(private_link(message))
+    expect(page.get_by_role("heading", name="Your registration")).to_be_visible()
+    expect(page.get_by_text("Ana García").first).to_be_visible()

@@ -245,6 +245,12 @@ class ConfirmForm(FlaskForm):
     """A bare form for confirmations (cancel, register again): CSRF token only."""
 
 
+class LostLinkForm(FlaskForm):
+    """"I lost my link": the address someone registered with."""
+
+    email = email_field("Your email address")
+
+
 class SplitTeamForm(FlaskForm):
     """A team lead picks who takes the seats held for their waiting team (ids of the party's places)."""
 

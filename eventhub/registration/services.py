@@ -15,6 +15,7 @@ from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
     AttendeeRole,
     Event,
+    EventStatus,
     Registration,
     RegistrationStatus,
     SeatStatus,
@@ -233,6 +234,22 @@ def register(
                                  screening=visits.screening if party[0] is outcome.lead else None)
     db.session.flush()
     return outcome
+
+
+def send_lost_links(email: str, *, now: datetime | None = None) -> int:
+    """Someone lost their private link: each registration of theirs at an event not over yet (a cancelled
+    one too: its page lets them register again) gets a fresh link by email, at most once in a few minutes.
+    Returns how many were queued; the page says the same whatever it is, so nobody can probe who is
+    registered."""
+    now = now or utcnow()
+    sent = 0
+    registrations = db.session.scalars(
+        sa.select(Registration).join(Event).where(sa.func.lower(Registration.email) == email.strip().lower(),
+                                                  Event.status != EventStatus.DRAFT))
+    for registration in registrations:
+        if registration.event.ends_on >= local_date(now, registration.event.zone):
+            sent += send_link_reminder(registration, now)
+    return sent
 
 
 def _register_person(

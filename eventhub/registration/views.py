@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
-from eventhub.extensions import db
+from eventhub.extensions import db, limiter
 from eventhub.models import (
     District,
     EventKind,
@@ -18,6 +18,7 @@ from eventhub.registration.forms import (
     MAX_COLLEAGUES,
     AttendeeForm,
     ConfirmForm,
+    LostLinkForm,
     RegistrationForm,
     SplitTeamForm,
     VisitChoicesForm,
@@ -29,6 +30,7 @@ from eventhub.registration.services import (
     register,
     rejoin,
     seat_summary,
+    send_lost_links,
     update_details,
     waitlist_position,
 )
@@ -55,6 +57,10 @@ from eventhub.web import public_event_or_404, refusal, registration_from_token_o
 
 DONE_KEY = "registration_done"
 
+
+# "I lost my link", per client: a few tries; per address, whoever asks from wherever: its inbox is no target.
+LOST_LINK_LIMIT = "5 per minute;20 per hour"
+LOST_LINK_PER_ADDRESS_LIMIT = "5 per hour"
 
 def _member_district_ids() -> list[int]:
     """Ids of the member districts: all a submitted form needs to check the choice."""
@@ -351,6 +357,25 @@ def split_team(token: str, place_id: int):
               f"{'has' if len(seated) == 1 else 'have'} a seat on “{title}” now; each gets an email. "
               "The rest of your team keeps waiting at the head of the list.", "success")
     return redirect(url_for("registration.private_page", token=token) + "#visits-title")
+
+
+def _address_asked_for() -> str:
+    """The rate-limit key of a lost-link request: the address typed in, as the form normalises it."""
+    return "lost-link:" + " ".join(request.form.get("email", "").split()).lower()[:254]
+
+
+@bp.route("/lost-link", methods=["GET", "POST"])
+@limiter.limit(LOST_LINK_LIMIT, methods=["POST"])
+@limiter.limit(LOST_LINK_PER_ADDRESS_LIMIT, methods=["POST"], key_func=_address_asked_for)
+def lost_link():
+    """A fresh private link to whoever registered with an address; the same answer whether or not anyone did."""
+    form = LostLinkForm()
+    if form.validate_on_submit():
+        send_lost_links(form.email.data)
+        db.session.commit()
+        return render_template("registration/lost_link_sent.html", email=form.email.data,
+                               mail_from=current_app.config["MAIL_FROM"])
+    return render_template("registration/lost_link.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
