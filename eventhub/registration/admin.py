@@ -22,8 +22,8 @@ from eventhub.models import (
     VisitStatus,
 )
 from eventhub.registration import bp
-from eventhub.registration.forms import AttendeeForm
-from eventhub.registration.queries import waitlist_position
+from eventhub.registration.forms import AttendeeForm, WalkInForm
+from eventhub.registration.queries import seat_summary, waitlist_position
 from eventhub.registration.registrants import (
     COLUMNS,
     DEFAULT_COLUMNS,
@@ -40,6 +40,7 @@ from eventhub.registration.services import (
     cancel_registration,
     correct_details,
     promote_ahead_of_queue,
+    register_walk_in,
     resend_confirmation,
     return_to_waitlist,
 )
@@ -70,6 +71,36 @@ def registrants(slug: str):
         districts=districts_of(event), visits=visits_of(event), columns=COLUMNS, default_columns=DEFAULT_COLUMNS,
         page_url=lambda n: url_for("registration.registrants", slug=slug, page=n, **args),
     )
+
+
+@bp.route("/admin/events/<slug:slug>/registrants/new", methods=["GET", "POST"])
+@organizer_required
+def new_registrant(slug: str):
+    """Add someone by hand (a walk-in, a late name), also after the public form has closed: the same seat rule
+    and emails as the form; a full event asks first whether they wait or get a seat beyond the capacity."""
+    event = event_or_404(slug)
+    form = WalkInForm()
+    form.set_districts(_districts())
+    seats = seat_summary(event)
+    if form.validate_on_submit():
+        if seats.full and not form.beyond_capacity.data:
+            form.beyond_capacity.errors.append("Choose whether they wait or get a seat beyond the capacity.")
+        else:
+            with refusal() as refused:
+                registration = register_walk_in(event, form.attendee_details(),
+                                                beyond_capacity=seats.full and form.beyond_capacity.data == "seat")
+            if refused:
+                form.email.errors.append(refused.message)
+            else:
+                record("created", "registration", registration.id, registration.legal_name, event=event,
+                       note="added by an organizer" + (", beyond the capacity" if seats.full and
+                                                       registration.status is RegistrationStatus.CONFIRMED else ""))
+                db.session.commit()
+                flash(f"{registration.legal_name} is registered ({registration.status.value}) and was emailed "
+                      "their private link.", "success")
+                return redirect(url_for("registration.registrant", registration_id=registration.id), 303)
+    return render_template("registration/admin/registration_new.html", event=event, form=form, seats=seats), \
+        422 if form.errors else 200
 
 
 @bp.get("/admin/events/<slug:slug>/registrants.<any(csv, xlsx):kind>")

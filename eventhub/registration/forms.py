@@ -245,6 +245,14 @@ class ConfirmForm(FlaskForm):
     """A bare form for confirmations (cancel, register again): CSRF token only."""
 
 
+class WalkInForm(AttendeeForm):
+    """An organizer adds a registrant; when the event is full, they say whether this one waits or gets a seat."""
+
+    beyond_capacity = RadioField("The event is full", validators=[Optional()], choices=[
+        SelectChoice("wait", "Put them on the waiting list, like anyone registering now"),
+        SelectChoice("seat", "Give them a seat beyond the capacity")])
+
+
 class LostLinkForm(FlaskForm):
     """"I lost my link": the address someone registered with."""
 

@@ -236,6 +236,40 @@ def register(
     return outcome
 
 
+class AlreadyRegistered(RegistrationError):
+    """An organizer tried to add someone whose address is registered for the event already."""
+
+
+def register_walk_in(event: Event, details: AttendeeDetails, *, beyond_capacity: bool = False,
+                     now: datetime | None = None) -> Registration:
+    """An organizer adds someone (a walk-in at the door, a late name), also after the public form has closed:
+    the same seat rule and emails as the form. A full event puts them on its waiting list, unless the
+    organizer confirmed `beyond_capacity`: then they get a seat over the capacity. Not for an event that is
+    cancelled, a draft, or over."""
+    now = now or utcnow()
+    if event.status is not EventStatus.PUBLISHED:
+        raise RegistrationClosed("Only a published event takes registrations.")
+    if local_date(now, event.zone) > event.ends_on:
+        raise EventEnded("This event has ended.")
+    lock_event(event)
+    existing = find_registration(event, details.email)
+    if existing is not None:
+        raise AlreadyRegistered(f"{details.email} is registered for this event already ({existing.legal_name}): "
+                                "open their registration instead.")
+    registration = Registration()
+    registration.enter(now, limited=event.capacity is not None)
+    details.apply_to(registration)
+    registration.event = event
+    db.session.add(registration)
+    db.session.flush()
+    _decide_seat(registration, event, now)
+    if registration.status is RegistrationStatus.WAITLISTED and beyond_capacity:
+        registration.confirm(now)  # the organizer confirmed a seat over the capacity
+    db.session.flush()
+    send_registration_email(registration, EmailKind.REGISTRATION_WELCOME, "")
+    return registration
+
+
 def send_lost_links(email: str, *, now: datetime | None = None) -> int:
     """Someone lost their private link: each registration of theirs at an event not over yet (a cancelled
     one too: its page lets them register again) gets a fresh link by email, at most once in a few minutes.
