@@ -183,6 +183,8 @@ def make_event(app, make_district):
             venue_address="100 Lake St, Springfield, IL", status=EventStatus.PUBLISHED,
             registration_opens_at=now - timedelta(days=1), registration_closes_at=now + timedelta(days=30),
             capacity=None,
+            # No reminder before the event unless a test asks (None would take the column's default, 3 days).
+            reminder_days_before=sa.null(),
         )
         hosts = kw.pop("hosts", None)
         values.update(kw)

@@ -107,7 +107,7 @@ def test_stored_kinds_and_renderer_names_keep_their_values():
     assert {k.value for k in InviteReason} == {"booked", "allocated", "promoted", "updated", "cancelled",
                                                "called_off", "back_to_waitlist", "address_changed", "into_draw",
                                                "replaced"}
-    assert {k.value for k in ReminderKind} == {"write", "before-next"} and day_kind(30) == "day-30"
+    assert {k.value for k in ReminderKind} == {"write", "before-next", "before-event"} and day_kind(30) == "day-30"
 
 
 def test_the_app_has_a_composer_for_every_stored_renderer_name(app):

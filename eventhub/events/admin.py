@@ -89,6 +89,7 @@ def _event_values(form: EventForm) -> dict:
         visit_allocation=VisitAllocationMode(form.visit_allocation.data),
         choices_close_at=from_wall_clock(form.choices_close_at.data, zone), hosts=hosts,
         followup_days=form.check_in_days, followup_before_next_days=form.followup_before_next_days.data,
+        reminder_days_before=form.reminder_days_before.data,
     )
 
 

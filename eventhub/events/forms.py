@@ -32,6 +32,7 @@ from eventhub.models import (
     MAX_BEFORE_NEXT_DAYS,
     MAX_CHECK_IN_DAY,
     MAX_CHECK_INS,
+    MAX_REMINDER_DAYS,
     AgendaKind,
     Event,
     EventKind,
@@ -103,6 +104,10 @@ class EventForm(FlaskForm):
         "Reminder before the next convening, in days before it (empty for none)", default=14,
         validators=[Optional(), NumberRange(min=0, max=MAX_BEFORE_NEXT_DAYS, message=(
             f"Enter a whole number of days from 0 to {MAX_BEFORE_NEXT_DAYS}, or leave it empty for no reminder."))])
+    reminder_days_before = IntegerField(
+        "Reminder before the event, in days before it (empty for none)", default=3,
+        validators=[Optional(), NumberRange(min=0, max=MAX_REMINDER_DAYS, message=(
+            f"Enter a whole number of days from 0 to {MAX_REMINDER_DAYS}, or leave it empty for no reminder."))])
     confirm = BooleanField("Yes, save and notify them")
     held_places = RadioField("Seats already given first come", validators=[Optional()], choices=[
         SelectChoice("keep", "Keep them: those people keep their seats and are not drawn again"),

@@ -30,7 +30,7 @@ CALENDAR_FIELDS = ("title", "starts_on", "ends_on", "venue_name", "venue_address
 # What an organizer may change on an event (its status changes through publish and cancel).
 EDITABLE_FIELDS = frozenset(CALENDAR_FIELDS) | {
     "slug", "kind", "summary", "timezone", "capacity", "registration_opens_at", "registration_closes_at",
-    "visit_allocation", "choices_close_at", "followup_days", "followup_before_next_days"}
+    "visit_allocation", "choices_close_at", "followup_days", "followup_before_next_days", "reminder_days_before"}
 AGENDA_FIELDS = frozenset({"title", "kind", "starts_at", "ends_at", "room", "topic", "description"})
 
 
@@ -79,8 +79,9 @@ def create_event(**values) -> Event:
     _refuse_unknown(values)
     if not slug_is_free(values["slug"]):
         raise EventError("Another event already uses this address.", field="slug")
-    if values.get("followup_before_next_days", 0) is None:
-        values["followup_before_next_days"] = sa.null()  # None would take the column's default (14)
+    for name in ("followup_before_next_days", "reminder_days_before"):
+        if name in values and values[name] is None:
+            values[name] = sa.null()  # None would take the column's default
     event = Event(status=EventStatus.DRAFT, **values)
     _check_dates(event)
     db.session.add(event)
@@ -181,6 +182,7 @@ def clone_event(source: Event, *, slug: str, title: str, starts_on: date) -> Eve
         # None would take the column's default (14): an explicit NULL keeps "no reminder".
         followup_before_next_days=sa.null() if source.followup_before_next_days is None
         else source.followup_before_next_days,
+        reminder_days_before=sa.null() if source.reminder_days_before is None else source.reminder_days_before,
     )
     copy.hosts = list(source.hosts)
     db.session.add(copy)

@@ -26,10 +26,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
+from eventhub.invites.calendar import subscription_links
 from eventhub.models import (
     MAX_BEFORE_NEXT_DAYS,
     MAX_CHECK_IN_DAY,
     MAX_CHECK_INS,
+    MAX_REMINDER_DAYS,
     AgendaItem,
     Commitment,
     CommitmentStatus,
@@ -40,6 +42,8 @@ from eventhub.models import (
     OutboxMessage,
     Registration,
     RegistrationStatus,
+    SeatStatus,
+    utcnow,
 )
 from eventhub.models.base import UTCDateTime
 from eventhub.outbox.services import (
@@ -53,6 +57,7 @@ from eventhub.registration.links import issue_private_link
 from eventhub.templating import date_range, long_date
 from eventhub.timezones import at_local, local_date
 from eventhub.urls import external_url
+from eventhub.visits.queries import places_for
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +69,7 @@ class ReminderKind(enum.StrEnum):
 
     WRITE = "write"  # write your commitments, at the end of the event
     BEFORE_NEXT = "before-next"  # before the next convening
+    BEFORE_EVENT = "before-event"  # a few days before the event itself: what to bring, when the bus leaves
 
 
 # "day-30": made only by day_kind(), since each event sets its own days.
@@ -71,6 +77,7 @@ CheckInKind = NewType("CheckInKind", str)
 Kind = ReminderKind | CheckInKind
 WRITE = ReminderKind.WRITE
 BEFORE_NEXT = ReminderKind.BEFORE_NEXT
+BEFORE_EVENT = ReminderKind.BEFORE_EVENT
 
 
 class FollowupEmail(TypedDict):
@@ -135,6 +142,10 @@ def schedule(event: Event, *, last_item_end: datetime | None = None,
     """Every follow-up email the event owes, in the order they fall due (no query: a pure computation)."""
     ended = end_of_event(event, last_item_end)
     reminders = [Reminder(WRITE, ended, event.timezone, False)]
+    before = event.reminder_days_before
+    if before is not None and 0 <= before <= MAX_REMINDER_DAYS:
+        reminders.append(Reminder(BEFORE_EVENT, at_local(event.starts_on - timedelta(days=before), CHECK_IN_TIME,
+                                                         event.zone), event.timezone, False))
     for days in check_in_days(event):
         reminders.append(Reminder(day_kind(days), at_local(event.ends_on + timedelta(days=days), CHECK_IN_TIME,
                                                            event.zone),
@@ -192,7 +203,7 @@ def schedules(now: datetime) -> list[tuple[Event, list[Reminder]]]:
     oldest = today - timedelta(days=MAX_CHECK_IN_DAY + STALE_AFTER.days + 2)
     events = list(db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_on >= oldest,
-                               Event.ends_on <= today + timedelta(days=1))
+                               Event.starts_on <= today + timedelta(days=MAX_REMINDER_DAYS + 1))
         .order_by(Event.ends_on, Event.id)))
     if not events:
         return []
@@ -298,7 +309,9 @@ def _send_for_event(event: Event, reached: list[Reminder], now: datetime, dry_ru
             not reminder.needs_open_commitment or (first_open is not None and first_open <= reminder.due_at))]
         tally = Tally(slug, reminder.kind, reminder.due_at)
         tallies.append(tally)
-        stale = now - reminder.due_at > STALE_AFTER
+        # Too late to be of use: weeks late, or a reminder before the event once it is under way.
+        stale = now - reminder.due_at > STALE_AFTER or (
+            reminder.kind == BEFORE_EVENT and local_date(now, event.zone) > event.starts_on)
         if dry_run:
             if stale:
                 tally.stale = len(due)
@@ -347,6 +360,8 @@ def _record(event_id: int, reminder: Reminder, registration_ids: list[int], now:
 
 def subject_for(reminder_kind: str, event: Event, next_event: Event | None = None) -> str:
     """The subject line of a follow-up email."""
+    if reminder_kind == BEFORE_EVENT:
+        return f"Soon: {event.title}, {date_range(event.starts_on, event.ends_on)}: what to bring, when to be there"
     if reminder_kind == WRITE:
         return f"What will you try after {event.title}?"
     if reminder_kind == BEFORE_NEXT and next_event is not None:
@@ -392,7 +407,7 @@ def _following(event: Event, kind: str, due_at: datetime) -> Reminder | None:
     """The check-in that comes after this email, if any (the event's settings as they are now)."""
     later = [r for r in schedule(event, last_item_end=_last_item_ends([event]).get(event.id),
                                  next_convening=next_convening(event))
-             if r.kind != WRITE and r.kind != kind and r.due_at > due_at]
+             if r.kind not in (WRITE, BEFORE_EVENT) and r.kind != kind and r.due_at > due_at]
     return later[0] if later else None
 
 
@@ -411,6 +426,8 @@ def compose_followup(message: OutboxMessage) -> str:
     if event.status is EventStatus.CANCELLED:
         raise Obsolete("the event was cancelled before the reminder went out")
     kind = payload["kind"]
+    if kind == BEFORE_EVENT:
+        return _compose_before_event(message, registration, event)
     due_at = datetime.fromisoformat(payload["due_at"])
     next_event = None
     commitments: list[Commitment] = []
@@ -449,3 +466,24 @@ def compose_followup(message: OutboxMessage) -> str:
     template = "followup/write" if kind == WRITE else "followup/checkin"
     return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
                          template=template, context=context)
+
+
+def _compose_before_event(message: OutboxMessage, registration: Registration, event: Event) -> str:
+    """The reminder a few days before the event: each visit seat with what to bring (the photo ID its school
+    accepts) and when and where to be, and the links to the personal agenda and calendar. Skipped once the
+    event is under way."""
+    if local_date(utcnow(), event.zone) > event.starts_on:
+        raise Obsolete("the event was under way before the reminder went out")
+    token = issue_private_link(registration)
+    seats = [place for place in places_for(registration) if place.status is SeatStatus.CONFIRMED]
+    subject = subject_for(BEFORE_EVENT, event)
+    message.subject = subject[:300]
+    context = {
+        "registration": registration, "event": event, "dates": date_range(event.starts_on, event.ends_on),
+        "seats": seats,
+        "private_url": external_url("registration.private_page", token=token),
+        "agenda_url": external_url("printing.personal_agenda", token=token),
+        "calendar": subscription_links("invites.personal_feed", token=token),
+    }
+    return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
+                         template="followup/before_event", context=context)

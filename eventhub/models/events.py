@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # the other module imports this one; the name is only an anno
 MAX_CHECK_IN_DAY = 730
 MAX_CHECK_INS = 6
 MAX_BEFORE_NEXT_DAYS = 120
+# The reminder before an event goes at most this many days ahead.
+MAX_REMINDER_DAYS = 30
 
 
 class EventStatus(enum.StrEnum):
@@ -100,6 +102,9 @@ class Event(Model):
     # (None: no such reminder).
     followup_days: Mapped[list[int]] = mapped_column(sa.JSON, default=lambda: [30, 60, 90])
     followup_before_next_days: Mapped[int | None] = mapped_column(default=14)
+    # A reminder to everyone confirmed this many days before the first day, 9:00 in the event's zone: what to
+    # bring, when the bus leaves, where the agenda is (None: no reminder).
+    reminder_days_before: Mapped[int | None] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
