@@ -244,3 +244,40 @@ def test_someone_who_lost_their_link_gets_a_fresh_one_from_the_home_page(page, l
     page.goto(private_link(message))
     expect(page.get_by_role("heading", name="Your registration")).to_be_visible()
     expect(page.get_by_text("Ana García").first).to_be_visible()
+
+
+def test_an_attendee_hands_their_place_to_a_colleague_who_takes_it(page, live_app, make_event, make_visit, book):
+    from eventhub.extensions import db
+    from eventhub.registration.links import issue_private_link
+
+    event = make_event(title="Spring Convening", capacity=1)
+    visit = make_visit(event, seats=1, title="Tablets in K-1")
+    ana = book(event, "ana@example.org", visit, legal_first_name="Ana", legal_last_name="García")
+    token = issue_private_link(ana)
+    db.session.commit()
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+
+    page.goto(f"/r/{token}")
+    page.get_by_role("link", name="Hand my place to a colleague").click()
+    page.get_by_label("Their legal first name").fill("Ben")
+    page.get_by_label("Their legal last name").fill("Okafor")
+    page.get_by_label("Their email address").fill("ben@example.org")
+    page.get_by_label("Their role").select_option(label="Teacher")
+    page.get_by_role("button", name="Email them the offer").click()
+    expect(page.get_by_text("We have emailed Ben Okafor a link to accept your place.")).to_be_visible()
+    expect(page.get_by_role("button", name="Take the offer back")).to_be_visible()
+
+    [offer] = [m for m in mailbox.to("ben@example.org") if "offers you their place" in m["Subject"]]
+    accept = re.search(r"https?://[^/\s]+(/take-place/\S+)", offer.get_body(("plain",)).get_content()).group(1)
+    page.goto(accept)
+    expect(page.get_by_role("heading", name="Ana García offers you their place")).to_be_visible()
+    page.get_by_role("button", name="Take the place").click()
+    expect(page.locator("#norms-error")).to_contain_text("Please confirm that you will follow the visit norms")
+    page.get_by_label("I will follow the visit norms").check()
+    page.get_by_role("button", name="Take the place").click()
+    expect(page.get_by_text("The place is yours.")).to_be_visible()
+    expect(page.get_by_text("Ben Okafor").first).to_be_visible()
+    expect(page.get_by_text("Tablets in K-1").first).to_be_visible()
+    expect(page.get_by_text("You have a seat.")).to_be_visible()
+    page.goto(f"/r/{token}")
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()

@@ -102,7 +102,7 @@ def test_stored_kinds_and_renderer_names_keep_their_values():
         "registration_updated", "registration_moved", "registration_back_to_waitlist", "registration_cancelled",
         "registration_link", "event_cancelled", "visit_allocated", "visit_invite", "team_split_offer",
         "email_change_confirm", "email_change_taken", "account_invitation", "password_reset", "broadcast",
-        "guest_list_change"}
+        "guest_list_change", "place_offered"}
     assert {k.value for k in InviteMethod} == {"REQUEST", "CANCEL"}
     assert {k.value for k in InviteReason} == {"booked", "allocated", "promoted", "updated", "cancelled",
                                                "called_off", "back_to_waitlist", "address_changed", "into_draw",

@@ -198,3 +198,29 @@ class PrivateLink(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship(back_populates="links")
+
+
+class PlaceHandover(Model):
+    """A confirmed registration's place, offered to a colleague of the same district until they accept it
+    through the link emailed to them (only the SHA-256 of its token is kept)."""
+
+    __tablename__ = "place_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    legal_first_name: Mapped[str] = mapped_column(sa.String(100))
+    legal_last_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[AttendeeRole] = mapped_column(str_enum(AttendeeRole))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The colleague's own registration, once they accepted.
+    new_registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
+
+    registration: Mapped[Registration] = relationship(foreign_keys=[registration_id])
+
+    @property
+    def colleague_name(self) -> str:
+        return f"{self.legal_first_name} {self.legal_last_name}"

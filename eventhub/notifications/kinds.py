@@ -25,6 +25,7 @@ class EmailKind(enum.StrEnum):
     VISIT_INVITE = "visit_invite"
     TEAM_SPLIT_OFFER = "team_split_offer"  # seats held for a waiting team, not for all: split it? (to the lead)
     # Composed when queued.
+    PLACE_OFFERED = "place_offered"  # to a colleague: someone offers them their place; accept it with this link
     GUEST_LIST_CHANGE = "guest_list_change"  # to a school's host coordinators: a late change to its guest list
     EMAIL_CHANGE_CONFIRM = "email_change_confirm"
     EMAIL_CHANGE_TAKEN = "email_change_taken"

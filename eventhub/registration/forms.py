@@ -70,7 +70,8 @@ def email_field(label: str, required: bool = True) -> EmailField:
 def name_field(label: str, required: bool = True, max_length: int = 100, person: bool = False) -> StringField:
     """A single-line text input with a length limit and a clear message. Required means something is left
     once the value is cleaned (a value of only spaces is empty); a person's name needs a letter."""
-    first = DataRequired(message=f"Enter your {label.lower()}.") if required else Optional()
+    whose = label[0].lower() + label[1:] if label.startswith("Their ") else "your " + label.lower()
+    first = DataRequired(message=f"Enter {whose}.") if required else Optional()
     return StringField(
         label,
         validators=[first, Length(max=max_length, message=f"Use at most {max_length} characters."),
@@ -251,6 +252,22 @@ class WalkInForm(AttendeeForm):
     beyond_capacity = RadioField("The event is full", validators=[Optional()], choices=[
         SelectChoice("wait", "Put them on the waiting list, like anyone registering now"),
         SelectChoice("seat", "Give them a seat beyond the capacity")])
+
+
+class HandoverForm(FlaskForm):
+    """The colleague a place goes to: who they are (their own link asks the rest)."""
+
+    legal_first_name = name_field("Their legal first name", person=True)
+    legal_last_name = name_field("Their legal last name", person=True)
+    email = email_field("Their email address")
+    role = SelectField("Their role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose their role.")])
+
+
+class AcceptPlaceForm(FlaskForm):
+    """The colleague takes the place (and, if it comes with school visits, accepts the visit norms)."""
+
+    norms = BooleanField("I will follow the visit norms: observation is non-evaluative and confidential, my notes "
+                         "name no teacher or student, and I make no recordings or photos of students.")
 
 
 class LostLinkForm(FlaskForm):

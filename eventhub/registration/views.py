@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.extensions import db, limiter
 from eventhub.models import (
+    AttendeeRole,
     District,
     EventKind,
     RegistrationStatus,
@@ -16,15 +17,26 @@ from eventhub.registration import bp
 from eventhub.registration.form_cache import CSRF_PLACEHOLDER, blank_form_cache
 from eventhub.registration.forms import (
     MAX_COLLEAGUES,
+    AcceptPlaceForm,
     AttendeeForm,
     ConfirmForm,
+    HandoverForm,
     LostLinkForm,
     RegistrationForm,
     SplitTeamForm,
     VisitChoicesForm,
     with_visit_fields,
 )
+from eventhub.registration.handover import (
+    accept_place,
+    offer_for_token,
+    offer_place,
+    open_offer,
+    withdraw_offer,
+)
+from eventhub.registration.links import issue_private_link
 from eventhub.registration.services import (
+    AttendeeDetails,
     cancel_registration,
     confirm_email_change,
     register,
@@ -58,6 +70,8 @@ from eventhub.web import public_event_or_404, refusal, registration_from_token_o
 DONE_KEY = "registration_done"
 
 
+# Offering or accepting a place, per client: a few tries (each offer emails someone).
+HANDOVER_LIMIT = "5 per minute;20 per hour"
 # "I lost my link", per client: a few tries; per address, whoever asks from wherever: its inbox is no target.
 LOST_LINK_LIMIT = "5 per minute;20 per hour"
 LOST_LINK_PER_ADDRESS_LIMIT = "5 per hour"
@@ -200,6 +214,7 @@ def private_page(token: str):
         confirm_form=ConfirmForm(),
         places=standings(places_for(registration)),
         team=[(member, standings(places_for(member))) for member in registration.team_members],
+        offer=open_offer(registration),
         choices=choices_for(registration),
         has_visits=bool(visits_by_block(event)),
         choices_state=choices_state(event, utcnow()),
@@ -376,6 +391,78 @@ def lost_link():
         return render_template("registration/lost_link_sent.html", email=form.email.data,
                                mail_from=current_app.config["MAIL_FROM"])
     return render_template("registration/lost_link.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/r/<token>/hand-over", methods=["GET", "POST"])
+@limiter.limit(HANDOVER_LIMIT, methods=["POST"])
+def hand_over(token: str):
+    """Offer one's place to a colleague of the same district, who accepts it through their own emailed link."""
+    registration = registration_from_token_or_404(token)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        flash("Only a seat at the event can be handed on.", "error")
+        return redirect(url_for("registration.private_page", token=token))
+    form = HandoverForm()
+    if form.validate_on_submit():
+        details = AttendeeDetails(email=form.email.data, legal_first_name=form.legal_first_name.data,
+                                  legal_last_name=form.legal_last_name.data, role=AttendeeRole(form.role.data))
+        with refusal() as refused:
+            offer = offer_place(registration, details)
+        if refused:
+            form.email.errors.append(refused.message)
+        else:
+            _log(registration, "offered_place", note=f"to {offer.colleague_name} ({offer.email})")
+            db.session.commit()
+            flash(f"We have emailed {offer.colleague_name} a link to accept your place. Until they do, it stays "
+                  "yours.", "success")
+            return redirect(url_for("registration.private_page", token=token) + "#hand-over")
+    return render_template("registration/hand_over.html", token=token, registration=registration,
+                           event=registration.event, form=form,
+                           seats=[p for p in places_for(registration) if p.status is SeatStatus.CONFIRMED]), \
+        422 if form.errors else 200
+
+
+@bp.post("/r/<token>/hand-over/withdraw")
+def withdraw_hand_over(token: str):
+    """Take back an offer of one's place; its link stops working."""
+    registration = registration_from_token_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "Reload the page and try again.")
+    with refusal() as refused:
+        offer = withdraw_offer(registration)
+    if refused:
+        flash(refused.message, "error")
+    else:
+        _log(registration, "withdrew_place_offer", note=f"to {offer.colleague_name}")
+        db.session.commit()
+        flash(f"Your offer to {offer.colleague_name} is withdrawn; the place is yours.", "success")
+    return redirect(url_for("registration.private_page", token=token))
+
+
+@bp.route("/take-place/<token>", methods=["GET", "POST"])
+@limiter.limit(HANDOVER_LIMIT, methods=["POST"])
+def accept_place_page(token: str):
+    """A colleague accepts the place offered to them: their own registration and private link."""
+    offer = offer_for_token(token)
+    if offer is None:
+        abort(404, "This offer has been taken up, withdrawn, or has lapsed. Ask your colleague to offer it again.")
+    giver = offer.registration
+    seats = [p for p in places_for(giver) if p.status is SeatStatus.CONFIRMED]
+    form = AcceptPlaceForm()
+    if form.validate_on_submit():
+        with refusal() as refused:
+            colleague = accept_place(offer, norms_accepted=bool(form.norms.data))
+        if refused:
+            form.norms.errors.append(refused.message)
+        else:
+            record("handed_over", "registration", giver.id, giver.legal_name, event=giver.event,
+                   note=f"to {colleague.legal_name} ({colleague.email}), who accepted from the emailed link",
+                   user=ATTENDEE)
+            new_token = issue_private_link(colleague)
+            db.session.commit()
+            flash(f"The place is yours. We have emailed your confirmation to {colleague.email}.", "success")
+            return redirect(url_for("registration.private_page", token=new_token))
+    return render_template("registration/accept_place.html", offer=offer, giver=giver, event=giver.event,
+                           seats=seats, form=form), 422 if form.errors else 200
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

@@ -669,6 +669,30 @@ def _forget_choice(registration: Registration, visit: Visit) -> None:
         choice.rank = rank
 
 
+def hand_over_seats(giver: Registration, colleague: Registration, *, now: datetime,
+                    norms_acknowledged_at: datetime | None) -> list[VisitSeat]:
+    """The giver's visit seats pass to the colleague directly (not freed to the waiting lists): each seat's
+    invitation leaves the giver's calendar and a new one goes to the colleague. Screening details never carry
+    over; a waiting place stays the giver's to lose with their registration. Call with the event locked."""
+    passed = []
+    for place in _live_places(giver):
+        if place.status is not SeatStatus.CONFIRMED:
+            continue
+        visit = place.visit
+        _cancel_place(place, now)
+        db.session.flush()  # the seat is free for one moment, under the lock: it goes to the colleague
+        seat = place_on(colleague, visit, SeatStatus.CONFIRMED, now=now, new_registration=True)
+        seat.norms_acknowledged_at = norms_acknowledged_at
+        db.session.flush()
+        send_visit_invitation(seat, InviteMethod.REQUEST, InviteReason.BOOKED)
+        passed.append(seat)
+    for choice in db.session.scalars(sa.select(VisitChoice).where(VisitChoice.registration_id == giver.id)):
+        if any(seat.visit_id == choice.visit_id for seat in passed):
+            db.session.add(VisitChoice(registration=colleague, visit_id=choice.visit_id, rank=choice.rank))
+    db.session.flush()
+    return passed
+
+
 def release_all_places(registration: Registration, *, now: datetime | None = None) -> None:
     """Cancel every seat and waiting place of a cancelled registration, promoting where seats free up."""
     now = now or utcnow()
