@@ -55,11 +55,22 @@ def test_no_reminder_for_an_event_without_one_or_once_it_is_under_way(make_event
     assert send_due(local(quiet, quiet.starts_on, "08:00")).sent == 0
     late = make_event(title="Late Convening", reminder_days_before=3)
     make_registration(late, "ben@example.org")
-    # The cron stopped and ran again on the second day: the row is written as skipped, no email goes.
+    # The cron stopped and ran again on the second day: too late to be of use, nothing is sent or recorded.
     report = send_due(local(late, late.starts_on + timedelta(days=1), "10:00"))
-    assert report.stale == 1 and followup_mail(mailbox, "before-event") == []
-    [row] = db.session.scalars(sa.select(FollowupReminder).where(FollowupReminder.kind == BEFORE_EVENT))
-    assert row.outbox_message_id is None
+    assert report.sent == report.stale == 0 and followup_mail(mailbox, "before-event") == []
+    assert db.session.scalars(sa.select(FollowupReminder)).all() == []
+
+
+def test_someone_confirmed_weeks_after_a_long_reminder_fell_due_still_gets_it(make_event, make_registration,
+                                                                               mailbox):
+    from datetime import UTC, datetime
+
+    event = make_event(title="Far Convening", reminder_days_before=30)
+    make_registration(event, "ana@example.org")
+    due = local(event, event.starts_on - timedelta(days=30), "09:00")
+    assert due < datetime.now(UTC) + timedelta(days=60)
+    report = send_due(due + timedelta(days=20))
+    assert report.sent == 1 and len(followup_mail(mailbox, "before-event")) == 1
 
 
 def test_the_event_form_sets_the_days(organizer_client, make_event):

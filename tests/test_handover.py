@@ -75,11 +75,17 @@ def test_the_place_passes_to_the_colleague_and_not_to_the_waiting_list(client, g
     assert client.get(accept).status_code == 404  # taken up: the link is spent
 
 
-def test_a_colleague_registered_already_is_refused_with_a_clear_message(client, giver, make_registration):
+def test_a_colleague_registered_already_is_refused_with_a_clear_message_and_nobody_else_learns_it(client, giver,
+                                                                                                 mailbox):
     event, visit, ana, waiting, link = giver
-    response = offer(client, link, email="wait@example.org")
-    assert response.status_code == 422
-    assert "wait@example.org is registered for this event already" in response.get_data(as_text=True)
+    # The giver's page says the same for any address: it must not tell who is registered.
+    assert offer(client, link, email="wait@example.org").status_code == 302
+    refused = client.post(offer_link(mailbox, "wait@example.org"), data={"norms": "y"})
+    assert refused.status_code == 422
+    assert ("You are registered for Spring Convening already (wait@example.org), so Ana García&#39;s place "
+            "cannot pass to you") in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, ana.id).status is RegistrationStatus.CONFIRMED
     assert offer(client, link, email="ANA@example.org").status_code == 422  # not to oneself
 
 
@@ -96,9 +102,60 @@ def test_an_offer_taken_back_or_overtaken_cannot_be_accepted(client, giver, mail
     cancel_registration(db.session.get(Registration, ana.id))
     db.session.commit()
     refused = client.post(again, data={"norms": "y"})
-    assert refused.status_code == 422 and "no longer holds this place" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "no longer holds the place offered" in refused.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)
                              .where(Registration.email == "cy@example.org")) == 0
+
+
+def test_an_old_offer_does_not_take_a_seat_held_again_later(client, giver, mailbox):
+    from eventhub.registration.services import cancel_registration, rejoin
+
+    event, visit, ana, waiting, link = giver
+    offer(client, link)
+    accept = offer_link(mailbox, "ben@example.org")
+    cancel_registration(db.session.get(Registration, ana.id))
+    db.session.commit()
+    event.capacity = 5
+    db.session.commit()
+    rejoin(db.session.get(Registration, ana.id))
+    db.session.commit()
+    assert db.session.get(Registration, ana.id).status is RegistrationStatus.CONFIRMED
+    refused = client.post(accept, data={"norms": "y"})
+    assert refused.status_code == 422 and "no longer holds the place offered" in refused.get_data(as_text=True)
+
+
+def test_no_hand_over_at_an_event_called_off_or_past_a_visit_notice(client, giver, mailbox):
+    from eventhub.events.writes import cancel_event
+
+    event, visit, ana, waiting, link = giver
+    visit.school.notice_school_days = 400  # its guest list is long due
+    db.session.commit()
+    refused = offer(client, link)
+    assert refused.status_code == 422 and "needs 400 school days&#39; notice" in refused.get_data(as_text=True)
+    visit.school.notice_school_days = 0
+    db.session.commit()
+    offer(client, link)
+    accept = offer_link(mailbox, "ben@example.org")
+    cancel_event(event)
+    db.session.commit()
+    called_off = client.post(accept, data={"norms": "y"})
+    assert called_off.status_code == 422 and "over or called off" in called_off.get_data(as_text=True)
+
+
+def test_taking_an_offer_back_withdraws_every_open_one(client, giver, mailbox):
+    from eventhub.models import PlaceHandover
+
+    event, visit, ana, waiting, link = giver
+    offer(client, link)
+    first = offer_link(mailbox, "ben@example.org")
+    db.session.add(PlaceHandover(registration_id=ana.id, email="cy@example.org", legal_first_name="Cy",
+                                 legal_last_name="Diaz", role="teacher", token_hash="0" * 64))
+    db.session.commit()  # as if a second submit had raced the first
+    client.post(f"{link}/hand-over/withdraw", data={})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PlaceHandover)
+                             .where(PlaceHandover.withdrawn_at.is_(None))) == 0
+    assert client.get(first).status_code == 404
 
 
 def test_a_place_on_the_waiting_list_cannot_be_handed_on(client, giver, mailbox):

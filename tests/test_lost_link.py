@@ -35,11 +35,12 @@ def test_a_registered_address_gets_a_fresh_link_and_the_page_says_the_same_to_ev
 
 
 def test_only_events_not_over_and_not_drafts_send_a_link(client, make_event, make_registration, mailbox):
-    past, draft, coming = (make_event(title=f"{name} Convening") for name in ("Old", "Draft", "Coming"))
-    for event in (past, draft, coming):
+    past, draft, off, coming = (make_event(title=f"{name} Convening") for name in ("Old", "Draft", "Off", "Coming"))
+    for event in (past, draft, off, coming):
         make_registration(event, email="ana@example.org")
     past.starts_on, past.ends_on = date.today() - timedelta(days=30), date.today() - timedelta(days=29)
     draft.status = EventStatus.DRAFT
+    off.status = EventStatus.CANCELLED
     db.session.commit()
     client.post("/lost-link", data={"email": "ana@example.org"})
     assert [m["Subject"] for m in links(mailbox, "ana@example.org")] == ["Your private link for Coming Convening"]
@@ -64,6 +65,8 @@ def test_asking_is_rate_limited_per_client_and_per_address(make_app, make_event,
     # One address, from five places: the sixth ask is refused, wherever it comes from.
     assert [ask("ana@example.org", n) for n in range(6)] == [200] * 5 + [429]
     assert ask("ben@example.org", 50) == 200  # another address
+    # Variants of that address (control characters, other cases) are the same address, and the same count.
+    assert ask("\x01ANA@example.org", 60) == 429
     # One client: five a minute.
     assert [ask(f"p{n}@example.org", 99) for n in range(6)] == [200] * 5 + [429]
     assert len(links(Mailbox(Path(app.config["MAIL_DIR"])), "ana@example.org")) == 1  # one link in ten minutes

@@ -309,9 +309,10 @@ def _send_for_event(event: Event, reached: list[Reminder], now: datetime, dry_ru
             not reminder.needs_open_commitment or (first_open is not None and first_open <= reminder.due_at))]
         tally = Tally(slug, reminder.kind, reminder.due_at)
         tallies.append(tally)
-        # Too late to be of use: weeks late, or a reminder before the event once it is under way.
-        stale = now - reminder.due_at > STALE_AFTER or (
-            reminder.kind == BEFORE_EVENT and local_date(now, event.zone) > event.starts_on)
+        if reminder.kind == BEFORE_EVENT and local_date(now, event.zone) > event.starts_on:
+            continue  # of no use once the event is under way (nor for events held before the feature)
+        # Weeks late is too late (not for the reminder before an event: it is useful until then).
+        stale = reminder.kind != BEFORE_EVENT and now - reminder.due_at > STALE_AFTER
         if dry_run:
             if stale:
                 tally.stale = len(due)

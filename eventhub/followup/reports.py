@@ -203,7 +203,8 @@ def rounds(scope: Scope) -> list[Round]:
         .where(Commitment.registration_id == reminder.registration_id,
                Commitment.created_at >= reminder.sent_at, *scope.conditions))
     query = sa.select(reminder.kind, sa.func.count(), sa.func.sum(sa.case((checked_in, 1), else_=0)),
-                      sa.func.sum(sa.case((wrote, 1), else_=0)))
+                      sa.func.sum(sa.case((wrote, 1), else_=0))).where(
+        reminder.kind != "before-event")  # the reminder before an event asks nothing about commitments
     if scope.filters.event_id is not None:
         query = query.where(reminder.event_id == scope.filters.event_id)
     if scope.filters.narrowed:

@@ -251,7 +251,7 @@ class WalkInForm(AttendeeForm):
 
     beyond_capacity = RadioField("The event is full", validators=[Optional()], choices=[
         SelectChoice("wait", "Put them on the waiting list, like anyone registering now"),
-        SelectChoice("seat", "Give them a seat beyond the capacity")])
+        SelectChoice("seat", "Give them a seat now (beyond the capacity, or ahead of those waiting)")])
 
 
 class HandoverForm(FlaskForm):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import lock_event
-from eventhub.models import PlaceHandover, Registration, RegistrationStatus, SeatStatus, utcnow
+from eventhub.models import EventStatus, PlaceHandover, Registration, RegistrationStatus, SeatStatus, utcnow
 from eventhub.notifications.attendees import send_registration_email
 from eventhub.notifications.kinds import EmailKind
 from eventhub.outbox.services import queue_email
@@ -20,7 +20,7 @@ from eventhub.registration.services import AttendeeDetails
 from eventhub.timezones import local_date
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for
-from eventhub.visits.services import hand_over_seats, release_all_places
+from eventhub.visits.services import hand_over_seats, notice_phrase, release_all_places, within_notice
 
 # An offer not taken up in this time lapses; the place stays the giver's.
 OFFER_VALID_FOR = timedelta(days=7)
@@ -43,12 +43,18 @@ def open_offer(giver: Registration, now: datetime | None = None) -> PlaceHandove
         .order_by(PlaceHandover.id.desc()).limit(1))
 
 
-def _check_colleague(giver: Registration, email: str) -> None:
-    if email.lower() == giver.email.lower():
-        raise HandoverError("Give the place to a colleague: enter their email address, not yours.")
-    if find_registration(giver.event, email) is not None:
-        raise HandoverError(f"{email} is registered for this event already: they keep their own registration, "
-                            "so your place cannot go to them. Cancel yours instead, and it goes to the waiting list.")
+def _check_place(giver: Registration, now: datetime) -> None:
+    """The place can pass: a seat at a published event not over, on no visit whose guest list is due."""
+    event = giver.event
+    if event.status is not EventStatus.PUBLISHED or local_date(now, event.zone) > event.ends_on:
+        raise HandoverError("This event is over or called off: its places no longer pass from one person to "
+                            "another.")
+    if giver.status is not RegistrationStatus.CONFIRMED:
+        raise HandoverError("Only a seat at the event can be handed on; a place on the waiting list cannot.")
+    late = next((p.visit for p in places_for(giver)
+                 if p.status is SeatStatus.CONFIRMED and within_notice(p.visit, now)), None)
+    if late is not None:
+        raise HandoverError(notice_phrase(late) + " Ask the organizers: only they can change its guest list now.")
 
 
 def offer_place(giver: Registration, colleague: AttendeeDetails, *, now: datetime | None = None) -> PlaceHandover:
@@ -56,14 +62,14 @@ def offer_place(giver: Registration, colleague: AttendeeDetails, *, now: datetim
     colleague a link to accept it. Until they do, the place stays the giver's."""
     now = now or utcnow()
     event = giver.event
-    if giver.status is not RegistrationStatus.CONFIRMED:
-        raise HandoverError("Only a seat at the event can be handed on; a place on the waiting list cannot.")
-    if local_date(now, event.zone) > event.ends_on:
-        raise HandoverError("This event has ended.")
-    _check_colleague(giver, colleague.email)
-    earlier = open_offer(giver, now)
-    if earlier is not None:
-        earlier.withdrawn_at = now
+    lock_event(event)  # two offers sent at once: one stands, the other is withdrawn by it
+    db.session.refresh(giver)
+    _check_place(giver, now)
+    if colleague.email.lower() == giver.email.lower():
+        raise HandoverError("Give the place to a colleague: enter their email address, not yours.")
+    # Whether the colleague is registered already is told to them when they open their link, not here: this
+    # page must not tell anyone who is registered.
+    _withdraw_open(giver, now)
     token = secrets.token_urlsafe(32)
     offer = PlaceHandover(registration=giver, email=colleague.email, legal_first_name=colleague.legal_first_name,
                           legal_last_name=colleague.legal_last_name, role=colleague.role, token_hash=_hash(token),
@@ -81,14 +87,22 @@ def offer_place(giver: Registration, colleague: AttendeeDetails, *, now: datetim
     return offer
 
 
-def withdraw_offer(giver: Registration, *, now: datetime | None = None) -> PlaceHandover:
-    """The giver takes their offer back; its link stops working."""
-    offer = open_offer(giver, now)
-    if offer is None:
-        raise HandoverError("There is no offer of your place to take back.")
-    offer.withdrawn_at = now or utcnow()
+def _withdraw_open(giver: Registration, now: datetime) -> list[PlaceHandover]:
+    offers = list(db.session.scalars(sa.select(PlaceHandover).where(
+        PlaceHandover.registration_id == giver.id, PlaceHandover.accepted_at.is_(None),
+        PlaceHandover.withdrawn_at.is_(None)).order_by(PlaceHandover.id.desc())))
+    for offer in offers:
+        offer.withdrawn_at = now
     db.session.flush()
-    return offer
+    return offers
+
+
+def withdraw_offer(giver: Registration, *, now: datetime | None = None) -> PlaceHandover:
+    """The giver takes their offer back (every open one); its link stops working."""
+    offers = _withdraw_open(giver, now or utcnow())
+    if not offers:
+        raise HandoverError("There is no offer of your place to take back.")
+    return offers[0]
 
 
 def offer_for_token(token: str, now: datetime | None = None) -> PlaceHandover | None:
@@ -110,9 +124,18 @@ def accept_place(offer: PlaceHandover, *, norms_accepted: bool, now: datetime | 
     event = giver.event
     lock_event(event)
     db.session.refresh(giver)
-    if giver.status is not RegistrationStatus.CONFIRMED:
-        raise HandoverError(f"{giver.display_name} no longer holds this place, so it cannot pass to you.")
-    _check_colleague(giver, offer.email)
+    db.session.refresh(offer)
+    # The place offered is the seat the giver held then: one taken again since (a cancellation, a new seat)
+    # is not part of the offer.
+    held_since = giver.confirmed_at
+    if (offer.withdrawn_at is not None or offer.accepted_at is not None
+            or giver.status is not RegistrationStatus.CONFIRMED
+            or (held_since is not None and held_since > offer.created_at)):
+        raise HandoverError(f"{giver.display_name} no longer holds the place offered, so it cannot pass to you.")
+    _check_place(giver, now)
+    if find_registration(event, offer.email) is not None:
+        raise HandoverError(f"You are registered for {event.title} already ({offer.email}), so "
+                            f"{giver.display_name}'s place cannot pass to you: you keep your own registration.")
     seats = [p for p in places_for(giver) if p.status is SeatStatus.CONFIRMED]
     if seats and not norms_accepted:
         raise HandoverError("Please confirm that you will follow the visit norms: the place comes with school "

@@ -271,15 +271,15 @@ def register_walk_in(event: Event, details: AttendeeDetails, *, beyond_capacity:
 
 
 def send_lost_links(email: str, *, now: datetime | None = None) -> int:
-    """Someone lost their private link: each registration of theirs at an event not over yet (a cancelled
-    one too: its page lets them register again) gets a fresh link by email, at most once in a few minutes.
-    Returns how many were queued; the page says the same whatever it is, so nobody can probe who is
+    """Someone lost their private link: each registration of theirs at a published event not over yet (a
+    cancelled registration too: its page lets them register again) gets a fresh link by email, at most once
+    in a few minutes. Returns how many were queued; the page says the same whatever it is, so nobody can probe who is
     registered."""
     now = now or utcnow()
     sent = 0
     registrations = db.session.scalars(
         sa.select(Registration).join(Event).where(sa.func.lower(Registration.email) == email.strip().lower(),
-                                                  Event.status != EventStatus.DRAFT))
+                                                  Event.status == EventStatus.PUBLISHED))
     for registration in registrations:
         if registration.event.ends_on >= local_date(now, registration.event.zone):
             sent += send_link_reminder(registration, now)

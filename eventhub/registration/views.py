@@ -1,9 +1,11 @@
 """Registration pages: the form, its confirmation, and the private page `/r/<token>`."""
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.extensions import db, limiter
+from eventhub.fields import clean_line
 from eventhub.models import (
     AttendeeRole,
     District,
@@ -375,8 +377,14 @@ def split_team(token: str, place_id: int):
 
 
 def _address_asked_for() -> str:
-    """The rate-limit key of a lost-link request: the address typed in, as the form normalises it."""
-    return "lost-link:" + " ".join(request.form.get("email", "").split()).lower()[:254]
+    """The rate-limit key of a lost-link request: the address as the form normalises it (control characters
+    gone, the same ASCII form), so variants of one address share one count."""
+    typed = clean_line(request.form.get("email", ""))[:254]
+    try:
+        typed = validate_email(typed, check_deliverability=False, allow_smtputf8=False).ascii_email or typed
+    except EmailNotValidError:
+        pass
+    return "lost-link:" + typed.lower()
 
 
 @bp.route("/lost-link", methods=["GET", "POST"])
