@@ -133,3 +133,26 @@ def test_attendees_own_changes_are_in_the_audit_log(organizer_client, client, ma
     assert (entry.action, entry.user_id, entry.changes) == ("cancelled", None, {"status": ["confirmed", "cancelled"]})
     page = organizer_client.get(f"/admin/audit?event={event.slug}").get_data(as_text=True)
     assert "the attendee" in page and "from their private link" in page
+
+
+def test_a_filter_changed_since_the_count_refuses_the_send_and_counts_again(organizer_client, bus, mailbox):
+    """The screen showed everyone; the Visit filter was then changed without counting again: nothing goes,
+    and the page shows the new audience, in words, to confirm."""
+    event, visit = bus
+    url = f"/admin/events/{event.slug}/messages/new"
+    data = {"subject": "K-1 bus change", "body": "Hello {first_name}", "action": "send", "confirm": "y",
+            "visit": str(visit.id), "counted_status": "", "counted_visit": "", "counted_district": "",
+            "counted_role": ""}
+    refused = organizer_client.post(url, data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "The recipients changed since they were counted: it would now go to 2 people" in html
+    assert f'name="counted_visit" value="{visit.id}"' in html
+    assert f"Yes, send it to 2 people: confirmed and waiting, on “{visit.title}”" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Broadcast)) == 0
+    counted = organizer_client.post(url, data={**data, "action": "count"})
+    assert counted.status_code == 200 and 'name="confirm" type="checkbox" value="y">' in counted.get_data(
+        as_text=True)  # asked again
+    sent = organizer_client.post(url, data={**data, "counted_visit": str(visit.id)})
+    assert sent.status_code == 303
+    assert db.session.scalar(sa.select(Broadcast.recipient_count)) == 2

@@ -83,3 +83,40 @@ def test_a_wide_table_scrolls_in_its_box_and_the_page_does_not_on_a_phone(live_a
         box = page.locator(".table-scroll")
         assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # the table is wider than the phone
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_message_goes_to_the_audience_on_the_screen(page, live_app, make_event, make_visit, book,
+                                                      make_registration):
+    from pathlib import Path
+
+    from conftest import Mailbox
+
+    event = make_event(title="Spring Convening")
+    visit = make_visit(event, title="K-1 station rotation", seats=10)
+    book(event, "ana@example.org", visit, legal_first_name="Ana")
+    book(event, "bo@example.org", visit, legal_first_name="Bo")
+    for n in range(3):
+        make_registration(event, f"other{n}@example.org")
+    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+    db.session.commit()
+    mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
+
+    page.goto("/admin/login")
+    page.get_by_label("Email").fill("org@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/admin/events/{event.slug}/messages/new")
+    expect(page.locator("#audience")).to_contain_text("5 people")
+    page.get_by_label("Subject").fill("K-1 bus change")
+    page.get_by_label("Message").fill("Hello {first_name}, the K-1 bus leaves at 7:30.")
+    page.get_by_label("Visit").select_option(label=f"K-1 station rotation ({visit.school.name})")
+    # The count follows the filter at once; the confirmation names the audience.
+    expect(page.locator("#audience")).to_contain_text("2 people")
+    expect(page.get_by_label("Subject")).to_have_value("K-1 bus change")
+    page.get_by_label("Yes, send it to 2 people").check()
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_text("The message is on its way to 2 people.")).to_be_visible()
+    told = sorted(address for address in ("ana@example.org", "bo@example.org", "other0@example.org",
+                                          "other1@example.org", "other2@example.org")
+                  if any(m["Subject"] == "K-1 bus change" for m in mailbox.to(address)))
+    assert told == ["ana@example.org", "bo@example.org"]

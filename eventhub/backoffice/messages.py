@@ -32,24 +32,52 @@ def messages(slug: str):
     return render_template("backoffice/messages.html", event=event, sent=sent)
 
 
+# The recipient filters of the message form; each is also sent back as "counted_<name>": the filters the
+# count on the page was made with.
+AUDIENCE_FILTERS = ("status", "visit", "district", "role")
+
+
+def _audience_filters():
+    """The filters on screen: the form's (a POST), else the query string's; and those the count shown was
+    made with (None for a client that does not send them: then what it sends is what it saw)."""
+    source = {**request.args.to_dict(), **{k: v for k, v in request.form.items() if k in AUDIENCE_FILTERS}}
+    filters = filters_from_args(source)
+    if not any(f"counted_{name}" in request.form for name in AUDIENCE_FILTERS):
+        return filters, None
+    return filters, filters_from_args({name: request.form.get(f"counted_{name}", "") for name in AUDIENCE_FILTERS})
+
+
+def _same_audience(a, b) -> bool:
+    return (a.status, a.visit_id, a.district_id, a.role) == (b.status, b.visit_id, b.district_id, b.role)
+
+
 @bp.route("/events/<slug:slug>/messages/new", methods=["GET", "POST"])
 @organizer_required
 def new_message(slug: str):
-    """Choose the recipients (the registrants table's filters), write, preview for one of them, send."""
+    """Choose the recipients (the registrants table's filters), write, preview for one of them, send. The
+    message goes only to the audience whose count the organizer saw: a filter changed since refuses the send
+    and shows the new count."""
     event = event_or_404(slug)
-    filters = filters_from_args(request.args)
+    filters, counted = _audience_filters()
     form = MessageForm()
     who = audience_of(event, filters)
     preview_for = _preview_person(event, who)
     preview = None
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST" and request.form.get("action") == "count":
+        form.confirm.data = False  # the filters changed: count again, send nothing, and ask again
+    elif form.validate_on_submit():
         bad = unknown_placeholders(form.subject.data, form.body.data)
         if bad:
             form.body.errors.append("Unknown placeholder" + ("s" if len(bad) != 1 else "") + ": "
                                     + ", ".join("{" + b + "}" for b in bad) + ". Use those listed below.")
         elif request.form.get("action") == "send":
-            if not form.confirm.data:
+            if counted is not None and not _same_audience(filters, counted):
+                form.confirm.errors.append(
+                    f"The recipients changed since they were counted: it would now go to {who.count} "
+                    f"{'person' if who.count == 1 else 'people'} ({audience_label(filters)}). Check them, then "
+                    "send again.")
+            elif not form.confirm.data:
                 form.confirm.errors.append(f"Tick the box to send it to {who.count} people.")
             else:
                 with refusal() as refused:
