@@ -400,3 +400,10 @@ def test_a_new_password_signs_the_account_out_of_every_other_browser(app, client
     assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
     assert sign_in(laptop, organizer.email, NEW_PASSWORD).status_code == 302
     assert laptop.get("/admin/").status_code == 200
+
+
+def test_the_invitation_form_proposes_the_organizer_role_not_admin(client, admin):
+    sign_in(client, admin.email)
+    page = client.get("/admin/users/invite").get_data(as_text=True)
+    assert '<option selected value="organizer">' in page
+    assert '<option selected value="admin">' not in page

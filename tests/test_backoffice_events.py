@@ -429,3 +429,17 @@ def test_host_rules_by_organizer_or_own_district_coordinator(client, make_event,
     assert audit("edited", "school")[0].user_email == "host@example.org"
     assert client.post(f"/admin/schools/{school.id}/rules",
                        data={**RULES, "notice_school_days": "lots"}).status_code == 422
+
+
+def test_clone_proposes_the_next_seasons_title_and_a_clean_free_address(organizer_client, make_event):
+    from datetime import date
+
+    spring = make_event(title="Spring Convening 2027", slug="spring-convening-2027", starts_on=date(2027, 4, 6),
+                        ends_on=date(2027, 4, 8))
+    make_event(title="Taken", slug="fall-convening-2027")
+    page = organizer_client.get(f"/admin/events/{spring.slug}/clone").get_data(as_text=True)
+    assert 'value="Fall Convening 2027"' in page
+    assert 'value="fall-convening-2027-2"' in page and "2027-2027" not in page
+    other = make_event(title="Leadership Retreat", slug="leadership-retreat")
+    page = organizer_client.get(f"/admin/events/{other.slug}/clone").get_data(as_text=True)
+    assert "Leadership Retreat (" in page and "leadership-retreat-" in page

@@ -57,7 +57,8 @@ class _AccountFields(FlaskForm):
     """Name, role and district, shared by the invitation and the edit form; set `district.choices`."""
 
     name = StringField("Name", validators=[Length(max=150)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired("Choose a role.")])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=UserRole.ORGANIZER.value,
+                       validators=[DataRequired("Choose a role.")])
     district = SelectField("District", choices=[SelectChoice("", "None")])
 
     def validate_district(self, field) -> None:

@@ -13,6 +13,7 @@ from eventhub.events.forms import AgendaItemForm, CloneForm, EventForm, day_choi
 from eventhub.events.setup import (
     clashes_with,
     event_days,
+    next_season_names,
     next_season_start,
     room_clashes,
 )
@@ -211,8 +212,8 @@ def clone_event_page(slug: str):
     form = CloneForm()
     if request.method == "GET":
         start = next_season_start(event)
-        form.starts_on.data, form.title.data = start, event.title
-        form.slug.data = f"{event.slug}-{start.year}"[:80]
+        form.starts_on.data = start
+        form.title.data, form.slug.data = next_season_names(event, start)
     if form.validate_on_submit():
         with refusal() as refused:
             copy = clone_event(event, slug=form.slug.data, title=form.title.data, starts_on=form.starts_on.data)

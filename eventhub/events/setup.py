@@ -74,3 +74,25 @@ def clashes_with(item: AgendaItem, items: list[AgendaItem]) -> list[AgendaItem]:
 def next_season_start(event: Event) -> date:
     """The same weekday about half a year on: the network meets twice a year."""
     return event.starts_on + timedelta(weeks=26)
+
+
+_SEASONS = {"spring": "fall", "fall": "spring", "autumn": "spring"}
+
+
+def next_season_names(event: Event, starts_on: date) -> tuple[str, str]:
+    """The title and a free web address proposed for the copy starting on `starts_on`: the season word and the
+    year moved on ("Spring Convening 2027" → "Fall Convening 2027"), the address made from the new title
+    (never "…-2027-2027")."""
+    def season(word: re.Match) -> str:
+        new = _SEASONS[word.group(0).lower()]
+        return new.capitalize() if word.group(0)[0].isupper() else new
+
+    title = re.sub(r"\b(?:spring|fall|autumn)\b", season, event.title, flags=re.I)
+    title = re.sub(r"\b20\d\d\b", str(starts_on.year), title)
+    if title == event.title:
+        title = f"{event.title} ({starts_on:%B %Y})"
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:70] or "event"
+    slug, n = base, 2
+    while not slug_is_free(slug):
+        slug, n = f"{base}-{n}", n + 1
+    return title[:200], slug
