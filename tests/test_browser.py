@@ -87,15 +87,20 @@ def test_enter_in_a_text_box_registers_rather_than_adding_a_colleague(page, live
     assert len(mailbox.to("ben@example.org")) == 1
 
 
-def _register_as_ana(page, event) -> str:
-    """Fill in and send the form in the browser; the text of the page that follows."""
-    page.goto(f"/events/{event.slug}/register")
+def _fill_in_ana(page) -> None:
+    """Ana's details on the open registration form (no visit choices)."""
     page.get_by_label("Legal first name").first.fill("Ana")
     page.get_by_label("Legal last name").first.fill("García")
     page.locator("#email").fill("ana@example.org")
     page.get_by_label("Role").first.select_option(label="Principal")
     page.get_by_label("District").first.select_option(index=1)
     page.get_by_label("No, please do not photograph me").check()
+
+
+def _register_as_ana(page, event) -> str:
+    """Fill in and send the form in the browser; the text of the page that follows."""
+    page.goto(f"/events/{event.slug}/register")
+    _fill_in_ana(page)
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     return page.locator("main").inner_text()
@@ -134,12 +139,7 @@ def test_rank_visits_read_the_rules_and_see_the_seat_on_the_private_page(page, l
     page.goto(f"/events/{event.slug}/register")
     page.get_by_text("The 2 visits at this time").click()
     expect(page.get_by_text("No photos of students without written permission.").first).to_be_visible()
-    page.get_by_label("Legal first name").first.fill("Ana")
-    page.get_by_label("Legal last name").first.fill("García")
-    page.locator("#email").fill("ana@example.org")
-    page.get_by_label("Role").first.select_option(label="Principal")
-    page.get_by_label("District").first.select_option(index=1)
-    page.get_by_label("No, please do not photograph me").check()
+    _fill_in_ana(page)
     page.get_by_label("First choice").select_option(label=f"K-1 station rotation ({school.name}): waiting list only")
     page.get_by_label("Second choice").select_option(label=f"Take-home laptops ({school.name})")
     page.get_by_role("button", name="Register").click()

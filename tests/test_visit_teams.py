@@ -45,6 +45,18 @@ def contest(make_event, make_visit):
     return event, teams
 
 
+def draw_and_commit(event, seed: int):
+    """Close the choices, preview the draw with this seed and commit exactly it; the plan."""
+    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    plan = plan_allocation(event, seed)
+    record_preview(event, plan)
+    db.session.commit()
+    commit_allocation(event, seed)
+    db.session.commit()
+    return plan
+
+
 def team_splits(block, teams) -> int:
     """Teams whose members did not all end alike (one seat each on one visit, or all waiting on one)."""
     def outcome(member):
@@ -75,13 +87,7 @@ def test_no_draw_splits_a_team_and_nobody_drawn_after_it_takes_its_place(contest
 
 def test_a_committed_draw_seats_teams_together_and_holds_free_seats_for_a_waiting_one(contest, mailbox):
     event, teams = contest
-    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
-    db.session.commit()
-    plan = plan_allocation(event, 3)
-    record_preview(event, plan)
-    db.session.commit()
-    commit_allocation(event, 3)
-    db.session.commit()
+    draw_and_commit(event, 3)
     for team in teams:
         places = [place_of(m, v) for m in team for v in event.visits if place_of(m, v) is not None]
         assert len(places) == len(team), "one place each"
@@ -251,14 +257,7 @@ def test_after_a_release_the_waiting_lists_follow_the_draw(organizer_client, mak
                           data=event_form(event, visit_allocation="lottery", held_places="release"))
     late = [rank(event, f"late{n}@example.org", [visit]) for n in range(3)]
     db.session.expire_all()
-    event.choices_close_at = datetime.now(UTC) - timedelta(minutes=1)
-    db.session.commit()
-    plan = plan_allocation(event, 21)
-    record_preview(event, plan)
-    db.session.commit()
-    commit_allocation(event, 21)
-    db.session.commit()
-    [block] = plan.blocks
+    [block] = draw_and_commit(event, 21).blocks
     waiting = [r for r in block.order if r not in block.assigned]
     queue = [p.registration_id for p in db.session.scalars(
         sa.select(VisitSeat).where(VisitSeat.visit_id == visit.id, VisitSeat.status == SeatStatus.WAITLISTED)
