@@ -1,11 +1,12 @@
 """Template filters that show times in an event's zone and name that zone."""
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, Visit, id_type_label
-from eventhub.timezones import local
+from eventhub.timezones import as_utc, local
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
 ZONE_NAMES = {
@@ -60,6 +61,39 @@ def moment(value: datetime, timezone: str) -> str:
     return f"{long_date(value)} at {clock(value)} {value.tzname()}"
 
 
+def when(value: datetime, timezone: str | None = None) -> Markup:
+    """"Thu, Dec 3, 2026, 2:05 PM CST" in the zone. Without one the time is said in UTC inside a
+    <time data-local> that the page's script says again in the viewer's own zone."""
+    moment = local(value, timezone or UTC)
+    words = f"{moment:%a, %b} {moment.day}, {moment.year}, {clock(moment)} {moment.tzname()}"
+    local_attribute = "" if timezone else " data-local"
+    return Markup(f'<time datetime="{as_utc(value).isoformat()}"{local_attribute}>{escape(words)}</time>')
+
+
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def logged_value(text: str, timezone: str | None = None) -> Markup | str:
+    """A value of the audit log as people read it: a stored moment in words in the zone, a day in words,
+    anything else as it was written."""
+    try:
+        if ISO_MOMENT.fullmatch(text):
+            return when(as_utc(datetime.fromisoformat(text)), timezone)
+        if ISO_DAY.fullmatch(text):
+            day = date.fromisoformat(text)
+            return f"{day:%a, %b} {day.day}, {day.year}"
+    except ValueError:
+        pass
+    return text
+
+
+def field_words(name: str) -> str:
+    """A stored field's name as a label: "bus_departs_at" is "Bus departs", "seats_override" "Seats override"."""
+    words = name.removesuffix("_at").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
 def meeting(visit: Visit) -> str:
     """Where and when a visitor must be, in the host's zone: "Meet at Hotel lobby at 7:45 AM; the bus leaves at
     8:00 AM." Empty when visitors simply arrive at the school for its start."""
@@ -95,6 +129,12 @@ def name_lang(text: str) -> str:
     return "zh-Hans" if has(HAN) else ""
 
 
+def email_address(address: str) -> Markup:
+    """An address that may wrap only before its "@" and its dots, never inside a word."""
+    text = str(escape(address))
+    return Markup('<span class="email">' + text.replace("@", "<wbr>@").replace(".", "<wbr>.") + "</span>")
+
+
 def lang_attribute(text: str) -> Markup:
     """' lang="ja"' (or nothing) for an element holding a name."""
     lang = name_lang(text)
@@ -109,7 +149,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(date_range)
     app.add_template_filter(moment)
     app.add_template_filter(meeting)
+    app.add_template_filter(when)
+    app.add_template_filter(logged_value)
+    app.add_template_filter(field_words)
     app.add_template_filter(lang_attribute, "name_lang")
+    app.add_template_filter(email_address)
     app.add_template_global(form_errors)
     app.add_template_filter(lambda key: DIETARY_OPTIONS.get(key, key), "dietary_label")
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")

@@ -85,8 +85,30 @@ def test_the_dashboard_counts_each_status_beside_the_capacity(organizer_client, 
     html = text_of(organizer_client.get(f"/admin/events/{convening[0].slug}/dashboard"))
     stats = {label.split(",")[0]: int(number) for number, label in re.findall(
         r'<span class="stat-number">(\d+)</span> <span class="stat-label">([^<]+)</span>', html)}
-    assert stats == {"confirmed": 4, "waiting": 1, "cancelled": 1, "capacity": 4}
+    assert stats == {"confirmed": 4, "waiting": 1, "cancelled": 1, "capacity": 4,
+                     "of 4 confirmed checked in at the door": 0}
     assert "0 places left" in html
+
+
+def test_the_dashboard_counts_check_ins_at_the_door_and_on_each_visit(organizer_client, convening):
+    event, _, _, lunch, maker = convening
+    seated = db.session.scalars(sa.select(VisitSeat).where(VisitSeat.visit_id == lunch.id,
+                                                           VisitSeat.status == SeatStatus.CONFIRMED)).all()
+    confirmed = db.session.scalars(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)).all()
+    url = f"/admin/events/{event.slug}/check-in/{confirmed[0].id}"
+    assert organizer_client.post(url, data={"action": "in"}).status_code == 303
+    visit_url = f"/admin/events/{event.slug}/visits/{lunch.id}/check-in/{seated[0].registration_id}"
+    assert organizer_client.post(visit_url, data={"action": "in"}).status_code == 303
+    # A waiting registration checked in by hand in the database is not one of the confirmed.
+    waiting = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id,
+                                                              Registration.status == RegistrationStatus.WAITLISTED))
+    waiting.checked_in_at = utcnow()
+    db.session.commit()
+    html = text_of(organizer_client.get(f"/admin/events/{event.slug}/dashboard"))
+    assert '<span class="stat-number">1</span> <span class="stat-label">of 4 confirmed checked in at the door' in html
+    check_ins = {row[0].split(" ", 2)[0]: row[1] for row in table_rows(html) if len(row) == 2 and " of " in row[1]}
+    assert check_ins == {"Shared": "1 of 2", "Makerspace": "0 of 1"}
 
 
 def test_the_visit_chart_is_an_svg_with_each_visits_seats_taken_and_waiting(organizer_client, convening):

@@ -158,7 +158,15 @@ def test_moving_the_event_says_how_many_will_be_notified_before_saving(organizer
     data = event_form(event, starts_on=new_start.isoformat(), ends_on=(event.ends_on + timedelta(days=1)).isoformat())
     first = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data)
     assert first.status_code == 200
-    assert "3 attendees will be notified" in first.get_data(as_text=True)
+    html = first.get_data(as_text=True)
+    assert "Saving sends 3 emails." in html
+    # What changes, in words, and who hears of it, by name.
+    assert (f"Starts on: <del>{old_start:%a, %b} {old_start.day}, {old_start.year}</del> → "
+            f"<ins>{new_start:%a, %b} {new_start.day}, {new_start.year}</ins>") in html
+    assert "<strong>An updated invitation to the event</strong>, 3 people: Ana García, Ana García, Ana García." \
+        in html  # three people of one name are three people
+    assert "Save and send 3 emails" in html
+    assert len(outbox()) == before  # the preview queued nothing
     db.session.expire_all()
     assert db.session.get(Event, event.id).starts_on != new_start  # nothing saved yet
     second = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"})
@@ -283,7 +291,8 @@ def test_agenda_add_move_and_remove(organizer_client, make_event):
         + timedelta(hours=14)
     assert audit("edited", "agenda_item")[0].changes["starts_at"][1] == item.starts_at.isoformat()
     item_id = item.id
-    assert organizer_client.post(f"/admin/events/{event.slug}/agenda/{item_id}/delete").status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/agenda/{item_id}/delete",
+                                 data={"confirm": "yes"}).status_code == 302
     assert db.session.get(AgendaItem, item_id) is None
     ends_first = agenda_form(event, ends="09:00")
     assert organizer_client.post(f"/admin/events/{event.slug}/agenda", data=ends_first).status_code == 422
@@ -307,10 +316,34 @@ def test_two_items_in_one_room_at_once_are_a_warning(organizer_client, make_even
     assert "room clash" not in organizer_client.get(f"/admin/events/{event.slug}/agenda").get_data(as_text=True)
 
 
+def test_removing_an_agenda_item_asks_first(organizer_client, make_event):
+    event = make_event()
+    organizer_client.post(f"/admin/events/{event.slug}/agenda", data=agenda_form(event, title="Coaching cycles"))
+    item = db.session.scalar(sa.select(AgendaItem).where(AgendaItem.title == "Coaching cycles"))
+    item_id = item.id
+    url = f"/admin/events/{event.slug}/agenda/{item_id}/delete"
+    # The agenda's Remove is a link to the question, not a button that removes.
+    agenda_page = organizer_client.get(f"/admin/events/{event.slug}/agenda").get_data(as_text=True)
+    assert f'href="{url}"' in agenda_page and f'action="{url}"' not in agenda_page
+    question = organizer_client.get(url)
+    assert question.status_code == 200
+    html = question.get_data(as_text=True)
+    assert "Remove “Coaching cycles” from the agenda?" in html and "10:00" in html
+    assert 'name="confirm" value="yes"' in html
+    # A post that did not answer yes removes nothing.
+    assert organizer_client.post(url).status_code == 422
+    assert db.session.get(AgendaItem, item_id) is not None
+    assert organizer_client.post(url, data={"confirm": "yes"}).status_code == 302
+    assert db.session.get(AgendaItem, item_id) is None
+
+
 def test_a_visit_block_with_visits_cannot_be_removed(organizer_client, make_event, make_visit):
     event = make_event()
     visit = make_visit(event)
-    response = organizer_client.post(f"/admin/events/{event.slug}/agenda/{visit.block_id}/delete")
+    url = f"/admin/events/{event.slug}/agenda/{visit.block_id}/delete"
+    question = organizer_client.get(url).get_data(as_text=True)
+    assert "1 visit is in this block" in question and 'name="confirm"' not in question
+    response = organizer_client.post(url, data={"confirm": "yes"})
     assert response.status_code == 409
     assert db.session.get(AgendaItem, visit.block_id) is not None
 
@@ -353,7 +386,13 @@ def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organ
     invites_before = len(outbox("visit_invite"))
     data = visit_form(event, visit, starts="10:00", ends="12:30")
     first = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}", data=data)
-    assert first.status_code == 200 and "2 attendees will be notified" in first.get_data(as_text=True)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "Saving sends 2 emails." in html
+    assert "<strong>An updated invitation to the visit</strong>, 2 people:" in html
+    starts = visit.starts_at.astimezone(CHICAGO)
+    day = f"{starts:%a, %b} {starts.day}, {starts.year}"
+    assert (f"Starts: {day}, 9:00 AM {starts.tzname()} → {day}, 10:00 AM {starts.tzname()}"
+            in re.sub(r"<[^>]+>", "", html))  # the times in words, in the host's zone
     db.session.expire_all()
     assert local(db.session.get(Visit, visit.id).starts_at).hour == 9
     second = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}", data={**data, "confirm": "y"})
@@ -364,16 +403,47 @@ def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organ
     assert "2 attendees notified" in audit("edited", "visit")[0].note
 
 
-def test_more_seats_go_to_the_waiting_list(organizer_client, make_event, make_visit, book):
+def test_more_seats_name_who_the_waiting_list_seats_before_saving(organizer_client, make_event, make_visit, book):
     event = make_event()
     visit = make_visit(event, seats=1)
     book(event, "a@example.org", visit)
-    book(event, "b@example.org", visit)
-    response = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}",
-                              data=visit_form(event, visit, seats_override="2"))
-    assert response.status_code == 302
+    book(event, "b@example.org", visit, legal_first_name="Ben", legal_last_name="Okafor")
+    book(event, "c@example.org", visit, legal_first_name="Chen", legal_last_name="Li")
+    url = f"/admin/events/{event.slug}/visits/{visit.id}"
+    data = visit_form(event, visit, seats_override="2")
+    invites = len(outbox("visit_invite"))
+    preview = organizer_client.post(url, data=data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Saving sends 1 email." in html
+    assert "<strong>A seat from the visit&#39;s waiting list</strong>, 1 person: Ben Okafor." in html
+    assert "Seats override: <del>1</del> → <ins>2</ins>" in html
+    db.session.expire_all()
     statuses = db.session.scalars(sa.select(VisitSeat.status).where(VisitSeat.visit_id == visit.id)).all()
-    assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED]
+    assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED, SeatStatus.WAITLISTED]  # not yet
+    assert len(outbox("visit_invite")) == invites  # the preview queued nothing
+    assert organizer_client.post(url, data={**data, "confirm": "y"}).status_code == 302
+    statuses = db.session.scalars(sa.select(VisitSeat.status).where(VisitSeat.visit_id == visit.id)).all()
+    assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
+    assert len(outbox("visit_invite")) == invites + 1
+
+
+def test_a_bigger_event_names_who_its_waiting_list_seats_before_saving(organizer_client, make_event,
+                                                                       make_registration):
+    event = make_event(capacity=1)
+    make_registration(event, "a@example.org")
+    make_registration(event, "b@example.org", legal_first_name="Ben", legal_last_name="Okafor")
+    url = f"/admin/events/{event.slug}/edit"
+    data = event_form(event, capacity="2")
+    preview = organizer_client.post(url, data=data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "<strong>A place from the event&#39;s waiting list</strong>, 1 person: Ben Okafor." in html
+    assert "Capacity: <del>1</del> → <ins>2</ins>" in html
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).capacity == 1 and outbox("registration_promoted") == []
+    assert organizer_client.post(url, data={**data, "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).capacity == 2 and len(outbox("registration_promoted")) == 1
 
 
 def test_calling_off_a_visit_counts_the_messages_it_queues_then_sends_them(organizer_client, make_event, make_visit,

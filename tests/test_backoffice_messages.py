@@ -74,6 +74,7 @@ def test_sending_needs_the_box_and_reaches_exactly_the_filtered_set(organizer_cl
     assert annie["Subject"] == f"Bus for {event.title}"
     assert text.startswith("Hello Annie,") and "/r/" in text  # a working private link was issued
     history = organizer_client.get(f"/admin/events/{event.slug}/messages/{broadcast.id}").get_data(as_text=True)
+    history = history.replace("<wbr>", "")  # an address may wrap before its "@" and dots
     assert "bo@example.org" in history and "sent" in history
     listing = organizer_client.get(f"/admin/events/{event.slug}/messages").get_data(as_text=True)
     assert listing.count("Bus for {event}") == 1
@@ -156,3 +157,37 @@ def test_a_filter_changed_since_the_count_refuses_the_send_and_counts_again(orga
     sent = organizer_client.post(url, data={**data, "counted_visit": str(visit.id)})
     assert sent.status_code == 303
     assert db.session.scalar(sa.select(Broadcast.recipient_count)) == 2
+
+
+def test_the_audit_log_says_times_in_words_in_the_events_zone(organizer_client, make_event):
+    """Not "2026-12-03 14:05" in UTC: an event's change is timed in its zone, its stored moments too; a change
+    of no event is said in UTC inside <time data-local>, which the page's script says in the viewer's zone."""
+    from datetime import UTC, datetime
+
+    from eventhub.audit import record
+
+    event = make_event(timezone="America/Chicago")
+    record("edited", "agenda_item", 1, "Opening plenary", event=event,
+           changes={"starts_at": ["2027-04-06T13:30:00+00:00", "2027-04-06T15:15:00+00:00"],
+                    "room": ["Hall A", "Hall A"]})
+    record("edited", "user", 2, "maria.fernandez@example.org", changes={"role": ["organizer", "admin"]})
+    for entry in db.session.scalars(sa.select(AuditEntry)):
+        entry.created_at = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
+    db.session.commit()
+    html = organizer_client.get("/admin/audit").get_data(as_text=True)
+    assert "2026-12-03 14:05" not in html and "When (UTC)" not in html
+    assert '<time datetime="2026-12-03T14:05:00+00:00">Thu, Dec 3, 2026, 8:05 AM CST</time>' in html
+    assert ("Starts: <del><time datetime=\"2027-04-06T13:30:00+00:00\">Tue, Apr 6, 2027, 8:30 AM CDT</time></del>"
+            " → <ins><time datetime=\"2027-04-06T15:15:00+00:00\">Tue, Apr 6, 2027, 10:15 AM CDT</time></ins>"
+            ) in html
+    assert "Hall A</del>" not in html  # a field that did not change is not listed
+    assert '<time datetime="2026-12-03T14:05:00+00:00" data-local>Thu, Dec 3, 2026, 2:05 PM UTC</time>' in html
+    # The account's address wraps only before its "@" and dots.
+    assert "maria<wbr>.fernandez<wbr>@example<wbr>.org" in html
+
+
+def test_an_email_address_is_escaped_and_breaks_only_at_its_at_sign_and_dots():
+    from eventhub.templating import email_address
+
+    assert str(email_address('a.b"<x>@c.org')) == \
+        '<span class="email">a<wbr>.b&#34;&lt;x&gt;<wbr>@c<wbr>.org</span>'

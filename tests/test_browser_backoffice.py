@@ -1,11 +1,12 @@
-"""In a real Chromium, on a laptop-sized window: an organizer signs in, moves a visit to a later time, is told
-how many attendees will be notified before saving, then checks an attendee in at the door."""
+"""In a real Chromium: an organizer signs in, moves a visit to a later time, is told who will be emailed
+before saving, then checks an attendee in at the door; wide tables and phones; messages to the audience on
+the screen; emails that never wrap mid-word; the audit log in the viewer's own zone."""
 import pytest
 import sqlalchemy as sa
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import OutboxMessage, Registration, UserRole, Visit
+from eventhub.models import AuditEntry, OutboxMessage, Registration, User, UserRole, Visit
 
 try:
     from playwright.sync_api import expect
@@ -39,11 +40,12 @@ def test_sign_in_move_a_visit_see_the_notification_count_check_someone_in(page, 
     page.get_by_label("Ends").fill("12:30")
     page.get_by_role("button", name="Save").click()
     warning = page.locator("#notify")
-    expect(warning).to_contain_text("2 attendees will be notified")
+    expect(warning).to_contain_text("Saving sends 2 emails.")
+    expect(warning).to_contain_text("An updated invitation to the visit, 2 people")
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).starts_at == visit.starts_at  # not saved before the second click
     invites_before = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "visit_invite"))
-    page.get_by_role("button", name="Save and notify 2 attendees").click()
+    page.get_by_role("button", name="Save and send 2 emails").click()
     expect(page.get_by_role("status").first).to_contain_text("2 attendees were sent an updated invitation")
     db.session.expire_all()
     moved = db.session.get(Visit, visit.id)
@@ -120,3 +122,75 @@ def test_a_message_goes_to_the_audience_on_the_screen(page, live_app, make_event
                                           "other1@example.org", "other2@example.org")
                   if any(m["Subject"] == "K-1 bus change" for m in mailbox.to(address)))
     assert told == ["ana@example.org", "bo@example.org"]
+
+
+def sign_in(page) -> None:
+    if db.session.scalar(sa.select(User).where(User.email == "org@example.org")) is None:
+        create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
+        db.session.commit()
+    page.goto("/admin/login")
+    page.get_by_label("Email").fill("org@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+
+
+LONG = "maria.de.los.angeles.fernandez@riopiedra-unified.example.org"
+
+
+def lines_of(locator) -> int:
+    """How many lines the element's text takes on the screen."""
+    return locator.evaluate("""el => { const range = document.createRange(); range.selectNodeContents(el);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }""")
+
+
+def test_an_email_address_never_wraps_mid_word(live_app, make_event, make_visit, book):
+    """On a laptop the registrants table takes the screen's width and a long address stays on one line, even
+    beside a crowded row; on a phone it may wrap, but only before its "@" or a dot."""
+    from conftest import chromium_page
+
+    event = make_event(title="Spring Convening")
+    visits = [make_visit(event, title=f"Piloting a curriculum before the district buys it, part {n}", seats=10)
+              for n in range(3)]
+    book(event, LONG, *visits, legal_first_name="María de los Ángeles", legal_last_name="Fernández",
+         title="Director of Curriculum, Instruction and Professional Learning",
+         other_organization="Rio Piedra Unified School District Office of Teaching and Learning")
+    for width in (1280, 390):
+        with chromium_page(live_app.base_url, viewport={"width": width, "height": 900}) as page:
+            sign_in(page)
+            page.goto(f"/admin/events/{event.slug}/registrants")
+            address = page.locator("table.registrants .email").first
+            expect(address).to_have_text(LONG)
+            if width == 1280:
+                assert lines_of(address) == 1
+                assert page.locator("main").evaluate("el => el.clientWidth") > 1200  # the screen's width
+            else:
+                # Each line of the address starts at the address's start, an "@" or a dot.
+                starts = address.evaluate("""el => { const out = []; let top = null;
+                    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                      const range = document.createRange(); range.selectNodeContents(node);
+                      const t = Math.round(range.getClientRects()[0].top);
+                      if (t !== top) { out.push(node.textContent[0]); top = t; } }
+                    return out; }""")
+                assert len(starts) > 1 and all(first in "m@." for first in starts), starts
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_audit_log_says_times_in_words_in_the_viewers_zone(live_app, make_event):
+    """A change that belongs to no event (an account) is timed in the viewer's own zone, in words."""
+    from datetime import UTC, datetime
+
+    from eventhub.audit import record
+
+    from conftest import chromium_page
+
+    record("edited", "user", 1, "someone@example.org", changes={"role": ["organizer", "admin"]})
+    entry = db.session.scalar(sa.select(AuditEntry).order_by(AuditEntry.id.desc()))
+    entry.created_at = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
+    db.session.commit()
+    with chromium_page(live_app.base_url, timezone_id="America/Los_Angeles") as page:
+        sign_in(page)
+        page.goto("/admin/audit?type=user")
+        when = page.locator("table.audit tbody tr td[data-label=When]").first
+        expect(when).to_have_text("Thu, Dec 3, 2026, 6:05 AM PST")

@@ -306,7 +306,10 @@ def test_new_school_rules_first_say_who_will_be_told_then_update_their_invitatio
     school = db.session.get(School, visit.school_id)
     url = f"/admin/schools/{school.id}/rules"
     page = organizer_client.post(url, data=rules_form(school, photo_policy="No photos of students' faces."))
-    assert page.status_code == 200 and "1 attendee will be notified" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Saving sends 1 email." in html
+    assert "<strong>An updated invitation to the visit</strong>, 1 person: Ana García." in html
+    assert "Photo policy: <del>—</del> → <ins>No photos of students&#39; faces.</ins>" in html
     db.session.expire_all()
     assert db.session.get(School, school.id).photo_policy == ""  # nothing saved before the second click
     sent = len(invitations(mailbox, "ana@example.org"))

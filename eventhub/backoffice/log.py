@@ -53,10 +53,11 @@ def audit_log():
     entries = list(db.session.scalars(query.order_by(AuditEntry.id.desc())
                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
+    events = list(db.session.scalars(sa.select(Event).order_by(Event.starts_on.desc())))
     return render_template(
         "backoffice/audit.html", entries=entries, total=total, page=page, pages=pages, event=event,
         subjects=SUBJECTS, subject=subject, user_id=user_id, words=words, args=args,
-        events=list(db.session.scalars(sa.select(Event).order_by(Event.starts_on.desc()))),
+        events=events, zones={e.id: e.timezone for e in events},
         users=list(db.session.scalars(sa.select(User).order_by(User.email))),
         page_url=lambda n: url_for("backoffice.audit_log", page=n, **args),
     )

@@ -70,6 +70,7 @@ class StatusCounts:
     waitlisted: int = 0
     cancelled: int = 0
     capacity: int | None = None
+    checked_in: int = 0  # of the confirmed, checked in at the door
 
     @property
     def places_left(self) -> int | None:
@@ -78,13 +79,15 @@ class StatusCounts:
 
 
 def status_counts(event: Event) -> StatusCounts:
-    """Confirmed, waiting and cancelled registrations: one query."""
+    """Confirmed, waiting and cancelled registrations, and the confirmed checked in: one query."""
     rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count())
+        sa.select(Registration.status, sa.func.count(), sa.func.count(Registration.checked_in_at))
         .where(Registration.event_id == event.id).group_by(Registration.status))
     counts = StatusCounts(capacity=event.capacity)
-    for status, number in rows:
+    for status, number, checked_in in rows:
         setattr(counts, RegistrationStatus(status).value, number)
+        if RegistrationStatus(status) is RegistrationStatus.CONFIRMED:
+            counts.checked_in = checked_in
     return counts
 
 
@@ -249,6 +252,7 @@ class VisitFill:
     visit: Visit
     seated: int = 0
     waiting: int = 0
+    checked_in: int = 0  # of the seated, checked in on the bus or at the school
 
     @property
     def seats(self) -> int:
@@ -272,20 +276,20 @@ class VisitFill:
 
 
 def visit_fills(event: Event) -> list[VisitFill]:
-    """Every visit of the event with its seats taken and its waiting list: two queries."""
+    """Every visit of the event with its seats taken, its check-ins and its waiting list: two queries."""
     fills = {visit.id: VisitFill(visit) for visit in visits_of(event)}
     if not fills:
         return []
     rows = db.session.execute(
-        sa.select(VisitSeat.visit_id, VisitSeat.status, sa.func.count())
+        sa.select(VisitSeat.visit_id, VisitSeat.status, sa.func.count(), sa.func.count(VisitSeat.checked_in_at))
         .join(Visit, Visit.id == VisitSeat.visit_id)
         .where(Visit.event_id == event.id,
                VisitSeat.status.in_([SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]))
         .group_by(VisitSeat.visit_id, VisitSeat.status))
-    for visit_id, status, number in rows:
+    for visit_id, status, number, checked_in in rows:
         fill = fills[visit_id]
         if SeatStatus(status) is SeatStatus.CONFIRMED:
-            fill.seated = number
+            fill.seated, fill.checked_in = number, checked_in
         else:
             fill.waiting = number
     return list(fills.values())

@@ -26,8 +26,8 @@ from eventhub.events.writes import (
     clone_event,
     create_event,
     delete_agenda_item,
-    moves_calendars,
     publish_event,
+    removal_refused,
     update_agenda_item,
     update_event,
 )
@@ -44,6 +44,7 @@ from eventhub.models import (
     SeatStatus,
     VisitAllocationMode,
 )
+from eventhub.notifications.preview import trial
 from eventhub.registration.queries import seat_summary
 from eventhub.timezones import (
     at_local,
@@ -136,7 +137,7 @@ def event_overview(slug: str):
 @organizer_required
 def edit_event(slug: str):
     """Change the event; if its dates, venue, title or hosts move, every confirmed attendee gets an updated
-    invite, and the page says how many before saving."""
+    invite. When saving would email anyone, the page first says what changes and who hears of it."""
     event = event_or_404(slug)
     form = EventForm(obj=event if request.method == "GET" else None)
     form.set_districts(_districts())
@@ -148,16 +149,24 @@ def edit_event(slug: str):
             getattr(form, name).data = wall_clock(getattr(event, name), event.zone)
     if form.validate_on_submit():
         values = _event_values(form)
+        release = form.held_places.data == "release"
         with refusal() as refused:
             check_update(event, values)
-            notify = seat_summary(event).confirmed if moves_calendars(event, values) else 0
             held = places_before_draw(event) if values["visit_allocation"] is not event.visit_allocation else []
-            if (notify and not form.confirm.data) or (held and not form.held_places.data):
+            if held and not form.held_places.data:
                 seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
-                return render_template("events/admin/event_form.html", form=form, event=event, notify=notify,
-                                       held=(seated, len(held) - seated) if held else None), 200
+                return render_template("events/admin/event_form.html", form=form, event=event,
+                                       held=(seated, len(held) - seated)), 200
+            if not form.confirm.data:
+                with trial() as preview:
+                    before = snapshot(event, EVENT_FIELDS)
+                    update_event(event, release_held_places=release, **values)
+                    preview.changes = changes_since(before, event)
+                if preview.told:
+                    return render_template("events/admin/event_form.html", form=form, event=event,
+                                           preview=preview, held=None), 200
             before = snapshot(event, EVENT_FIELDS)
-            told = update_event(event, release_held_places=form.held_places.data == "release", **values)
+            told = update_event(event, release_held_places=release, **values)
         if refused.error:
             _refused(form, refused.error)
         else:
@@ -297,15 +306,20 @@ def edit_agenda_item(slug: str, item_id: int):
                            clashes=clashes_with(item, event.agenda_items)), 422 if form.errors else 200
 
 
-@bp.post("/admin/events/<slug:slug>/agenda/<int:item_id>/delete")
+@bp.route("/admin/events/<slug:slug>/agenda/<int:item_id>/delete", methods=["GET", "POST"])
 @organizer_required
 def delete_agenda_item_page(slug: str, item_id: int):
-    """Take an item off the agenda; a visit block with visits in it stays until its visits move."""
+    """Asks first, naming the item; removes it only when the organizer says yes."""
     event = event_or_404(slug)
     item = part_of_event_or_404(AgendaItem, item_id, event, "agenda item")
-    title, before = item.title, snapshot(item, sorted(AGENDA_FIELDS))
-    delete_agenda_item(item)  # a refusal is the app's 409 page
-    record("deleted", "agenda_item", item.id, title, event=event, changes={k: [v, ""] for k, v in before.items()})
-    db.session.commit()
-    flash(f"“{title}” is off the agenda.", "success")
-    return redirect(url_for("events.agenda", slug=slug))
+    refused = removal_refused(item)
+    if request.method == "POST" and request.form.get("confirm") == "yes" and not refused:
+        title, before = item.title, snapshot(item, sorted(AGENDA_FIELDS))
+        delete_agenda_item(item)
+        record("deleted", "agenda_item", item.id, title, event=event,
+               changes={k: [v, ""] for k, v in before.items()})
+        db.session.commit()
+        flash(f"“{title}” is off the agenda.", "success")
+        return redirect(url_for("events.agenda", slug=slug))
+    status = 200 if request.method == "GET" else 409 if refused else 422
+    return render_template("events/admin/agenda_remove.html", event=event, item=item, refused=refused), status

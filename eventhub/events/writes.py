@@ -233,12 +233,19 @@ def update_agenda_item(item: AgendaItem, **values) -> None:
     db.session.flush()
 
 
-def delete_agenda_item(item: AgendaItem) -> None:
-    """Take an item off the agenda; a visit block with visits in it stays until its visits move."""
+def removal_refused(item: AgendaItem) -> str | None:
+    """Why an item cannot come off the agenda, or None: a visit block keeps its scheduled visits."""
     in_block = db.session.scalar(sa.select(sa.func.count()).where(Visit.block_id == item.id,
                                                                    Visit.status == VisitStatus.SCHEDULED))
     if in_block:
-        raise EventError(f"{in_block} visit{'s are' if in_block != 1 else ' is'} in this block: "
-                         "cancel them or move them to another block first.")
+        return (f"{in_block} visit{'s are' if in_block != 1 else ' is'} in this block: "
+                "cancel them or move them to another block first.")
+    return None
+
+
+def delete_agenda_item(item: AgendaItem) -> None:
+    """Take an item off the agenda; a visit block with visits in it stays until its visits move."""
+    if refused := removal_refused(item):
+        raise EventError(refused)
     db.session.delete(item)
     db.session.flush()

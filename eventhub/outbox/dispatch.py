@@ -7,7 +7,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from eventhub.extensions import db
 from eventhub.outbox.delivery import deliver_pending
-from eventhub.outbox.services import QUEUED_KEY
+from eventhub.outbox.services import QUEUED_KEY, TRANSACTION_KEY
 
 log = logging.getLogger(__name__)
 COMMITTED_KEY = "eventhub.outbox.flushed_ids"
@@ -38,10 +38,12 @@ def _forget(session) -> None:
     """A rolled-back transaction sends nothing."""
     session.info.pop(QUEUED_KEY, None)
     session.info.pop(COMMITTED_KEY, None)
+    session.info.pop(TRANSACTION_KEY, None)
 
 
 def _deliver_after_commit(session) -> None:
     """Try the messages of the transaction that just committed; failures stay pending."""
+    session.info.pop(TRANSACTION_KEY, None)
     ids = session.info.pop(COMMITTED_KEY, None)
     if not ids:
         return

@@ -17,6 +17,8 @@ from eventhub.models import OutboxMessage, Registration, utcnow
 
 # Session.info key under which queued messages wait for the after-commit dispatch.
 QUEUED_KEY = "eventhub.outbox.queued"
+# Every message the current transaction queued, kept until it ends: what a trial run would have sent.
+TRANSACTION_KEY = "eventhub.outbox.transaction"
 
 
 
@@ -179,7 +181,13 @@ def _enqueue(entry: OutboxMessage) -> OutboxMessage:
     """Add to the session and note it for the after-commit delivery."""
     db.session.add(entry)
     db.session.info.setdefault(QUEUED_KEY, []).append(entry)
+    db.session.info.setdefault(TRANSACTION_KEY, []).append(entry)
     return entry
+
+
+def queued_in_transaction() -> list[OutboxMessage]:
+    """The messages queued since the current transaction began (a commit or rollback forgets them)."""
+    return list(db.session.info.get(TRANSACTION_KEY, ()))
 
 
 def _sender_domain() -> str:

@@ -25,6 +25,7 @@ from eventhub.models import (
     VisitStatus,
     utcnow,
 )
+from eventhub.notifications.preview import trial
 from eventhub.timezones import at_local, local_parts
 from eventhub.visits import bp
 from eventhub.visits.allocation import (
@@ -48,8 +49,6 @@ from eventhub.visits.services import (
     check_times,
     create_visit,
     edit_visit,
-    moves_calendars,
-    seats_bound_by_rules,
     told_if_called_off,
 )
 from eventhub.web import (
@@ -157,8 +156,8 @@ def new_visit(slug: str):
 @bp.route("/admin/events/<slug:slug>/visits/<int:visit_id>", methods=["GET", "POST"])
 @organizer_required
 def edit_visit_page(slug: str, visit_id: int):
-    """Change a visit. When its time or place moves, the page first says how many seated attendees will get
-    an updated invitation, and saves on a second click."""
+    """Change a visit. When saving would email anyone (a new time or place for those seated, a seat for
+    those waiting), the page first says what changes and who hears of it, and saves on a second click."""
     event = event_or_404(slug)
     visit = part_of_event_or_404(Visit, visit_id, event, "visit")
     form = _visit_form(event, visit)
@@ -173,10 +172,14 @@ def edit_visit_page(slug: str, visit_id: int):
         if refused:
             _show_on_field(form, refused.error)
         else:
-            notify = seated if moves_calendars(visit, values) else 0
-            if notify and not form.confirm.data:
-                return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
-                                       notify=notify, seated=seated)
+            if not form.confirm.data:
+                with refusal() as refused, trial() as preview:
+                    before = snapshot(visit, VISIT_FIELDS)
+                    edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
+                    preview.changes = changes_since(before, visit)
+                if not refused and preview.told:
+                    return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
+                                           preview=preview, seated=seated)
             before = snapshot(visit, VISIT_FIELDS)
             with refusal() as refused:
                 told, promoted = edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
@@ -240,17 +243,21 @@ def can_edit_school(user, school: School) -> bool:
 @login_required
 def school_rules(school_id: int):
     """What the school asks of visitors: shown on its visits before anyone picks one, and stated in the
-    invitations of those seated. When a stated rule changes, the page first says how many seated attendees
-    will get an updated invitation, and saves on a second click."""
+    invitations of those seated. When a stated rule changes, the page first says what changes and which
+    seated attendees will get an updated invitation, and saves on a second click."""
     school = db.session.get(School, school_id) or abort(404, "There is no such school.")
     if not can_edit_school(current_user, school):
         abort(403, "Only the organizers and this district's host coordinators can change its rules.")
     form = HostRulesForm(obj=school)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in RULE_FIELDS}
-        notify = len(seats_bound_by_rules(school, values))
-        if notify and not form.confirm.data:
-            return render_template("visits/admin/school_rules.html", school=school, form=form, notify=notify)
+        if not form.confirm.data:
+            with trial() as preview:
+                before = snapshot(school, list(RULE_FIELDS))
+                change_school_rules(school, **values)
+                preview.changes = changes_since(before, school)
+            if preview.told:
+                return render_template("visits/admin/school_rules.html", school=school, form=form, preview=preview)
         before = snapshot(school, list(RULE_FIELDS))
         told = change_school_rules(school, **values)
         changes = changes_since(before, school)

@@ -12,3 +12,15 @@ document.addEventListener("change", function (event) {
   var button = document.getElementById("recount");
   if (button && select.form && select.form.requestSubmit) { select.form.requestSubmit(button); }
 });
+
+// A time the server could only say in UTC (<time data-local>, e.g. a change to an account) is said again
+// in the viewer's own zone, in the same words: "Thu, Dec 3, 2026, 8:05 AM PST".
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.Intl || !Intl.DateTimeFormat) { return; }
+  var words = new Intl.DateTimeFormat("en-US", {weekday: "short", month: "short", day: "numeric", year: "numeric",
+                                                hour: "numeric", minute: "2-digit", timeZoneName: "short"});
+  document.querySelectorAll("time[data-local]").forEach(function (time) {
+    var moment = new Date(time.getAttribute("datetime"));
+    if (!isNaN(moment.getTime())) { time.textContent = words.format(moment).replace(" at ", ", "); }
+  });
+});
