@@ -513,3 +513,21 @@ def test_clone_proposes_the_next_seasons_title_and_a_clean_free_address(organize
     other = make_event(title="Leadership Retreat", slug="leadership-retreat")
     page = organizer_client.get(f"/admin/events/{other.slug}/clone").get_data(as_text=True)
     assert "Leadership Retreat (" in page and "leadership-retreat-" in page
+
+
+def test_a_time_left_alone_in_the_form_is_no_change(organizer_client, make_event, make_registration):
+    """The form shows the registration window to the minute; a stored time with seconds that the organizer did
+    not touch is neither listed as changed nor cut to the minute."""
+    event = make_event()
+    make_registration(event)
+    opens, closes = event.registration_opens_at, event.registration_closes_at
+    assert opens.second or opens.microsecond  # the factory's times carry seconds
+    data = event_form(event, venue_name="New Hall",
+                      registration_opens_at=f"{opens.astimezone(CHICAGO):%Y-%m-%dT%H:%M}",
+                      registration_closes_at=f"{closes.astimezone(CHICAGO):%Y-%m-%dT%H:%M}")
+    html = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data).get_data(as_text=True)
+    changes = html[html.index('<ul class="changes">'):html.index("</ul>", html.index('<ul class="changes">'))]
+    assert "Venue name: <del>" in changes and "Registration" not in changes
+    assert organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).registration_opens_at == opens

@@ -78,18 +78,24 @@ def events():
     return render_template("events/admin/events.html", rows=rows)
 
 
-def _event_values(form: EventForm) -> dict:
-    """The form's answers as event attributes (window times read in the host's zone)."""
+def _event_values(form: EventForm, event: Event | None = None) -> dict:
+    """The form's answers as event attributes (window times read in the host's zone; a time the form shows
+    to the minute and left alone keeps its stored seconds, so it is no change)."""
     zone = form.zone
     hosts = list(db.session.scalars(sa.select(District).where(District.id.in_(form.hosts.data or []))))
+
+    def moment(name: str):
+        typed, stored = from_wall_clock(getattr(form, name).data, zone), getattr(event, name, None)
+        return stored if typed and stored and typed == stored.replace(second=0, microsecond=0) else typed
+
     return dict(
         title=form.title.data, slug=form.slug.data, kind=EventKind(form.kind.data), summary=form.summary.data,
         venue_name=form.venue_name.data, venue_address=form.venue_address.data, timezone=form.timezone.data,
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, capacity=form.capacity.data,
-        registration_opens_at=from_wall_clock(form.registration_opens_at.data, zone),
-        registration_closes_at=from_wall_clock(form.registration_closes_at.data, zone),
+        registration_opens_at=moment("registration_opens_at"),
+        registration_closes_at=moment("registration_closes_at"),
         visit_allocation=VisitAllocationMode(form.visit_allocation.data),
-        choices_close_at=from_wall_clock(form.choices_close_at.data, zone), hosts=hosts,
+        choices_close_at=moment("choices_close_at"), hosts=hosts,
         followup_days=form.check_in_days, followup_before_next_days=form.followup_before_next_days.data,
         reminder_days_before=form.reminder_days_before.data,
     )
@@ -148,7 +154,7 @@ def edit_event(slug: str):
         for name in ("registration_opens_at", "registration_closes_at", "choices_close_at"):
             getattr(form, name).data = wall_clock(getattr(event, name), event.zone)
     if form.validate_on_submit():
-        values = _event_values(form)
+        values = _event_values(form, event)
         release = form.held_places.data == "release"
         with refusal() as refused:
             check_update(event, values)
