@@ -74,9 +74,11 @@ ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def logged_value(text: str, timezone: str | None = None) -> Markup | str:
+def logged_value(text: object, timezone: str | None = None) -> Markup | str:
     """A value of the audit log as people read it: a stored moment in words in the zone, a day in words,
     anything else as it was written."""
+    if not isinstance(text, str):
+        return "" if text is None else str(text)
     try:
         if ISO_MOMENT.fullmatch(text):
             return when(as_utc(datetime.fromisoformat(text)), timezone)

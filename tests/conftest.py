@@ -294,6 +294,22 @@ def private_link(message: email.message.EmailMessage) -> str:
     return match.group(1)
 
 
+def previewed(html: str) -> str:
+    """The yes a save preview asks for: its fingerprint, sent back to save exactly what it showed."""
+    found = re.search(r'name="confirm" value="([0-9a-f]{32})"', html)
+    assert found, "the page shows no save preview"
+    return found.group(1)
+
+
+def save_through_preview(client, url: str, data: dict, **options):
+    """Post a back-office form; when the page answers with a save preview, say yes to it."""
+    first = client.post(url, data=data)
+    html = first.get_data(as_text=True)
+    if first.status_code != 200 or 'id="notify"' not in html:
+        return first
+    return client.post(url, data={**data, "confirm": previewed(html)}, **options)
+
+
 @pytest.fixture
 def mailbox(app) -> Mailbox:
     """The mail folder of the app under test."""

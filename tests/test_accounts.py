@@ -407,3 +407,7 @@ def test_the_invitation_form_proposes_the_organizer_role_not_admin(client, admin
     page = client.get("/admin/users/invite").get_data(as_text=True)
     assert '<option selected value="organizer">' in page
     assert '<option selected value="admin">' not in page
+    # A post that leaves the role out gets no role by default: it is refused.
+    response = client.post("/admin/users/invite", data={"email": "new@example.org", "name": "New"})
+    assert response.status_code == 422 and "Choose a role." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.email == "new@example.org")) is None

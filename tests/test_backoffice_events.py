@@ -24,7 +24,7 @@ from eventhub.models import (
     VisitStatus,
 )
 
-from conftest import STAFF_PASSWORD
+from conftest import STAFF_PASSWORD, previewed
 
 PASSWORD = STAFF_PASSWORD
 CHICAGO = ZoneInfo("America/Chicago")
@@ -169,7 +169,7 @@ def test_moving_the_event_says_how_many_will_be_notified_before_saving(organizer
     assert len(outbox()) == before  # the preview queued nothing
     db.session.expire_all()
     assert db.session.get(Event, event.id).starts_on != new_start  # nothing saved yet
-    second = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"})
+    second = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": previewed(html)})
     assert second.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).starts_on == new_start
@@ -395,7 +395,8 @@ def test_moving_a_visit_tells_its_seated_attendees_after_showing_the_count(organ
             in re.sub(r"<[^>]+>", "", html))  # the times in words, in the host's zone
     db.session.expire_all()
     assert local(db.session.get(Visit, visit.id).starts_at).hour == 9
-    second = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}", data={**data, "confirm": "y"})
+    second = organizer_client.post(f"/admin/events/{event.slug}/visits/{visit.id}",
+                                   data={**data, "confirm": previewed(html)})
     assert second.status_code == 302
     db.session.expire_all()
     assert local(db.session.get(Visit, visit.id).starts_at).hour == 10
@@ -421,7 +422,7 @@ def test_more_seats_name_who_the_waiting_list_seats_before_saving(organizer_clie
     statuses = db.session.scalars(sa.select(VisitSeat.status).where(VisitSeat.visit_id == visit.id)).all()
     assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED, SeatStatus.WAITLISTED]  # not yet
     assert len(outbox("visit_invite")) == invites  # the preview queued nothing
-    assert organizer_client.post(url, data={**data, "confirm": "y"}).status_code == 302
+    assert organizer_client.post(url, data={**data, "confirm": previewed(html)}).status_code == 302
     statuses = db.session.scalars(sa.select(VisitSeat.status).where(VisitSeat.visit_id == visit.id)).all()
     assert sorted(statuses) == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
     assert len(outbox("visit_invite")) == invites + 1
@@ -441,7 +442,7 @@ def test_a_bigger_event_names_who_its_waiting_list_seats_before_saving(organizer
     assert "Capacity: <del>1</del> → <ins>2</ins>" in html
     db.session.expire_all()
     assert db.session.get(Event, event.id).capacity == 1 and outbox("registration_promoted") == []
-    assert organizer_client.post(url, data={**data, "confirm": "y"}).status_code == 302
+    assert organizer_client.post(url, data={**data, "confirm": previewed(html)}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).capacity == 2 and len(outbox("registration_promoted")) == 1
 
@@ -515,6 +516,20 @@ def test_clone_proposes_the_next_seasons_title_and_a_clean_free_address(organize
     assert "Leadership Retreat (" in page and "leadership-retreat-" in page
 
 
+def test_next_season_names_move_school_years_and_never_end_an_address_in_a_hyphen(app, make_event):
+    from datetime import date
+
+    from eventhub.events.setup import next_season_names
+
+    fall = make_event(title="Fall Leadership Convening 2026–27", slug="fall-2026",
+                      starts_on=date(2026, 10, 6), ends_on=date(2026, 10, 8))
+    assert next_season_names(fall, date(2027, 4, 6))[0] == "Spring Leadership Convening 2027–28"
+    long = make_event(title="Fall Convening of the Western Region Instructional Technology Leads Network 2027",
+                      slug="long-fall", starts_on=date(2027, 10, 6), ends_on=date(2027, 10, 8))
+    slug = next_season_names(long, date(2028, 4, 4))[1]
+    assert len(slug) <= 70 and not slug.endswith("-") and slug.startswith("spring-convening-of-the-western")
+
+
 def test_a_time_left_alone_in_the_form_is_no_change(organizer_client, make_event, make_registration):
     """The form shows the registration window to the minute; a stored time with seconds that the organizer did
     not touch is neither listed as changed nor cut to the minute."""
@@ -528,6 +543,44 @@ def test_a_time_left_alone_in_the_form_is_no_change(organizer_client, make_event
     html = organizer_client.post(f"/admin/events/{event.slug}/edit", data=data).get_data(as_text=True)
     changes = html[html.index('<ul class="changes">'):html.index("</ul>", html.index('<ul class="changes">'))]
     assert "Venue name: <del>" in changes and "Registration" not in changes
-    assert organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "confirm": "y"}).status_code == 302
+    assert organizer_client.post(f"/admin/events/{event.slug}/edit",
+                                 data={**data, "confirm": previewed(html)}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).registration_opens_at == opens
+
+
+def test_a_yes_counts_only_for_the_preview_it_was_given_to(organizer_client, make_event, make_visit, book):
+    """The preview said one seat from the waiting list; the organizer then typed more seats on that page and
+    pressed the button: nothing is saved, and the new preview says what that would do."""
+    event = make_event()
+    visit = make_visit(event, seats=1)
+    for n in range(4):
+        book(event, f"p{n}@example.org", visit, legal_first_name=f"P{n}")
+    url = f"/admin/events/{event.slug}/visits/{visit.id}"
+    invites = len(outbox("visit_invite"))
+    first = organizer_client.post(url, data=visit_form(event, visit, seats_override="2")).get_data(as_text=True)
+    assert "1 person: P1 García." in first
+    again = organizer_client.post(url, data={**visit_form(event, visit, seats_override="4"),
+                                             "confirm": previewed(first)})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "3 people: P1 García, P2 García, P3 García." in html
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).seats_override == 1 and len(outbox("visit_invite")) == invites
+    assert organizer_client.post(url, data={**visit_form(event, visit, seats_override="4"),
+                                            "confirm": previewed(html)}).status_code == 302
+    assert len(outbox("visit_invite")) == invites + 3
+
+
+def test_the_preview_counts_emails_and_names_each_person_once(organizer_client, make_event, make_visit, book):
+    """Ana holds seats on two visits to one school: a new photo policy updates both invitations."""
+    event = make_event()
+    first = make_visit(event, title="Tablets")
+    second = make_visit(event, title="Makerspace", school=first.school,
+                        day=event.starts_on + timedelta(days=1))
+    book(event, "ana@example.org", first, second)
+    school = first.school
+    html = organizer_client.post(f"/admin/schools/{school.id}/rules", data={
+        "notice_school_days": str(school.notice_school_days), "photo_policy": "No photos of faces."}
+    ).get_data(as_text=True)
+    assert "Saving sends 2 emails." in html
+    assert "<strong>An updated invitation to the visit</strong>, 1 person: Ana García." in html

@@ -27,7 +27,9 @@ from conftest import (
     invitation_parts,
     invitations,
     place_of,
+    previewed,
     private_link,
+    save_through_preview,
 )
 
 
@@ -269,9 +271,9 @@ def test_the_personal_feed_moves_last_modified_whenever_its_content_changes(clie
         assert after[1] > before[1], f"{what}: Last-Modified must move with it"
 
     school = db.session.get(School, visit.school_id)
-    change_and_check("a host rule (through its page)", lambda: organizer_client.post(
-        f"/admin/schools/{school.id}/rules", data={"notice_school_days": "0", "photo_policy": "No photos of faces.",
-                                                  "photo_id_required": "y", "confirm": "y"}))
+    change_and_check("a host rule (through its page)", lambda: save_through_preview(
+        organizer_client, f"/admin/schools/{school.id}/rules",
+        {"notice_school_days": "0", "photo_policy": "No photos of faces.", "photo_id_required": "y"}))
     change_and_check("the school's address", lambda: setattr(school, "street", "9 New Street"))
     change_and_check("the meeting time (and the SEQUENCE its update took)",
                      lambda: update_visit(visit, meets_at=event_start(event, "07:30")))
@@ -314,7 +316,7 @@ def test_new_school_rules_first_say_who_will_be_told_then_update_their_invitatio
     assert db.session.get(School, school.id).photo_policy == ""  # nothing saved before the second click
     sent = len(invitations(mailbox, "ana@example.org"))
     response = organizer_client.post(url, data=rules_form(school, photo_policy="No photos of students' faces.",
-                                                          confirm="y"), follow_redirects=True)
+                                                          confirm=previewed(html)), follow_redirects=True)
     assert "1 attendee was sent an updated invitation" in response.get_data(as_text=True)
     update = invitations(mailbox, "ana@example.org")[-1]
     assert len(invitations(mailbox, "ana@example.org")) == sent + 1

@@ -13,7 +13,7 @@ from eventhub.visits.allocation import commit_allocation, plan_allocation, recor
 from eventhub.visits.queries import standings, taken_seats
 from eventhub.visits.services import BlockChoices
 
-from conftest import attendee, place_of
+from conftest import attendee, place_of, save_through_preview
 
 SEEDS = range(40)
 
@@ -166,7 +166,12 @@ def test_switching_to_the_allocation_asks_what_to_do_with_seats_already_given(or
     db.session.expire_all()
     assert event.visit_allocation is VisitAllocationMode.FIRST_COME, "nothing changes before the answer"
 
-    saved = organizer_client.post(f"/admin/events/{event.slug}/edit", data={**data, "held_places": answer})
+    url = f"/admin/events/{event.slug}/edit"
+    if answer == "release":  # that emails both: the preview names them, and carries the answer to the yes
+        preview = organizer_client.post(url, data={**data, "held_places": answer}).get_data(as_text=True)
+        assert "<strong>Their place put back into the draw</strong>, 1 person: Ana García." in preview
+        assert '<input type="hidden" name="held_places" value="release">' in preview
+    saved = save_through_preview(organizer_client, url, {**data, "held_places": answer})
     assert saved.status_code == 302
     db.session.expire_all()
     assert event.visit_allocation is VisitAllocationMode.LOTTERY
@@ -253,8 +258,8 @@ def test_after_a_release_the_waiting_lists_follow_the_draw(organizer_client, mak
     event = make_event()
     visit = make_visit(event, seats=1, title="Popular")
     early = [rank(event, f"early{n}@example.org", [visit]) for n in range(4)]  # 1 seat, 3 waiting
-    organizer_client.post(f"/admin/events/{event.slug}/edit",
-                          data=event_form(event, visit_allocation="lottery", held_places="release"))
+    assert save_through_preview(organizer_client, f"/admin/events/{event.slug}/edit",
+                                event_form(event, visit_allocation="lottery", held_places="release")).status_code == 302
     late = [rank(event, f"late{n}@example.org", [visit]) for n in range(3)]
     db.session.expire_all()
     [block] = draw_and_commit(event, 21).blocks

@@ -61,6 +61,10 @@ class _AccountFields(FlaskForm):
                        validators=[DataRequired("Choose a role.")])
     district = SelectField("District", choices=[SelectChoice("", "None")])
 
+    def validate_role(self, field) -> None:
+        if not field.raw_data:  # a post without the field gets no role by default, not even the safe one
+            raise ValidationError("Choose a role.")
+
     def validate_district(self, field) -> None:
         if self.role.data == UserRole.HOST_COORDINATOR.value and not field.data:
             raise ValidationError("A host coordinator needs a district: the district whose visits they manage.")

@@ -163,14 +163,13 @@ def edit_event(slug: str):
                 seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
                 return render_template("events/admin/event_form.html", form=form, event=event,
                                        held=(seated, len(held) - seated)), 200
-            if not form.confirm.data:
-                with trial() as preview:
-                    before = snapshot(event, EVENT_FIELDS)
-                    update_event(event, release_held_places=release, **values)
-                    preview.changes = changes_since(before, event)
-                if preview.told:
-                    return render_template("events/admin/event_form.html", form=form, event=event,
-                                           preview=preview, held=None), 200
+            with trial() as preview:
+                before = snapshot(event, EVENT_FIELDS)
+                update_event(event, release_held_places=release, **values)
+                preview.changes = changes_since(before, event)
+            if not preview.agreed(request.form.get("confirm")):
+                return render_template("events/admin/event_form.html", form=form, event=event,
+                                       preview=preview, held=None), 200
             before = snapshot(event, EVENT_FIELDS)
             told = update_event(event, release_held_places=release, **values)
         if refused.error:

@@ -88,10 +88,18 @@ def next_season_names(event: Event, starts_on: date) -> tuple[str, str]:
         return new.capitalize() if word.group(0)[0].isupper() else new
 
     title = re.sub(r"\b(?:spring|fall|autumn)\b", season, event.title, flags=re.I)
-    title = re.sub(r"\b20\d\d\b", str(starts_on.year), title)
+    years = starts_on.year - event.starts_on.year
+
+    def moved(found: re.Match) -> str:  # "2026" → "2027"; a school year "2026–27" → "2027–28"
+        text = str(int(found.group(1)) + years)
+        if found.group(3):
+            text += found.group(2) + f"{(int(found.group(3)) + years) % 100:02d}"
+        return text
+
+    title = re.sub(r"\b(20\d\d)(?:([–/-])(\d\d))?\b", moved, title)
     if title == event.title:
         title = f"{event.title} ({starts_on:%B %Y})"
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:70] or "event"
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower())[:70].strip("-") or "event"
     slug, n = base, 2
     while not slug_is_free(slug):
         slug, n = f"{base}-{n}", n + 1

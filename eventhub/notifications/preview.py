@@ -1,6 +1,8 @@
 """What a change would tell people, found by making it and undoing it: the organizer's preview before a
 save that emails anyone. The change runs through the same services as the real save, so the preview cannot
 drift from what is sent; the rollback discards it and everything it queued."""
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,15 +62,23 @@ class Group:
 @dataclass
 class Preview:
     """What a change would do: the fields it changes ({name: [before, after]} as the audit log keeps them)
-    and who would hear of it, grouped by what they hear."""
+    and who would hear of it, grouped by what they hear, each person named once a group."""
 
     changes: dict[str, list[str]] = field(default_factory=dict)
     groups: list[Group] = field(default_factory=list)
+    emails: int = 0  # how many messages the change would queue (one person may get several)
 
     @property
-    def told(self) -> int:
-        """How many emails the change would send."""
-        return sum(group.count for group in self.groups)
+    def digest(self) -> str:
+        """A short fingerprint of what the preview shows. The page sends it back with the organizer's yes;
+        a save whose preview now comes out different (the form was changed on that page, or registrations
+        moved meanwhile) is shown again instead of saved."""
+        shown = [sorted(self.changes.items()), [(g.news, g.names) for g in self.groups], self.emails]
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:32]
+
+    def agreed(self, answer: str | None) -> bool:
+        """Whether the organizer's yes was given to this very preview (or there is nobody to ask about)."""
+        return self.emails == 0 or answer == self.digest
 
 
 def news_of(message: OutboxMessage) -> str:
@@ -105,10 +115,13 @@ def trial() -> Iterator[Preview]:
     """Make a change inside the block to see what it would do, then undo all of it: nothing it wrote stays
     and nothing it queued is sent. The preview is filled once the block ends; a refusal in the block
     undoes the change and goes on up."""
+    if db.session.new or db.session.dirty or db.session.deleted or queued_in_transaction():
+        raise RuntimeError("a trial undoes its whole transaction: start it before writing anything")
     preview = Preview()
     try:
         yield preview
         db.session.flush()
-        preview.groups = group_messages(queued_in_transaction())
+        messages = queued_in_transaction()
+        preview.groups, preview.emails = group_messages(messages), len(messages)
     finally:
         db.session.rollback()

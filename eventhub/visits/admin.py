@@ -172,14 +172,13 @@ def edit_visit_page(slug: str, visit_id: int):
         if refused:
             _show_on_field(form, refused.error)
         else:
-            if not form.confirm.data:
-                with refusal() as refused, trial() as preview:
-                    before = snapshot(visit, VISIT_FIELDS)
-                    edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
-                    preview.changes = changes_since(before, visit)
-                if not refused and preview.told:
-                    return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
-                                           preview=preview, seated=seated)
+            with refusal() as refused, trial() as preview:
+                before = snapshot(visit, VISIT_FIELDS)
+                edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
+                preview.changes = changes_since(before, visit)
+            if not refused and not preview.agreed(request.form.get("confirm")):  # a refusal: the save says it
+                return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
+                                       preview=preview, seated=seated)
             before = snapshot(visit, VISIT_FIELDS)
             with refusal() as refused:
                 told, promoted = edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
@@ -251,13 +250,12 @@ def school_rules(school_id: int):
     form = HostRulesForm(obj=school)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in RULE_FIELDS}
-        if not form.confirm.data:
-            with trial() as preview:
-                before = snapshot(school, list(RULE_FIELDS))
-                change_school_rules(school, **values)
-                preview.changes = changes_since(before, school)
-            if preview.told:
-                return render_template("visits/admin/school_rules.html", school=school, form=form, preview=preview)
+        with trial() as preview:
+            before = snapshot(school, list(RULE_FIELDS))
+            change_school_rules(school, **values)
+            preview.changes = changes_since(before, school)
+        if not preview.agreed(request.form.get("confirm")):
+            return render_template("visits/admin/school_rules.html", school=school, form=form, preview=preview)
         before = snapshot(school, list(RULE_FIELDS))
         told = change_school_rules(school, **values)
         changes = changes_since(before, school)
