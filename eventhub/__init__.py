@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.finalize(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_bounds(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -31,6 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_bounds(app: Flask) -> None:
+    """What one request may carry (before any view, any form object, any query) and the ids addresses take."""
+    from eventhub.bounds import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

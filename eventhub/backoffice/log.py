@@ -6,6 +6,7 @@ from flask import abort, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import bp
+from eventhub.bounds import parse_id
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, Event, User
 
@@ -35,18 +36,16 @@ def audit_log():
         query = query.where(AuditEntry.subject_type == subject)
     user_id = request.args.get("user", "").strip()
     if user_id:
-        if not user_id.isdigit():
-            abort(400, "Choose a person from the list.")
-        query = query.where(AuditEntry.user_id == int(user_id))
+        person = parse_id(user_id) or abort(400, "Choose a person from the list.")
+        query = query.where(AuditEntry.user_id == person)
     words = " ".join(request.args.get("q", "").split())[:100]
     if words:
         query = query.where(sa.or_(sa.func.lower(AuditEntry.subject_label).like(_like(words), escape="\\"),
                                    sa.func.lower(AuditEntry.note).like(_like(words), escape="\\")))
     subject_id = request.args.get("id", "").strip()
     if subject_id:
-        if not subject_id.isdigit():
-            abort(400, "The id must be a number.")
-        query = query.where(AuditEntry.subject_id == int(subject_id))
+        subject_number = parse_id(subject_id) or abort(400, "The id must be a number from the log.")
+        query = query.where(AuditEntry.subject_id == subject_number)
     total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)

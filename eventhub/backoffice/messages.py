@@ -16,6 +16,7 @@ from eventhub.backoffice.broadcasts import (
     unknown_placeholders,
 )
 from eventhub.backoffice.forms import MessageForm
+from eventhub.bounds import parse_id
 from eventhub.extensions import db
 from eventhub.models import AttendeeRole, Broadcast, Registration, RegistrationStatus
 from eventhub.registration.registrants import districts_of, filters_from_args, visits_of
@@ -104,7 +105,7 @@ def new_message(slug: str):
 
 def _preview_person(event, who) -> Registration | None:
     """The registrant the preview is filled in for: the one asked for, if in the audience, else the first."""
-    wanted = request.values.get("preview_id", type=int)
+    wanted = parse_id(request.values.get("preview_id"))
     if wanted:
         person = db.session.get(Registration, wanted)
         if person is not None and person.event_id == event.id:

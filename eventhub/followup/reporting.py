@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.access import organizer_required
 from eventhub.backoffice import charts
+from eventhub.bounds import parse_id
 from eventhub.extensions import db
 from eventhub.followup import bp, reports
 from eventhub.models import CommitmentStatus, District, Event, School, Visit
@@ -48,9 +49,10 @@ def _number(name: str) -> int | None:
     value = _arg(name)
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
-        abort(400, f"“{value[:50]}” is not a possible value for {name}: it must be a number.")
-    return int(value)
+    number = parse_id(value)
+    if number is None:
+        abort(400, f"“{value[:50]}” is not a possible value for {name}: choose one from the list.")
+    return number
 
 
 def _filters(event: Event, visits: list[Visit]) -> tuple[reports.Filters, list[int] | None, list[tuple[str, str]]]:

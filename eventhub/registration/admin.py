@@ -7,6 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.bounds import parse_id
 from eventhub.extensions import db
 from eventhub.models import (
     AttendeeRole,
@@ -210,10 +211,7 @@ def edit_registration(registration_id: int):
 
 
 def _visit_id() -> int:
-    try:
-        return int(request.form.get("visit_id", ""))
-    except ValueError:
-        abort(400, "Choose a visit.")
+    return parse_id(request.form.get("visit_id")) or abort(400, "Choose a visit.")
 
 
 @bp.post("/admin/registrations/<int:registration_id>/move")

@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventhub.bounds import bound_rows
 from eventhub.fields import clean_line, clean_text, has_a_letter
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES, AgendaItem, AttendeeRole, School, Visit
 from eventhub.registration.services import AttendeeDetails
@@ -30,6 +31,8 @@ from eventhub.visits.services import id_refusal
 
 OTHER_DISTRICT = "other"
 MAX_COLLEAGUES = 20
+bound_rows("colleagues", MAX_COLLEAGUES,
+           f"A team registration can include at most {MAX_COLLEAGUES} colleagues; register a larger team in parts.")
 PHONE = Regexp(r"^\+?[0-9 ().\-]{7,25}$", message="Enter a phone number with digits, e.g. 555-201-3344.")
 ROLE_CHOICES = [SelectChoice("", "Choose a role")] + [SelectChoice(role.value, role.label) for role in AttendeeRole]
 

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import abort, render_template, request
 
+from eventhub.bounds import parse_id
 from eventhub.extensions import db
 from eventhub.models import District, utcnow
 from eventhub.visits import bp
@@ -23,10 +24,10 @@ def peer_visits():
 @bp.get("/visits/matches")
 def matches():
     """Host districts and visits that suit a visiting district, with the reasons in words."""
-    raw = request.args.get("district", "")
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+    district_id = parse_id(request.args.get("district"))
+    if district_id is None:
         abort(400, "Choose your district to see the districts and visits that match it.")
-    visitor = db.session.get(District, int(raw)) or abort(404, "There is no such district.")
+    visitor = db.session.get(District, district_id) or abort(404, "There is no such district.")
     topic = request.args.get("topic", "").strip()[:80] or None
     found = matches_for(visitor, utcnow(), topic=topic)
     visit_ids = [v.id for m in found for v in m.visits]
