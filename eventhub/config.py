@@ -68,6 +68,19 @@ def settings_from_environment(instance_path: str) -> dict:
         # With Redis, email and batch printing run in `rq worker` processes.
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RQ_QUEUE": env.get("RQ_QUEUE", "eventhub"),
+        # How long a request may wait on Redis (the rate limits, queueing a job) before going on without it.
+        "REDIS_TIMEOUT_SECONDS": float(env.get("REDIS_TIMEOUT_SECONDS") or 0.5),
+        # Where rate limits are counted: REDIS_URL by default, else this process's memory.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # Rate limits (Flask-Limiter's notation). A whole district may register from one address (a school
+        # network's NAT), so the per-client registration limit is generous; the per-email one is not.
+        "REGISTRATION_LIMIT_PER_CLIENT": env.get("REGISTRATION_LIMIT_PER_CLIENT", "30 per hour"),
+        "REGISTRATION_LIMIT_PER_EMAIL": env.get("REGISTRATION_LIMIT_PER_EMAIL", "5 per hour"),
+        "SIGN_IN_LIMIT_PER_CLIENT": env.get("SIGN_IN_LIMIT_PER_CLIENT", "10 per minute;50 per hour"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour"),
+        # How many proxies in front of the app may be trusted to say the client's address (X-Forwarded-For)
+        # and scheme: 1 behind the README's nginx, 0 (trust nobody) when the app faces the internet.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Unset means: Secure in production, not over http://127.0.0.1 in development.
         "SESSION_COOKIE_SECURE": (
             _flag("SESSION_COOKIE_SECURE") if os.environ.get("SESSION_COOKIE_SECURE") else None
@@ -86,6 +99,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # A message that could not be delivered for this long is marked failed (`flask mail requeue-failed`).
     "MAIL_GIVE_UP_HOURS": 72,
+    # Redis unreachable or slow: limits are counted in memory meanwhile, never a 500.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": False,
 }
 
 
@@ -105,6 +121,11 @@ def finalize(app) -> None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
     if app.config.get("REMEMBER_COOKIE_SECURE") is None:
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        wait = app.config["REDIS_TIMEOUT_SECONDS"]
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": wait, "socket_connect_timeout": wait})
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         # Writers queue for SQLite's single lock instead of failing at once.

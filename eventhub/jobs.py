@@ -6,4 +6,6 @@ from rq import Queue
 
 def queue_for(config) -> Queue:
     """The RQ queue eventhub's jobs go to."""
-    return Queue(config["RQ_QUEUE"], connection=Redis.from_url(config["REDIS_URL"]))
+    wait = config.get("REDIS_TIMEOUT_SECONDS", 0.5)
+    return Queue(config["RQ_QUEUE"], connection=Redis.from_url(
+        config["REDIS_URL"], socket_timeout=wait, socket_connect_timeout=wait))

@@ -3,6 +3,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
 from eventhub.audit import changes_since, record, snapshot
@@ -71,6 +72,20 @@ def _make_password_unusable(user: User) -> None:
 def has_password(user: User) -> bool:
     """Whether the person has chosen a password (an invited person has not, yet)."""
     return not user.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+_DECOY_HASH: list[str] = []  # a hash of nothing anyone knows, made once: what a missing account is checked against
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, or None. Exactly one password hash is checked
+    whether or not the account exists, is active or has a password, so the answer takes the same time."""
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    usable = user is not None and user.is_active and has_password(user)
+    if not _DECOY_HASH:
+        _DECOY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    matches = check_password_hash(user.password_hash if usable and user else _DECOY_HASH[0], password)
+    return user if usable and matches else None
 
 
 def invite_user(*, email: str, role: UserRole, name: str, district: District | None, invited_by: User) -> User:

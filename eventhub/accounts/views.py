@@ -13,12 +13,14 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from eventhub import limits
 from eventhub.accounts import bp
 from eventhub.accounts.access import is_admin, is_organizer
 from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, user_for_token
 from eventhub.accounts.services import (
     MIN_PASSWORD_LENGTH,
+    authenticate,
     choose_password,
     send_password_reset,
 )
@@ -27,8 +29,6 @@ from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow
 from eventhub.web import mark_private, refusal
 
-# Attempts per address: enough for typing mistakes, too few to guess a password.
-SIGN_IN_LIMIT = "10 per minute;50 per hour"
 # Asking for reset emails, per address: a few tries, not a way to flood someone's inbox.
 FORGOT_LIMIT = "5 per minute;20 per hour"
 # Reset emails to one mailbox, whoever asks from wherever: its inbox is not a target either.
@@ -45,16 +45,18 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(limits.setting("SIGN_IN_LIMIT_PER_CLIENT"), methods=["POST"], key_func=limits.client_key,
+               deduct_when=limits.failed)
+@limiter.limit(limits.setting("SIGN_IN_LIMIT_PER_ACCOUNT"), methods=["POST"],
+               key_func=lambda: limits.address_key("sign-in"), deduct_when=limits.failed)
 def login():
     """Sign in with email and password; the same answer whether the email or the password was wrong."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        user = authenticate(form.email.data.strip().lower(), form.password.data)
+        if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("That email and password do not match an active account.")

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from eventhub import limits
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
 from eventhub.extensions import db, limiter
 from eventhub.fields import clean_line
@@ -91,6 +92,14 @@ def _member_districts():
 
 
 @bp.route("/events/<slug:slug>/register", methods=["GET", "POST"], endpoint="register")
+@limiter.limit(limits.setting("REGISTRATION_LIMIT_PER_CLIENT"), methods=["POST"], key_func=limits.client_key,
+               deduct_when=limits.succeeded,
+               error_message="Too many registrations came from this connection in the last hour. Please try "
+                             "again later, or ask the network's staff to add the rest of your team.")
+@limiter.limit(limits.setting("REGISTRATION_LIMIT_PER_EMAIL"), methods=["POST"],
+               key_func=lambda: limits.address_key("register"), deduct_when=limits.succeeded,
+               error_message="This email address was registered several times in the last hour. Please try "
+                             "again later; your private link is in the email we sent.")
 def register_form(slug: str):
     """Show the form; on POST register the person and their team."""
     event = public_event_or_404(slug)
