@@ -81,6 +81,13 @@ def settings_from_environment(instance_path: str) -> dict:
         # How many proxies in front of the app may be trusted to say the client's address (X-Forwarded-For)
         # and scheme: 1 behind the README's nginx, 0 (trust nobody) when the app faces the internet.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # PostgreSQL: how long opening a connection may take, and one statement in a web request (a rush
+        # waiting for an event's seat lock may wait longer: DB_LOCK_WAIT_MS). 0 turns a limit off.
+        "DB_CONNECT_TIMEOUT_SECONDS": _int("DB_CONNECT_TIMEOUT_SECONDS", 5),
+        "DB_STATEMENT_TIMEOUT_MS": _int("DB_STATEMENT_TIMEOUT_MS", 15_000),
+        "DB_LOCK_WAIT_MS": _int("DB_LOCK_WAIT_MS", 60_000),
+        # The same for `flask` commands and RQ workers (long batches, imports): none by default.
+        "DB_BACKGROUND_STATEMENT_TIMEOUT_MS": _int("DB_BACKGROUND_STATEMENT_TIMEOUT_MS", 0),
         # Unset means: Secure in production, not over http://127.0.0.1 in development.
         "SESSION_COOKIE_SECURE": (
             _flag("SESSION_COOKIE_SECURE") if os.environ.get("SESSION_COOKIE_SECURE") else None
@@ -127,6 +134,15 @@ def finalize(app) -> None:
         wait = app.config["REDIS_TIMEOUT_SECONDS"]
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": wait, "socket_connect_timeout": wait})
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        # A hung database holds a worker at most this long, never until gunicorn kills it.
+        if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.config.get("BACKGROUND_PROCESS"):
+            app.config["DB_STATEMENT_TIMEOUT_MS"] = app.config["DB_BACKGROUND_STATEMENT_TIMEOUT_MS"]
+        options = f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}"
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"], "options": options},
+        }
     if uri.startswith("sqlite"):
         # Writers queue for SQLite's single lock instead of failing at once.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {

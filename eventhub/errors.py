@@ -1,11 +1,16 @@
 """Refusals and error pages. Every rule that refuses a request raises a DomainError: it carries its HTTP
 status and a message for people. One that no view catches becomes that status's page, with the session
 rolled back; every HTTP error renders a page with a clear message, and a 500 rolls back too."""
+import logging
+
+import sqlalchemy as sa
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from eventhub.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -49,6 +54,19 @@ def register(app: Flask) -> None:
             return error
         return render_template("errors/error.html", code=error.code, title=error.name,
                                message=error.description), error.code
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_unavailable(error: Exception):
+        """The database is down, hung past the statement timeout, or out of connections: a page that needs
+        nothing from it, and a hint to try again (nothing half done was kept)."""
+        log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool will replace it
+            db.session.remove()
+        return render_template("errors/unavailable.html"), 503, {"Retry-After": "30"}
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

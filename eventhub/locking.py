@@ -23,6 +23,11 @@ class EventLockNotHeld(RuntimeError):
     """A seat was about to change without the event's lock: a programming error, never a user's."""
 
 
+def statement_timeout_ms() -> int:
+    """The statement timeout of this process's connections (0: none), as eventhub.config set it."""
+    return int(current_app.config.get("DB_STATEMENT_TIMEOUT_MS") or 0)
+
+
 def lock_event(event) -> None:
     """Serialise seat decisions for one event until the transaction ends.
 
@@ -37,7 +42,11 @@ def lock_event(event) -> None:
             # so the count that follows and the insert happen as one serialised step.
             db.session.execute(sa.text("UPDATE events SET id = id WHERE id = :id"), {"id": event.id})
         else:
+            # A rush queues here for the seats: it may wait longer than any other statement of a request.
+            wait = int(current_app.config.get("DB_LOCK_WAIT_MS", 60_000))
+            db.session.execute(sa.text(f"SET LOCAL statement_timeout = {wait}"))
             db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEAT_LOCK_NAMESPACE, event.id)))
+            db.session.execute(sa.text(f"SET LOCAL statement_timeout = {statement_timeout_ms()}"))
     db.session.info.setdefault(HELD_KEY, set()).add(event.id)
 
 

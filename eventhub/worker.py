@@ -17,7 +17,7 @@ class _InAppContext:
     def __init__(self, *args, app: Flask | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Built before any fork: each job's work horse inherits the app (its database pool is still empty).
-        self.app = app or create_app()
+        self.app = app or create_app({"BACKGROUND_PROCESS": True})
 
     def perform_job(self, job: Job, queue: Queue) -> bool:
         with self.app.app_context():

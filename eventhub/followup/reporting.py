@@ -49,9 +49,9 @@ def _number(name: str) -> int | None:
     value = _arg(name)
     if not value:
         return None
-    number = parse_id(value)
+    number = parse_id(value) if value != "0" else 0
     if number is None:
-        abort(400, f"“{value[:50]}” is not a possible value for {name}: choose one from the list.")
+        abort(400, f"“{value[:50]}” is not a possible value for {name}: it must be a number.")
     return number
 
 

@@ -1,0 +1,92 @@
+"""Outages with real parts: a database that is down (a closed port) or hung (a socket that accepts and never
+answers), and a statement held up past the timeout. Each page says "back shortly" (503) within its bound,
+from the environment alone, and nothing half done is kept."""
+import os
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from test_limits import hung_server
+
+from eventhub.extensions import db
+from eventhub.models import Registration
+
+from conftest import free_port
+
+
+@pytest.mark.parametrize("database", ["down", "hung"])
+def test_a_database_down_or_hung_is_a_503_page_in_seconds(make_app, database):
+    listener = hung_server() if database == "hung" else None
+    port = listener.getsockname()[1] if listener else free_port()
+    try:
+        app = make_app(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{port}/eventhub",
+                       DB_CONNECT_TIMEOUT_SECONDS=1)
+        client = app.test_client()
+        started = time.monotonic()
+        response = client.get("/")
+        took = time.monotonic() - started
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert "We'll be back shortly" in response.get_data(as_text=True)
+        assert took < 4, took
+    finally:
+        if listener:
+            listener.close()
+
+
+postgres_only = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                                   reason="statement timeouts are PostgreSQL's (set DATABASE_URL; CI runs it)")
+
+
+def hold(sql: str, seconds: float, url: str) -> threading.Thread:
+    """Another connection takes a lock with `sql` and keeps it `seconds`."""
+    engine = sa.create_engine(url)
+    ready = threading.Event()
+
+    def run():
+        with engine.connect() as connection:
+            connection.execute(sa.text(sql))
+            ready.set()
+            time.sleep(seconds)
+            connection.rollback()
+        engine.dispose()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    return thread
+
+
+@postgres_only
+def test_a_statement_held_past_the_timeout_is_a_503_not_a_stuck_worker(make_app, make_event):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=300)
+    with app.app_context():
+        slug = make_event().slug
+        db.session.commit()
+        url = db.engine.url.render_as_string(hide_password=False)
+    holder = hold("LOCK TABLE events IN ACCESS EXCLUSIVE MODE", 3, url)
+    started = time.monotonic()
+    response = app.test_client().get(f"/events/{slug}")
+    took = time.monotonic() - started
+    holder.join()
+    assert response.status_code == 503 and took < 2.5, (response.status_code, took)
+
+
+@postgres_only
+def test_a_rush_waiting_for_the_seat_lock_is_not_cut_off_by_the_statement_timeout(make_app, make_event):
+    from test_registration_views import form_data
+
+    from eventhub.locking import SEAT_LOCK_NAMESPACE
+
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=300, DB_LOCK_WAIT_MS=10_000)
+    with app.app_context():
+        event = make_event(capacity=10)
+        db.session.commit()
+        url = db.engine.url.render_as_string(hide_password=False)
+        slug, event_id, host = event.slug, event.id, event.hosts[0].id
+    holder = hold(f"SELECT pg_advisory_xact_lock({SEAT_LOCK_NAMESPACE}, {event_id})", 1.0, url)
+    response = app.test_client().post(f"/events/{slug}/register", data=form_data(host))
+    holder.join()
+    assert response.status_code == 302  # it waited a second for the lock: longer than any other statement may
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
