@@ -55,9 +55,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
-        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 5),
         "MAIL_DIR": env.get("MAIL_DIR") or str(Path(instance_path) / "mail"),
         "MAIL_SEND_ON_COMMIT": _flag("MAIL_SEND_ON_COMMIT", True),
+        # Without Redis, a web request's mail goes out from a thread after the response, never inside it.
+        "MAIL_SEND_IN_BACKGROUND": _flag("MAIL_SEND_IN_BACKGROUND", True),
         "FORM_CACHE_SECONDS": _int("FORM_CACHE_SECONDS", 5),
         # How long an emailed "choose a new password" link works (it also stops once the password changes).
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),

@@ -90,3 +90,40 @@ def test_a_rush_waiting_for_the_seat_lock_is_not_cut_off_by_the_statement_timeou
     assert response.status_code == 302  # it waited a second for the lock: longer than any other statement may
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+@pytest.mark.parametrize("smtp", ["down", "hung"])
+def test_no_request_waits_on_an_smtp_server_down_or_hung_and_no_mail_is_lost(make_app, make_event, smtp_server,
+                                                                             smtp):
+    """Mail goes out from the process's sender thread after the response: registering and the pages around
+    it take no longer with SMTP hung; the message waits in the outbox and goes once SMTP answers again."""
+    from test_registration_views import form_data
+
+    from eventhub.models import OutboxMessage, OutboxStatus
+    from eventhub.outbox.background import sender_for
+    from eventhub.outbox.delivery import deliver_pending
+
+    listener = hung_server() if smtp == "hung" else None
+    port = listener.getsockname()[1] if listener else free_port()
+    try:
+        app = make_app(MAIL_SEND_IN_BACKGROUND=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2)
+        with app.app_context():
+            event = make_event(capacity=10)
+            slug, host = event.slug, event.hosts[0].id
+        client = app.test_client()
+        started = time.monotonic()
+        assert client.post(f"/events/{slug}/register", data=form_data(host)).status_code == 302
+        assert client.get("/").status_code == 200
+        took = time.monotonic() - started
+        assert took < 1.0, took  # the SMTP timeout (2 s) was not waited for
+        assert sender_for(app).wait_until_idle(10)  # the thread tried, and gave up for now
+        with app.app_context():
+            [message] = db.session.scalars(sa.select(OutboxMessage)).all()
+            assert message.status is OutboxStatus.PENDING and message.attempts == 1 and message.last_error
+            # SMTP is back: the retry sends it.
+            app.config.update(MAIL_PORT=smtp_server.port)
+            assert deliver_pending(db.engine, app.config, ignore_backoff=True).sent == [message.id]
+        assert len(smtp_server.handler.received) == 1
+    finally:
+        if listener:
+            listener.close()

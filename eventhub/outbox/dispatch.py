@@ -2,7 +2,7 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from eventhub.extensions import db
@@ -53,7 +53,12 @@ def _deliver_after_commit(session) -> None:
     if config.get("REDIS_URL"):
         from eventhub.outbox.jobs import enqueue_delivery
 
-        enqueue_delivery(config, ids)
+        enqueue_delivery(config, ids)  # bounded by REDIS_TIMEOUT_SECONDS; if it fails they stay pending
+        return
+    if config["MAIL_SEND_IN_BACKGROUND"] and has_request_context():
+        from eventhub.outbox.background import sender_for
+
+        sender_for(current_app._get_current_object()).submit(ids)  # type: ignore[attr-defined]
         return
     try:
         report = deliver_pending(db.engine, config, ids=ids)
