@@ -127,3 +127,34 @@ def test_no_request_waits_on_an_smtp_server_down_or_hung_and_no_mail_is_lost(mak
     finally:
         if listener:
             listener.close()
+
+
+@pytest.mark.parametrize("redis", ["down", "hung"])
+def test_registering_with_redis_down_or_hung_waits_a_moment_at_most_and_keeps_the_mail(make_app, make_event,
+                                                                                       redis):
+    """With REDIS_URL set, the commit queues an RQ job: with Redis down or hung that gives up after
+    REDIS_TIMEOUT_SECONDS, the registration stands, and its email waits in the outbox for the next run."""
+    from test_registration_views import form_data
+
+    from eventhub.models import OutboxMessage, OutboxStatus
+
+    listener = hung_server() if redis == "hung" else None
+    port = listener.getsockname()[1] if listener else free_port()
+    try:
+        app = make_app(REDIS_URL=f"redis://127.0.0.1:{port}/0", REDIS_TIMEOUT_SECONDS=0.3,
+                       RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 0.3,
+                                                                          "socket_connect_timeout": 0.3})
+        with app.app_context():
+            event = make_event(capacity=10)
+            slug, host = event.slug, event.hosts[0].id
+        started = time.monotonic()
+        response = app.test_client().post(f"/events/{slug}/register", data=form_data(host))
+        took = time.monotonic() - started
+        assert response.status_code == 302 and took < 3, (response.status_code, took)
+        with app.app_context():
+            [message] = db.session.scalars(sa.select(OutboxMessage)).all()
+            assert message.status is OutboxStatus.PENDING
+            assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+    finally:
+        if listener:
+            listener.close()
