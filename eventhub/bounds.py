@@ -18,7 +18,7 @@ MAX_FIELDS = 800  # every name=value pair of one form (a team of 20 with visit c
 MAX_VALUES_OF_ONE_NAME = 200  # one multi-select's ticked values
 MAX_VALUE_CHARS = 25_000  # the longest text any form takes is a message of 20,000 characters
 DEFAULT_MAX_ROWS = 50  # a repeated list that did not declare its own bound
-ROW = re.compile(r"([A-Za-z_]+)-(\d{1,9})-")
+ROW = re.compile(r"([A-Za-z_]+)-(\d+)-")  # any number of digits, as WTForms reads them
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def refusal(form: MultiDict | None, args: MultiDict) -> tuple[int, str] | None:
         return 400, "The address carries too many values."
     if not form:
         return None
-    pairs = sum(len(values) for values in form.lists())
+    pairs = sum(len(values) for _, values in form.lists())
     rows: dict[str, set[str]] = {}
     for name, values in form.lists():
         if len(values) > MAX_VALUES_OF_ONE_NAME:

@@ -110,6 +110,7 @@ DEFAULTS = {
     "MAIL_GIVE_UP_HOURS": 72,
     # Redis unreachable or slow: limits are counted in memory meanwhile, never a 500.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,  # a count that fails after the response never turns it into a 500
     "RATELIMIT_HEADERS_ENABLED": False,
 }
 

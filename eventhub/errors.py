@@ -4,11 +4,11 @@ rolled back; every HTTP error renders a page with a clear message, and a 500 rol
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from eventhub.extensions import db
+from eventhub.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,28 @@ class DomainError(Exception):
         self.message = message
         if status is not None:
             self.status = status
+
+
+# PostgreSQL's SQLSTATEs of an outage: connection exceptions (class 08), a statement cancelled by the
+# timeout, the server shutting down, too many connections.
+OUTAGE_STATES = ("08", "57014", "57P01", "57P02", "57P03", "53300")
+SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk I/O error")
+
+
+def database_is_unavailable(error: Exception) -> bool:
+    """Whether a database error means the database cannot serve now (not that our SQL is wrong)."""
+    if isinstance(error, sa.exc.TimeoutError) or getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None)
+    if type(original).__module__.startswith("psycopg"):
+        return state is None or state.startswith(OUTAGE_STATES)  # no state: the connection itself failed
+    return any(text in str(original) for text in SQLITE_OUTAGES)
+
+
+def without_the_database() -> None:
+    """Render the error page as nobody signed in, so that it never asks the database who is."""
+    g._login_user = login_manager.anonymous_user()
 
 
 def register(app: Flask) -> None:
@@ -60,18 +82,26 @@ def register(app: Flask) -> None:
     @app.errorhandler(sa.exc.TimeoutError)
     def database_unavailable(error: Exception):
         """The database is down, hung past the statement timeout, or out of connections: a page that needs
-        nothing from it, and a hint to try again (nothing half done was kept)."""
+        nothing from it, and a hint to try again (nothing half done was kept). Any other database error is a
+        fault of ours, and goes on to the 500 page with its traceback in the log."""
+        if not database_is_unavailable(error):
+            raise error
         log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
         try:
             db.session.rollback()
         except Exception:  # the connection is gone; the pool will replace it
             db.session.remove()
+        without_the_database()
         return render_template("errors/unavailable.html"), 503, {"Retry-After": "30"}
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         """Undo the failed request's changes and apologise."""
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:
+            db.session.remove()
+        without_the_database()
         return render_template("errors/error.html", code=500, title="Something went wrong",
                                message="We could not finish that request. Nothing was saved; "
                                "please try again in a moment."), 500

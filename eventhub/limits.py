@@ -11,7 +11,9 @@ from flask_limiter.util import get_remote_address
 def address_key(prefix: str, field: str = "email") -> str:
     """The key of the address typed into `field`, normalised as the forms do, hashed."""
     typed = " ".join(request.form.get(field, "").split()).lower()[:254]
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), typed.encode(), hashlib.sha256).hexdigest()
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else secret.encode()
+    digest = hmac.new(secret, typed.encode(), hashlib.sha256).hexdigest()
     return f"{prefix}:{digest[:32]}"
 
 

@@ -158,3 +158,30 @@ def test_registering_with_redis_down_or_hung_waits_a_moment_at_most_and_keeps_th
     finally:
         if listener:
             listener.close()
+
+
+def test_the_outage_page_does_not_ask_the_database_who_is_signed_in(organizer_client, app, monkeypatch):
+    """Signed in, the page would load the user from the database: with the database down it must not try."""
+    import psycopg
+
+    from eventhub.extensions import login_manager
+
+    def database_down(user_id):
+        raise sa.exc.OperationalError("SELECT 1", {}, psycopg.OperationalError("connection refused"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_down)
+    response = organizer_client.get("/admin/")
+    assert response.status_code == 503 and "We'll be back shortly" in response.get_data(as_text=True)
+
+
+def test_only_an_outage_is_a_503_a_wrong_query_is_our_fault(app):
+    import sqlite3
+
+    from eventhub.errors import database_is_unavailable
+
+    def error(message: str) -> sa.exc.OperationalError:
+        return sa.exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError(message))
+
+    assert database_is_unavailable(error("database is locked"))
+    assert not database_is_unavailable(error("no such table: nope"))
+    assert database_is_unavailable(sa.exc.TimeoutError("QueuePool limit reached"))

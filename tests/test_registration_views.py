@@ -369,8 +369,13 @@ def test_ten_thousand_colleague_rows_are_refused_before_any_is_built(client, eve
     from eventhub.registration import forms
 
     built = []
-    monkeypatch.setattr(forms.ColleagueForm, "__init__",
-                        lambda self, *a, **k: built.append(1) or forms.FlaskForm.__init__(self, *a, **k))
+    original = forms.ColleagueForm.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forms.ColleagueForm, "__init__", counted)
     data = form_data(event.hosts[0].id)
     for i in range(10_000):
         data.update({f"colleagues-{i}-legal_first_name": "C", f"colleagues-{i}-email": f"c{i}@example.org"})
@@ -432,3 +437,22 @@ def test_the_empty_form_is_cached_briefly_but_every_visitor_gets_their_own_token
         db.session.scalar(sa.select(Event)).title = "Renamed convening"
         db.session.commit()
     assert "Renamed convening" in first.get(url).get_data(as_text=True)
+
+
+def test_row_numbers_of_any_length_count_toward_the_cap(client, event):
+    """WTForms reads colleagues-1000000000-email as a row too: the raw count must see it."""
+    data = form_data(event.hosts[0].id)
+    for i in range(25):
+        data[f"colleagues-{10**12 + i}-email"] = f"c{i}@example.org"
+    response = client.post(f"/events/{event.slug}/register", data=data)
+    assert response.status_code == 413 and "at most 20 colleagues" in response.get_data(as_text=True)
+
+
+def test_many_values_of_few_names_count_as_answers(client, event):
+    from eventhub.bounds import MAX_FIELDS
+
+    data = form_data(event.hosts[0].id)
+    for n in range(MAX_FIELDS // 150 + 1):
+        data[f"extra{n}"] = ["x"] * 150  # 150 values each, each name under the per-name bound
+    response = client.post(f"/events/{event.slug}/register", data=data)
+    assert response.status_code == 413 and "answers" in response.get_data(as_text=True)

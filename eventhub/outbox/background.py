@@ -1,5 +1,6 @@
-"""Sending after the response, without Redis: one thread per web process takes the ids each commit queued and
-delivers them, so no request waits on the SMTP server, however slow or hung it is. The queue is bounded;
+"""Sending after the response: one thread per web process takes the ids each commit queued and delivers them
+(or, with REDIS_URL, queues the RQ job that will), so no request waits on the SMTP server or on Redis,
+however slow or hung. The queue is bounded;
 ids it cannot take (or a process that stops) leave their messages pending, and `flask mail deliver` (cron)
 sends them: the outbox, not this thread, is what keeps mail from being lost."""
 import logging
@@ -54,6 +55,11 @@ class Sender:
             ids = self.waiting.get()
             try:
                 with self.app.app_context():
+                    if self.app.config.get("REDIS_URL"):
+                        from eventhub.outbox.jobs import enqueue_delivery
+
+                        enqueue_delivery(self.app.config, ids)  # if Redis fails they stay pending
+                        continue
                     report = deliver_pending(db.engine, self.app.config, ids=ids)
                     if report.failed:
                         log.warning("outbox delivery failed for %s; they are retried later", report.failed)

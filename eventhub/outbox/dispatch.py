@@ -50,15 +50,17 @@ def _deliver_after_commit(session) -> None:
     config = current_app.config
     if not config["MAIL_SEND_ON_COMMIT"]:
         return
+    if config["MAIL_SEND_IN_BACKGROUND"] and has_request_context():
+        # After the response: the thread queues an RQ job (REDIS_URL) or delivers, so no request waits on
+        # Redis or SMTP.
+        from eventhub.outbox.background import sender_for
+
+        sender_for(current_app._get_current_object()).submit(ids)  # type: ignore[attr-defined]
+        return
     if config.get("REDIS_URL"):
         from eventhub.outbox.jobs import enqueue_delivery
 
         enqueue_delivery(config, ids)  # bounded by REDIS_TIMEOUT_SECONDS; if it fails they stay pending
-        return
-    if config["MAIL_SEND_IN_BACKGROUND"] and has_request_context():
-        from eventhub.outbox.background import sender_for
-
-        sender_for(current_app._get_current_object()).submit(ids)  # type: ignore[attr-defined]
         return
     try:
         report = deliver_pending(db.engine, config, ids=ids)
