@@ -33,6 +33,10 @@ OUTAGE_STATES = ("08", "57014", "57P01", "57P02", "57P03", "53300")
 SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk I/O error")
 
 
+# Headings in words for the refusals people meet (the rest keep HTTP's own names).
+TITLES = {400: "That could not be read", 413: "That form holds too much", 429: "Too many tries for now"}
+
+
 def database_is_unavailable(error: Exception) -> bool:
     """Whether a database error means the database cannot serve now (not that our SQL is wrong)."""
     if isinstance(error, sa.exc.TimeoutError) or getattr(error, "connection_invalidated", False):
@@ -74,7 +78,7 @@ def register(app: Flask) -> None:
         """Render the error with its own description."""
         if error.code is None or error.code < 400:
             return error
-        return render_template("errors/error.html", code=error.code, title=error.name,
+        return render_template("errors/error.html", code=error.code, title=TITLES.get(error.code, error.name),
                                message=error.description), error.code
 
     @app.errorhandler(sa.exc.OperationalError)

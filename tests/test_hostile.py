@@ -90,3 +90,12 @@ def test_odd_input_on_every_route_is_never_a_server_error(app, client, world, wh
         district = db.session.scalar(sa.select(District).limit(1)) if role is UserRole.HOST_COORDINATOR else None
         sign_in(client, f"{role.value}@example.org", role=role, district=district)
     assert walk(client, app, world) == []
+
+
+def test_refusals_are_headed_in_words(client, world):
+    event = world[0]
+    data = {f"colleagues-{n}-email": f"c{n}@example.org" for n in range(25)}
+    page = client.post(f"/events/{event.slug}/register", data=data).get_data(as_text=True)
+    assert "<h1>That form holds too much</h1>" in page and "Request Entity Too Large" not in page
+    page = client.get("/admin/audit", query_string={"q": "a\x00"}).get_data(as_text=True)
+    assert "<h1>That could not be read</h1>" in page and "NUL" in page
