@@ -141,7 +141,11 @@ def finalize(app) -> None:
         # A hung database holds a worker at most this long, never until gunicorn kills it.
         if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.config.get("BACKGROUND_PROCESS"):
             app.config["DB_STATEMENT_TIMEOUT_MS"] = app.config["DB_BACKGROUND_STATEMENT_TIMEOUT_MS"]
-        options = f"-c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}"
+        from sqlalchemy.engine import make_url
+
+        given = make_url(uri).query.get("options") or ""  # the URL's own options (a search_path) are kept
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{given} -c statement_timeout={app.config['DB_STATEMENT_TIMEOUT_MS']}".strip()
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_SECONDS"], "options": options},
