@@ -493,6 +493,23 @@ def chromium_page(base_url: str, **context_options):
         assert errors == []
 
 
+def sign_in_page(page, email: str = "org@example.org") -> None:
+    """Sign a Chromium page in to the back office as an organizer (made first if there is none)."""
+    from playwright.sync_api import expect
+
+    from eventhub.accounts.services import create_user
+    from eventhub.models import User, UserRole
+
+    if db.session.scalar(sa.select(User).where(User.email == email)) is None:
+        create_user(email=email, role=UserRole.ORGANIZER, password=STAFF_PASSWORD)
+        db.session.commit()
+    page.goto("/admin/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+
+
 @pytest.fixture
 def page(live_app):
     """A Chromium page at a desktop's size."""

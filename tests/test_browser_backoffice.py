@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import AuditEntry, OutboxMessage, Registration, User, UserRole, Visit
+from eventhub.models import AuditEntry, OutboxMessage, Registration, UserRole, Visit
+
+from conftest import sign_in_page
 
 try:
     from playwright.sync_api import expect
@@ -73,13 +75,8 @@ def test_a_wide_table_scrolls_in_its_box_and_the_page_does_not_on_a_phone(live_a
     for n in range(3):
         make_visit(event, title=f"Take-home laptops and a family help desk {n}", seats=None, buses=2,
                    room_limit=30, observation_groups=5, group_size=4)
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
     with chromium_page(live_app.base_url, viewport={"width": 390, "height": 844}) as page:
-        page.goto("/admin/login")
-        page.get_by_label("Email").fill("org@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_page(page)
         page.goto(f"/admin/events/{event.slug}/visits")
         expect(page.get_by_text("20 = 5 observation groups × 4; the smallest of:").first).to_be_visible()
         box = page.locator(".table-scroll")
@@ -99,14 +96,9 @@ def test_a_message_goes_to_the_audience_on_the_screen(page, live_app, make_event
     book(event, "bo@example.org", visit, legal_first_name="Bo")
     for n in range(3):
         make_registration(event, f"other{n}@example.org")
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
     mailbox = Mailbox(Path(live_app.config["MAIL_DIR"]))
 
-    page.goto("/admin/login")
-    page.get_by_label("Email").fill("org@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.goto(f"/admin/events/{event.slug}/messages/new")
     expect(page.locator("#audience")).to_contain_text("5 people")
     page.get_by_label("Subject").fill("K-1 bus change")
@@ -122,17 +114,6 @@ def test_a_message_goes_to_the_audience_on_the_screen(page, live_app, make_event
                                           "other1@example.org", "other2@example.org")
                   if any(m["Subject"] == "K-1 bus change" for m in mailbox.to(address)))
     assert told == ["ana@example.org", "bo@example.org"]
-
-
-def sign_in(page) -> None:
-    if db.session.scalar(sa.select(User).where(User.email == "org@example.org")) is None:
-        create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-        db.session.commit()
-    page.goto("/admin/login")
-    page.get_by_label("Email").fill("org@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
 
 
 LONG = "maria.de.los.angeles.fernandez@riopiedra-unified.example.org"
@@ -157,7 +138,7 @@ def test_an_email_address_never_wraps_mid_word(live_app, make_event, make_visit,
          other_organization="Rio Piedra Unified School District Office of Teaching and Learning")
     for width in (1280, 390):
         with chromium_page(live_app.base_url, viewport={"width": width, "height": 900}) as page:
-            sign_in(page)
+            sign_in_page(page)
             page.goto(f"/admin/events/{event.slug}/registrants")
             address = page.locator("table.registrants .email").first
             expect(address).to_have_text(LONG)
@@ -190,7 +171,7 @@ def test_the_audit_log_says_times_in_words_in_the_viewers_zone(live_app, make_ev
     entry.created_at = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
     db.session.commit()
     with chromium_page(live_app.base_url, timezone_id="America/Los_Angeles") as page:
-        sign_in(page)
+        sign_in_page(page)
         page.goto("/admin/audit?type=user")
         when = page.locator("table.audit tbody tr td[data-label=When]").first
         expect(when).to_have_text("Thu, Dec 3, 2026, 6:05 AM PST")

@@ -10,14 +10,12 @@ try:
 except ImportError:  # the tests skip with a reason in chromium_page
     expect = None
 
-from eventhub.accounts.services import create_user
 from eventhub.extensions import db
-from eventhub.models import SeatStatus, UserRole, VisitAllocationMode
+from eventhub.models import SeatStatus, VisitAllocationMode
 
-from conftest import Mailbox, place_of, private_link
+from conftest import Mailbox, place_of, private_link, sign_in_page
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 def test_a_team_registering_for_a_visit_with_too_few_seats_waits_together(page, live_app, make_event, make_visit,
@@ -85,13 +83,7 @@ def test_a_lottery_over_an_event_that_has_first_come_seats(page, live_app, make_
     small = make_visit(event, seats=1, title="Station rotation")
     large = make_visit(event, block=small.block, seats=10, title="Maker space")
     early = book(event, "early@example.org", small, large)
-    create_user(email="org@example.org", role=UserRole.ORGANIZER, password=PASSWORD)
-    db.session.commit()
-
-    page.goto("/admin/login")
-    page.get_by_label("Email").fill("org@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page(page)
     page.goto(f"/admin/events/{event.slug}/edit")
     page.get_by_label("How visit seats are given").select_option(label="Choice window, then a fair allocation")
     page.get_by_role("button", name="Save").click()
