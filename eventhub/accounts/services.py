@@ -1,5 +1,6 @@
 """Back-office accounts: creating them, inviting people, password links, and changes by an admin."""
 import secrets
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -74,7 +75,10 @@ def has_password(user: User) -> bool:
     return not user.password_hash.startswith(UNUSABLE_PREFIX)
 
 
-_DECOY_HASH: list[str] = []  # a hash of nothing anyone knows, made once: what a missing account is checked against
+@cache
+def _decoy_hash() -> str:
+    """A hash of nothing anyone knows, made once: what a missing account's password is checked against."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -82,9 +86,7 @@ def authenticate(email: str, password: str) -> User | None:
     whether or not the account exists, is active or has a password, so the answer takes the same time."""
     user = db.session.scalar(sa.select(User).where(User.email == email))
     usable = user is not None and user.is_active and has_password(user)
-    if not _DECOY_HASH:
-        _DECOY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
-    matches = check_password_hash(user.password_hash if usable and user else _DECOY_HASH[0], password)
+    matches = check_password_hash(user.password_hash if usable and user else _decoy_hash(), password)
     return user if usable and matches else None
 
 
