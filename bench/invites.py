@@ -182,9 +182,9 @@ def main() -> None:
             runs.append((seconds, bare_seconds))
         seconds, bare_seconds = sorted(runs)[len(runs) // 2]  # the median run
         from eventhub.models import Registration
-        from eventhub.registration.links import issue_private_link
+        from eventhub.registration.links import feed_token
 
-        token = issue_private_link(db.session.scalar(sa.select(Registration).limit(1)))
+        token = feed_token(db.session.scalar(sa.select(Registration).limit(1)))
         db.session.commit()
     controller.stop()
     client = app.test_client()
@@ -192,7 +192,7 @@ def main() -> None:
     client.get("/events/bench/calendar.ics")  # the first request after a change builds the feed
     cold_ms = (time.perf_counter() - start) * 1000
     feed_ms = median_ms(lambda: client.get("/events/bench/calendar.ics"), 20)
-    personal_ms = median_ms(lambda: client.get(f"/r/{token}/calendar.ics"), 20)
+    personal_ms = median_ms(lambda: client.get(f"/feed/{token}/calendar.ics"), 20)
     print(json.dumps({"messages": args.attendees, "seconds": round(seconds, 2),
                       "messages_per_s": round(args.attendees / seconds, 1),
                       "bare_messages_per_s": round(args.attendees / bare_seconds, 1),

@@ -11,8 +11,8 @@ from eventhub.accounts.access import can_see_visit
 from eventhub.errors import DomainError
 from eventhub.events.services import event_by_slug, public_event
 from eventhub.extensions import db
-from eventhub.models import Event, Registration, Visit
-from eventhub.registration.links import registration_for_token
+from eventhub.models import Event, PrivateLink, Registration, Visit
+from eventhub.registration.links import open_private_link
 
 # A Flask response, or Werkzeug's (what redirect() returns).
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
@@ -97,13 +97,21 @@ def visible_visit_or_404(event: Event, visit_id: int) -> Visit:
     return visit
 
 
-def registration_from_token_or_404(token: str) -> Registration:
-    """The registration a private link opens; unknown and revoked links are a 404."""
-    registration = registration_for_token(token)
-    if registration is None:
+def private_link_or_404(token: str) -> PrivateLink:
+    """The live management link of a token, with its registration; unknown, retired and revoked links are a
+    404. Its use is recorded (at most once an hour) and committed at once, before the page does anything."""
+    link = open_private_link(token)
+    if link is None:
         abort(404, "This private link is not valid. It may have been replaced by a newer one: "
                    "check your most recent email from us, or register again to be sent a new link.")
-    return registration
+    if link in db.session.dirty:
+        db.session.commit()
+    return link
+
+
+def registration_from_token_or_404(token: str) -> Registration:
+    """The registration a private link opens (see private_link_or_404)."""
+    return private_link_or_404(token).registration
 
 
 def mark_private(response: AnyResponse, *, revalidate: bool = False) -> AnyResponse:

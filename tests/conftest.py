@@ -112,13 +112,55 @@ def make_app(database_url, tmp_path):
 
 @pytest.fixture
 def app(make_app):
-    """The application, inside an app context, on an empty database."""
+    """The application, inside an app context, on an empty database. Afterwards, whatever the test did,
+    no calendar part of any email it sent may hold a private link's token."""
     app = make_app()
     with app.app_context():
         _empty_all_tables()
         yield app
         db.session.remove()
+        leaks = private_tokens_in_calendars()
         _empty_all_tables()
+        assert not leaks, f"calendar parts carry private links: {leaks}"
+
+
+# A private link's token is 43 URL-safe characters; anything this long in a calendar is checked.
+TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{20,}")
+
+
+def calendar_texts(raw: str) -> list[str]:
+    """Every property value of every calendar part of an email, decoded (unfolded, unescaped), and each
+    part's text as sent."""
+    texts = []
+    for part in email.message_from_string(raw, policy=email.policy.default).walk():
+        if part.get_content_type() != "text/calendar":
+            continue
+        text = part.get_content()
+        texts.append(text)
+        for component in Calendar.from_ical(text).walk():
+            texts += [str(value) for _, value in component.property_items(recursive=False)]
+    return texts
+
+
+def private_tokens_in_calendars() -> list[tuple[str, str]]:
+    """(email kind, token) for every string in a calendar part of a composed email that is the token of a
+    management link, live or not (hashes of all of them are kept)."""
+    import hashlib
+
+    from eventhub.models import LinkKind, OutboxMessage, PrivateLink
+
+    found = []
+    for kind, raw in db.session.execute(sa.select(OutboxMessage.kind, OutboxMessage.raw)
+                                        .where(OutboxMessage.raw != "")):
+        candidates = {c for text in calendar_texts(raw) for c in TOKEN_LIKE.findall(text)}
+        by_hash = {hashlib.sha256(c.encode()).hexdigest(): c for c in candidates}
+        if by_hash:
+            leaked = db.session.scalars(sa.select(PrivateLink.token_hash).where(
+                PrivateLink.kind == LinkKind.MANAGE, PrivateLink.token_hash.in_(list(by_hash))))
+            found += [(kind, by_hash[h]) for h in leaked]
+        found += [(kind, text) for text in calendar_texts(raw) if "/r/" in text]
+    db.session.remove()
+    return found
 
 
 class SeparateContextClient(FlaskClient):

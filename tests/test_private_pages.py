@@ -7,7 +7,7 @@ from eventhub.accounts.links import LinkKind, issue_link_token
 from eventhub.accounts.services import create_user
 from eventhub.extensions import db
 from eventhub.models import Commitment, UserRole
-from eventhub.registration.links import issue_private_link
+from eventhub.registration.links import feed_token, issue_private_link
 from eventhub.registration.services import update_details
 from eventhub.web import SECRET_ARGUMENTS
 
@@ -15,8 +15,11 @@ from conftest import body_text
 
 # Routes that must be found by the walk below (so it cannot pass by finding nothing).
 KNOWN_SECRET_ROUTES = {"registration.private_page", "registration.confirm_email", "accounts.reset_password",
-                       "accounts.accept_invitation", "invites.personal_feed", "printing.personal_agenda",
-                       "followup.commitments", "followup.new_commitment"}
+                       "accounts.accept_invitation", "invites.personal_feed", "invites.personal_feed_by_private_link",
+                       "printing.personal_agenda", "followup.commitments", "followup.new_commitment",
+                       "registration.sign_out_elsewhere", "registration.renew_calendar_feed"}
+# Calendar feeds: revalidated with their ETag, never stored blind.
+FEEDS = {"invites.personal_feed", "invites.personal_feed_by_private_link"}
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
@@ -34,11 +37,13 @@ def secrets(app, make_event, make_visit, book, mailbox):
     user = create_user(email="lee@network.org", role=UserRole.ORGANIZER, password="correct horse battery")
     commitment = Commitment(registration=person, event=event, change_idea="Try station rotation")
     db.session.add(commitment)
+    feed = feed_token(person)
     db.session.commit()
     return {
         "token": token, "signed": signed,
         "accounts.reset_password": issue_link_token(user, LinkKind.RESET),
         "accounts.accept_invitation": issue_link_token(user, LinkKind.INVITATION),
+        "invites.personal_feed": feed,
         "commitment_id": commitment.id, "place_id": 1,
     }
 
@@ -76,8 +81,8 @@ def test_every_route_with_a_secret_in_its_address_is_private(app, client, secret
             assert response.status_code < 500, url
             headers = {name: response.headers.get(name) for name in PRIVATE}
             expected = dict(PRIVATE)
-            if rule.endpoint == "invites.personal_feed" and good:
-                expected["Cache-Control"] = "private, no-cache"  # revalidated with its ETag, never stored blind
+            if rule.endpoint in FEEDS and response.status_code == 200:
+                expected["Cache-Control"] = "private, no-cache"
             assert headers == expected, f"{method} {url} ({'good' if good else 'bad'} secret)"
 
 

@@ -53,7 +53,7 @@ from eventhub.outbox.services import (
     queue_deferred,
     renderer,
 )
-from eventhub.registration.links import issue_private_link
+from eventhub.registration.links import feed_token, issue_private_link
 from eventhub.templating import date_range, long_date
 from eventhub.timezones import at_local, local_date
 from eventhub.urls import external_url
@@ -484,7 +484,7 @@ def _compose_before_event(message: OutboxMessage, registration: Registration, ev
         "seats": seats,
         "private_url": external_url("registration.private_page", token=token),
         "agenda_url": external_url("printing.personal_agenda", token=token),
-        "calendar": subscription_links("invites.personal_feed", token=token),
+        "calendar": subscription_links("invites.personal_feed", token=feed_token(registration)),
     }
     return compose_email(to_address=message.to_address, to_name=registration.display_name, subject=subject,
                          template="followup/before_event", context=context)

@@ -39,10 +39,11 @@ def _calendar(**properties) -> Calendar:
     return calendar
 
 
-def convening_event(registration: Registration, sequence: int, private_url: str | None = None,
-                    stamp: datetime | None = None, changes: Sequence[str] = ()) -> Event:
+def convening_event(registration: Registration, sequence: int, stamp: datetime | None = None,
+                    changes: Sequence[str] = ()) -> Event:
     """The attendee's convening: all day over its dates, with the agenda link, venue and zone (and, in an
-    update, what changed since the last invitation)."""
+    update, what changed since the last invitation). It carries no private link: calendar entries are
+    shared and forwarded far more than emails."""
     event = registration.event
     component = Event()
     component.add("uid", registration.invite_uid)
@@ -61,8 +62,8 @@ def convening_event(registration: Registration, sequence: int, private_url: str 
         f"Venue: {event.venue_name}, {event.venue_address}." if event.venue_name else "",
         f"All times are {zone_label(event.timezone)}.",
         f"Agenda: {url}",
-        ACCEPTING_CONVENING,
-        f"Your registration: {private_url}" if private_url else "",
+        ACCEPTING,
+        changes_by_email("change or cancel your registration"),
     ]
     component.add("description", _description(lines, changes))
     return component
@@ -98,11 +99,11 @@ def add_to_calendar_links(event: EventModel) -> dict:
             "google": f"https://calendar.google.com/calendar/render?{query}"}
 
 
-def visit_event(place: VisitSeat, sequence: int, private_url: str | None = None,
-                stamp: datetime | None = None, changes: Sequence[str] = ()) -> Event:
+def visit_event(place: VisitSeat, sequence: int, stamp: datetime | None = None,
+                changes: Sequence[str] = ()) -> Event:
     """One school visit: from when the attendee must be at the meeting point (so a phone's reminder fires
     before the bus leaves) to the end of the school's window, with the school's own times, its rules and,
-    in an update, what changed since the last invitation."""
+    in an update, what changed since the last invitation. No private link, like the convening's."""
     visit = place.visit
     school = visit.school
     tz = visit.timezone
@@ -124,17 +125,21 @@ def visit_event(place: VisitSeat, sequence: int, private_url: str | None = None,
         *rules_lines(school),
         "Norms: observation is non-evaluative and confidential; notes name no teacher or student; no recordings.",
         ACCEPTING,
-        f"Your registration: {private_url}" if private_url else "",
+        changes_by_email("give up the seat or choose another visit"),
     ]
     component.add("description", _description(lines, changes))
     return component
 
 
-# What accepting or declining in a calendar does: nothing to the registration, which the private page changes.
-ACCEPTING = ("Accepting or declining this invitation in your calendar does not change your registration; "
-             "to give up the seat or choose another visit, use your private page.")
-ACCEPTING_CONVENING = ("Accepting or declining this invitation in your calendar does not change your "
-                       "registration; to change or cancel it, use your private page.")
+# What accepting or declining in a calendar does: nothing to the registration, which the private link changes.
+ACCEPTING = "Accepting or declining this invitation in your calendar does not change your registration."
+
+
+def changes_by_email(what: str) -> str:
+    """Where to go for changes, in a calendar entry: the private link in the emails, which this entry never
+    carries (calendar entries are shared and forwarded), and the page that sends it again."""
+    return (f"To {what}, open the private link in the emails we send you; it is never in this calendar entry. "
+            f"Lost the email? Ask for your link again: {external_url('registration.lost_link')}")
 
 
 def rules_lines(school: School) -> list[str]:
@@ -236,10 +241,12 @@ def _param_text(text: str) -> str:
 
 
 def subscription_links(endpoint: str, **values) -> dict:
-    """webcal:// and "Add to Google Calendar" links for a feed."""
+    """A feed's address for calendar clients: webcal:// (Outlook, Apple Calendar), the https:// address to
+    hand Google Calendar's "add by URL", and that address itself (to copy)."""
     url = external_url(endpoint, **values)
     webcal = "webcal://" + url.split("://", 1)[1]
-    return {"webcal": webcal, "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe="")}
+    return {"webcal": webcal, "https": url,
+            "google": "https://calendar.google.com/calendar/r?cid=" + quote(url, safe="")}
 
 
 # --- what an invitation told, and what changed since -----------------------------------------------------

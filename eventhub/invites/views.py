@@ -2,7 +2,7 @@
 import hashlib
 from datetime import datetime
 
-from flask import Response, request
+from flask import Response, abort, request
 
 from eventhub.caching import NewestVersionCache
 from eventhub.events.services import agenda_by_day, agenda_version
@@ -20,6 +20,7 @@ from eventhub.invites.calendar import (
     visit_event,
 )
 from eventhub.models import EventStatus, RegistrationStatus, SeatStatus, utcnow
+from eventhub.registration.links import registration_for_feed_token
 from eventhub.timezones import as_utc
 from eventhub.visits.queries import places_for, visits_by_block
 from eventhub.web import (
@@ -67,13 +68,28 @@ def event_feed(slug: str):
 _public_feeds = NewestVersionCache()
 
 
-@bp.get("/r/<token>/calendar.ics")
+@bp.get("/feed/<token>/calendar.ics")
 def personal_feed(token: str):
-    """An attendee's convening and their visit seats, with the same UIDs as their invitations.
+    """An attendee's programme: their convening and visit seats, with the same UIDs as their invitations.
+    Its token is read-only, and the feed shows nothing but the programme (no name, no private link)."""
+    registration = registration_for_feed_token(token)
+    if registration is None:
+        abort(404, "This calendar feed has been stopped. Subscribe again from your registration's page.")
+    return _programme(registration)
+
+
+@bp.get("/r/<token>/calendar.ics")
+def personal_feed_by_private_link(token: str):
+    """The feed at the address an earlier version offered, under the management link: it keeps working until
+    the attendee revokes that link (or signs out everywhere else), then answers 404."""
+    return _programme(registration_from_token_or_404(token))
+
+
+def _programme(registration) -> Response:
+    """The personal feed's body and headers.
 
     The agenda itself is the public feed's; sessions join this one once attendees can choose them.
     """
-    registration = registration_from_token_or_404(token)
     event = registration.event
     places = places_for(registration, with_cancelled=True)
     # Last-Modified is the latest change to anything the feed shows: the registration, the event, every
@@ -88,8 +104,7 @@ def personal_feed(token: str):
                                           stamp=stamp))
         components += [visit_event(place, last_sent_sequence(place.invite_sequence), stamp=stamp)
                        for place in places if place.status is SeatStatus.CONFIRMED]
-    name = f"{event.title}: {registration.display_name}"
-    return _calendar_response(feed(name, components), stamp, private=True)
+    return _calendar_response(feed(f"{event.title}: my programme", components), stamp, private=True)
 
 
 def _calendar_response(body: bytes, last_modified, private: bool) -> Response:

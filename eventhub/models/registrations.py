@@ -184,17 +184,50 @@ class Registration(Model):
         return f"<Registration {self.id} {self.email} {self.status}>"
 
 
+class LinkKind(enum.StrEnum):
+    """What a private link opens."""
+
+    MANAGE = "manage"  # the private page: change or cancel the registration
+    FEED = "feed"  # the attendee's calendar feed, read-only: the programme and nothing else
+
+
+class LinkOrigin(enum.StrEnum):
+    """Where a private link was handed out: the attendee's page names each link by it."""
+
+    EMAIL = "email"
+    PRINT = "print"  # on a printed agenda: the attendee's own paper, never retired for a newer link
+    PAGE = "page"  # opened at once in the browser that asked (an accepted place, a confirmed new address)
+    CALENDAR = "calendar"  # a feed, made on the private page
+
+    @property
+    def label(self) -> str:
+        """How the attendee's page names a link of this origin."""
+        return {"email": "Emailed", "print": "Printed on an agenda", "page": "Opened in a browser",
+                "calendar": "Calendar feed"}[self.value]
+
+
 class PrivateLink(Model):
-    """A secret link to one registration; only the SHA-256 of its token is kept."""
+    """A secret link to one registration. A management link keeps only the SHA-256 of its token; a feed's
+    token is this row's id signed with the app's key, so the private page can show it again."""
 
     __tablename__ = "private_links"
+    __table_args__ = (
+        sa.Index("ix_private_links_registration_live", "registration_id", "kind", "revoked_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[LinkKind] = mapped_column(str_enum(LinkKind), default=LinkKind.MANAGE,
+                                           server_default=LinkKind.MANAGE.value)
+    origin: Mapped[LinkOrigin] = mapped_column(str_enum(LinkOrigin), default=LinkOrigin.EMAIL,
+                                               server_default=LinkOrigin.EMAIL.value)
+    # Empty for a feed, whose token is signed rather than stored.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the link last opened a page, written at most once an hour; never used means it may be retired.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship(back_populates="links")

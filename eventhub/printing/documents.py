@@ -27,6 +27,7 @@ from eventhub.models import (
     CommitmentUpdate,
     Decision,
     Event,
+    LinkOrigin,
     Registration,
     RegistrationStatus,
     School,
@@ -166,7 +167,8 @@ def give_private_links(people: list[Attendee]) -> None:
     """A fresh private link for each person whose printout carries one (links are stored hashed,
     so an old one cannot be printed), all in one INSERT; the caller commits."""
     without = [person for person in people if person.private_url is None]
-    for person, token in zip(without, issue_private_links([person.registration.id for person in without])):
+    for person, token in zip(without, issue_private_links([person.registration.id for person in without],
+                                                          LinkOrigin.PRINT)):
         person.private_url = private_url(token)
 
 

@@ -24,6 +24,7 @@ from eventhub.models import (
 )
 from eventhub.registration import bp
 from eventhub.registration.forms import AttendeeForm, WalkInForm
+from eventhub.registration.links import live_feed, live_links
 from eventhub.registration.queries import seat_summary, waitlist_position
 from eventhub.registration.registrants import (
     COLUMNS,
@@ -44,6 +45,7 @@ from eventhub.registration.services import (
     register_walk_in,
     resend_confirmation,
     return_to_waitlist,
+    revoke_links,
 )
 from eventhub.spreadsheets import csv_text, xlsx_bytes
 from eventhub.visits.queries import choices_for, places_for, standings
@@ -155,6 +157,7 @@ def _detail(registration: Registration, *, error: str | None = None, status: int
         late_retry=late_retry,
         position=waitlist_position(registration), places=standings(places),
         choices=choices_for(registration), movable=movable, emails=emails, history=history,
+        links=live_links(registration), feed=live_feed(registration),
         team=registration.team_members, team_lead=registration.team_lead,
         commitments=list(db.session.scalars(sa.select(Commitment).where(Commitment.registration_id == registration.id)
                                             .order_by(Commitment.id))),
@@ -296,3 +299,16 @@ def resend_registration(registration_id: int):
     registration = _registration_or_404(registration_id)
     return _act(registration, "confirmation_resent", lambda: resend_confirmation(registration),
                 f"The confirmation is on its way to {registration.email}.")
+
+
+@bp.post("/admin/registrations/<int:registration_id>/links/revoke")
+@organizer_required
+def revoke_registration_links(registration_id: int):
+    """Stop every private link and the calendar feed of a registration (a forwarded email, a lost phone),
+    and email a new link unless the organizer said not to."""
+    registration = _registration_or_404(registration_id)
+    send_new = request.form.get("send_new") == "yes"
+    return _act(registration, "revoked_private_links", lambda: revoke_links(registration, send_new=send_new),
+                "Their private links and calendar feed have stopped working."
+                + (f" A new link is on its way to {registration.email}." if send_new else " No new link was sent."),
+                note="a new link emailed" if send_new else "no new link sent")

@@ -56,14 +56,13 @@ ISSUED_LINKS = "eventhub.registration.issued_links"
 
 def _load_for(messages: list[OutboxMessage]) -> list[Registration]:
     """For a batch of registration emails: their registrations with event and hosts, and their seats
-    with visit and school, in three queries instead of three per message; and each message's new
-    private link, in one INSERT (the caller commits it before any is sent, so every link an email
-    carries exists; one whose email is skipped is never seen by anyone)."""
-    with_links = [(message, message.registration_id) for message in messages if message.registration_id]
-    ids = {registration_id for _, registration_id in with_links}
-    tokens = issue_private_links([registration_id for _, registration_id in with_links])
+    with visit and school, in three queries instead of three per message; and a new private link for each
+    person, in one INSERT, which all their messages in the batch carry (the caller commits it before any is
+    sent, so every link an email carries exists; one whose emails are all skipped is never seen by anyone)."""
+    ids = sorted({message.registration_id for message in messages if message.registration_id})
+    token_of = dict(zip(ids, issue_private_links(ids)))  # one link per person: a batch goes out at once
     db.session.info.setdefault(ISSUED_LINKS, {}).update(
-        {message.id: token for (message, _), token in zip(with_links, tokens)})
+        {message.id: token_of[message.registration_id] for message in messages if message.registration_id})
     return list(db.session.scalars(
         sa.select(Registration).where(Registration.id.in_(ids))
         .options(joinedload(Registration.event).selectinload(Event.hosts),
@@ -119,7 +118,7 @@ def compose_registration_email(message: OutboxMessage):
                                       is_update=template is EmailKind.REGISTRATION_UPDATED)
         sequence = _next_sequence(message, Registration, registration.id)
         _note_told(message, facts)
-        calendar = invitation(convening_event(registration, sequence, private_url, changes=changes),
+        calendar = invitation(convening_event(registration, sequence, changes=changes),
                               method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
         context["changes"] = changes
     elif template in WITHDRAWING and registration.invite_sequence > 0:
@@ -147,7 +146,7 @@ def compose_registration_email(message: OutboxMessage):
             # Only a called-off visit tells people whose seat never reached a calendar (its waiting list).
             method, calendar = None, None
         else:
-            calendar = invitation(visit_event(place, sequence, private_url, changes=changes),
+            calendar = invitation(visit_event(place, sequence, changes=changes),
                                   method=method, attendee_email=message.to_address,
                                   attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method and method.value, reason=reason,

@@ -16,6 +16,7 @@ from eventhub.models import (
     AttendeeRole,
     Event,
     EventStatus,
+    LinkOrigin,
     Registration,
     RegistrationStatus,
     SeatStatus,
@@ -398,7 +399,7 @@ def confirm_email_change(signed: str, *, now: datetime | None = None) -> tuple[R
             raise EmailTaken("This address is already used by another registration for this event.")
         _move_invitations(registration, payload["to"])
         send_new_link(registration)  # so the new inbox holds the link for later
-    return registration, issue_private_link(registration)
+    return registration, issue_private_link(registration, LinkOrigin.PAGE)
 
 
 def _move_invitations(registration: Registration, new_email: str) -> None:
@@ -539,3 +540,13 @@ def resend_confirmation(registration: Registration) -> None:
     if registration.status is RegistrationStatus.CANCELLED:
         raise RegistrationError("This registration is cancelled: there is no confirmation to send.")
     _send_welcome(registration)
+
+
+def revoke_links(registration: Registration, *, send_new: bool) -> int:
+    """An organizer's (or the operator's) answer to a forwarded email or a lost phone: every private link of
+    the registration and its calendar feed stop working; with `send_new`, a fresh link is emailed to its
+    address. Returns how many management links were revoked."""
+    count = revoke_private_links(registration)
+    if send_new:
+        send_new_link(registration)
+    return count

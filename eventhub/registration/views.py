@@ -11,6 +11,7 @@ from eventhub.models import (
     AttendeeRole,
     District,
     EventKind,
+    LinkOrigin,
     RegistrationStatus,
     SeatStatus,
     VisitSeat,
@@ -37,7 +38,13 @@ from eventhub.registration.handover import (
     open_offer,
     withdraw_offer,
 )
-from eventhub.registration.links import issue_private_link
+from eventhub.registration.links import (
+    feed_token,
+    issue_private_link,
+    live_links,
+    revoke_feed,
+    revoke_other_links,
+)
 from eventhub.registration.services import (
     AttendeeDetails,
     cancel_registration,
@@ -68,7 +75,12 @@ from eventhub.visits.services import (
     split_party,
     within_notice,
 )
-from eventhub.web import public_event_or_404, refusal, registration_from_token_or_404
+from eventhub.web import (
+    private_link_or_404,
+    public_event_or_404,
+    refusal,
+    registration_from_token_or_404,
+)
 
 DONE_KEY = "registration_done"
 
@@ -125,11 +137,8 @@ def register_form(slug: str):
                  visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
     if refused:
         return render_template("registration/closed.html", event=event, message=refused.message), 403
-    session[DONE_KEY] = {
-        "event_id": event.id,
-        "email": form.email.data,
-        "colleagues": [f"{c.legal_first_name} {c.legal_last_name}" for c in colleagues],
-    }
+    # Nothing personal: the cookie outlives the visit on a shared computer, and this page may be shown again.
+    session[DONE_KEY] = {"event_id": event.id, "colleagues": len(colleagues)}
     done_url = url_for("registration.done", slug=event.slug)  # read before the commit expires `event`
     db.session.commit()
     return redirect(done_url)
@@ -201,23 +210,35 @@ def _edit_colleague_rows(form: RegistrationForm) -> bool:
 @bp.get("/events/<slug:slug>/register/done")
 def done(slug: str):
     """After registering: the same page whether the address was new or already registered (no page may
-    reveal who is), saying where the confirmation went, what comes next and what to do if it does not."""
+    reveal who is), saying that the confirmation went to the address given, what comes next and what to do
+    if it does not arrive. It names nobody: the session holds no address or name to show."""
     event = public_event_or_404(slug)
     outcome = session.get(DONE_KEY)
-    if not outcome or outcome.get("event_id") != event.id:
+    if not isinstance(outcome, dict) or outcome.get("event_id") != event.id:
         return redirect(url_for("events.detail", slug=event.slug))
-    return render_template("registration/done.html", event=event, email=outcome["email"],
-                           colleagues=outcome["colleagues"], mail_from=current_app.config["MAIL_FROM"])
+    colleagues = outcome.get("colleagues")
+    return render_template("registration/done.html", event=event,
+                           colleagues=colleagues if isinstance(colleagues, int) else 0,
+                           mail_from=current_app.config["MAIL_FROM"])
 
 
 @bp.get("/r/<token>")
 def private_page(token: str):
-    """The attendee's own page: their registration, team, and what they can change."""
-    registration = registration_from_token_or_404(token)
+    """The attendee's own page: their registration, team, what they can change, their calendar feed and the
+    private links that open this page."""
+    link = private_link_or_404(token)
+    registration = link.registration
+    feed = None
+    if registration.status is RegistrationStatus.CONFIRMED:
+        feed = feed_token(registration)  # made the first time: committed before it is shown
+        db.session.commit()
     event = registration.event
     return render_template(
         "registration/private.html",
         token=token,
+        this_link=link,
+        links=live_links(registration),
+        feed=feed,
         registration=registration,
         event=event,
         position=waitlist_position(registration),
@@ -244,6 +265,37 @@ def _log(registration, action: str, *, changes: dict | None = None, note: str = 
            user=ATTENDEE)
 
 
+@bp.post("/r/<token>/links/sign-out")
+def sign_out_elsewhere(token: str):
+    """"Sign out everywhere else": every other link to this page stops working (a forwarded email, an old
+    printout, a shared computer). The link in use, and the calendar feed, keep working."""
+    link = private_link_or_404(token)
+    registration = link.registration
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "Reload the page and try again.")
+    count = revoke_other_links(registration, keep=link)
+    _log(registration, "revoked_private_links", note=f"{count} other link{'s' if count != 1 else ''}")
+    db.session.commit()
+    flash("Every other link to this page has stopped working; this one still works. Keep it, or ask for a "
+          "new link by email when you need one." if count else "No other link to this page was working.",
+          "success")
+    return redirect(url_for("registration.private_page", token=token) + "#links-title")
+
+
+@bp.post("/r/<token>/calendar/renew")
+def renew_calendar_feed(token: str):
+    """Stop the calendar feed's address (it was shared too widely) and show a new one to subscribe to."""
+    registration = registration_from_token_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "Reload the page and try again.")
+    revoke_feed(registration)
+    _log(registration, "renewed_calendar_feed")
+    db.session.commit()
+    flash("The old calendar address has stopped working: calendars subscribed to it no longer update. "
+          "Subscribe again with the new address below.", "success")
+    return redirect(url_for("registration.private_page", token=token) + "#calendar-title")
+
+
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
     """Change one's details."""
@@ -268,7 +320,8 @@ def edit(token: str):
         db.session.commit()
         flash("Your details are saved.", "success")
         if email_change:
-            flash(f"To change your email, open the link we have just sent to {new_email}. "
+            # Flashed messages travel in the session cookie: they name no address or person.
+            flash("To change your email, open the link we have just sent to the new address. "
                   "Until then we keep writing to your current address.", "info")
         return redirect(url_for("registration.private_page", token=token))
     status = 422 if request.method == "POST" else 200
@@ -288,7 +341,7 @@ def confirm_email(signed: str):
         return render_template("registration/confirm_email.html", form=None, message=refused.message), 409
     _log(registration, "email_changed", note=f"confirmed {registration.email} from the emailed link")
     db.session.commit()
-    flash(f"Your email address is now {registration.email}.", "success")
+    flash("Your email address is changed: we write to the new one from now on.", "success")
     return redirect(url_for("registration.private_page", token=token))
 
 
@@ -379,8 +432,8 @@ def split_team(token: str, place_id: int):
     else:
         _log(registration, "split_team", note=f"{title}: " + ", ".join(p.registration.display_name for p in seated))
         db.session.commit()
-        flash(f"{', '.join(p.registration.display_name for p in seated)} "
-              f"{'has' if len(seated) == 1 else 'have'} a seat on “{title}” now; each gets an email. "
+        flash(f"{len(seated)} of your team {'has' if len(seated) == 1 else 'have'} a seat on “{title}” now, as "
+              "you chose; each gets an email. "
               "The rest of your team keeps waiting at the head of the list.", "success")
     return redirect(url_for("registration.private_page", token=token) + "#visits-title")
 
@@ -429,7 +482,7 @@ def hand_over(token: str):
         else:
             _log(registration, "offered_place", note=f"to {offer.colleague_name} ({offer.email})")
             db.session.commit()
-            flash(f"We have emailed {offer.colleague_name} a link to accept your place. Until they do, it stays "
+            flash("We have emailed your colleague a link to accept your place. Until they do, it stays "
                   "yours.", "success")
             return redirect(url_for("registration.private_page", token=token) + "#hand-over")
     return render_template("registration/hand_over.html", token=token, registration=registration,
@@ -451,7 +504,7 @@ def withdraw_hand_over(token: str):
     else:
         _log(registration, "withdrew_place_offer", note=f"to {offer.colleague_name}")
         db.session.commit()
-        flash(f"Your offer to {offer.colleague_name} is withdrawn; the place is yours.", "success")
+        flash("Your offer is withdrawn; the place is yours.", "success")
     return redirect(url_for("registration.private_page", token=token))
 
 
@@ -474,9 +527,9 @@ def accept_place_page(token: str):
             record("handed_over", "registration", giver.id, giver.legal_name, event=giver.event,
                    note=f"to {colleague.legal_name} ({colleague.email}), who accepted from the emailed link",
                    user=ATTENDEE)
-            new_token = issue_private_link(colleague)
+            new_token = issue_private_link(colleague, LinkOrigin.PAGE)
             db.session.commit()
-            flash(f"The place is yours. We have emailed your confirmation to {colleague.email}.", "success")
+            flash("The place is yours. We have emailed you your confirmation.", "success")
             return redirect(url_for("registration.private_page", token=new_token))
     return render_template("registration/accept_place.html", offer=offer, giver=giver, event=giver.event,
                            seats=seats, form=form), 422 if form.errors else 200
