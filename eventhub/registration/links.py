@@ -113,30 +113,29 @@ def live_links(registration: Registration) -> list[PrivateLink]:
     return sorted(links, key=lambda link: (link.last_used_at or link.created_at, link.id), reverse=True)
 
 
-def revoke_other_links(registration: Registration, keep: PrivateLink, *, now: datetime | None = None) -> int:
-    """"Sign out everywhere else": every management link but the one in use stops working; the feed stays
-    (it opens nothing but the programme). Returns how many were revoked."""
+def _revoke(registration: Registration, kind: LinkKind, now: datetime | None, *also) -> int:
+    """Revoke the registration's live links of one kind (and any further conditions); how many stopped."""
     result = db.session.execute(
         sa.update(PrivateLink)
-        .where(PrivateLink.registration_id == registration.id, PrivateLink.kind == LinkKind.MANAGE,
-               PrivateLink.revoked_at.is_(None), PrivateLink.id != keep.id)
+        .where(PrivateLink.registration_id == registration.id, PrivateLink.kind == kind,
+               PrivateLink.revoked_at.is_(None), *also)
         .values(revoked_at=now or utcnow())
         .execution_options(synchronize_session=False))
     return cast(CursorResult, result).rowcount
+
+
+def revoke_other_links(registration: Registration, keep: PrivateLink, *, now: datetime | None = None) -> int:
+    """"Sign out everywhere else": every management link but the one in use stops working; the feed stays
+    (it opens nothing but the programme). Returns how many were revoked."""
+    return _revoke(registration, LinkKind.MANAGE, now, PrivateLink.id != keep.id)
 
 
 def revoke_private_links(registration: Registration, *, now: datetime | None = None) -> int:
     """Make every link to this registration stop working, its calendar feed too (a forwarded email, a lost
     phone). Returns how many management links were revoked."""
     now = now or utcnow()
-    result = db.session.execute(
-        sa.update(PrivateLink)
-        .where(PrivateLink.registration_id == registration.id, PrivateLink.kind == LinkKind.MANAGE,
-               PrivateLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False))
     revoke_feed(registration, now=now)
-    return cast(CursorResult, result).rowcount
+    return _revoke(registration, LinkKind.MANAGE, now)
 
 
 # --- calendar feeds -------------------------------------------------------------------------------------
@@ -185,10 +184,4 @@ def registration_for_feed_token(token: str) -> Registration | None:
 
 def revoke_feed(registration: Registration, *, now: datetime | None = None) -> int:
     """Stop the registration's calendar feed: its address answers 404 from now on. Returns how many stopped."""
-    result = db.session.execute(
-        sa.update(PrivateLink)
-        .where(PrivateLink.registration_id == registration.id, PrivateLink.kind == LinkKind.FEED,
-               PrivateLink.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
-        .execution_options(synchronize_session=False))
-    return cast(CursorResult, result).rowcount
+    return _revoke(registration, LinkKind.FEED, now)
