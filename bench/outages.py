@@ -21,6 +21,7 @@ a database this script empties.
 import json
 import os
 import re
+import secrets
 import socket
 import statistics
 import sys
@@ -161,7 +162,7 @@ def main() -> None:
     info = prepare(url)
     add_account(url)
     smtp = hung_smtp()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "SESSION_COOKIE_SECURE": "0",
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "SESSION_COOKIE_SECURE": "0",
            "MAIL_DIR": tempfile.mkdtemp(prefix="eventhub-bench-mail-"), "FLASK_DEBUG": "0",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.getsockname()[1]),
            "REGISTRATION_LIMIT_PER_CLIENT": "10000 per hour", "SIGN_IN_LIMIT_PER_CLIENT": "10000 per hour",

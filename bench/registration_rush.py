@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -174,7 +175,7 @@ def main() -> None:
     ensure_database(url)
     info = prepare(url)
     mail_dir = tempfile.mkdtemp(prefix="eventhub-bench-mail-")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "SESSION_COOKIE_SECURE": "0",
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "SESSION_COOKIE_SECURE": "0",
            "MAIL_DIR": mail_dir, "MAIL_SEND_ON_COMMIT": os.environ.get("MAIL_SEND_ON_COMMIT", "0"),
            "FLASK_DEBUG": "0", "REGISTRATION_LIMIT_PER_CLIENT": "100000 per hour"}  # one client sends them all
     env.pop("MAIL_SERVER", None)

@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_bounds(app)
     register_extensions(app)
+    register_sign_ins(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_private_pages(app)
@@ -64,14 +65,12 @@ def register_extensions(app: Flask) -> None:
     install_dispatch(app)
     register_outbox_renderers()
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        """Return the signed-in back-office user, if still active and still on the password they signed in with."""
-        number, _, digest = user_id.partition(".")
-        user = db.session.get(models.User, int(number)) if number.isdigit() else None
-        if user is None or not user.is_active or digest != user.session_digest:
-            return None  # gone, deactivated, or the password changed since this session signed in
-        return user
+
+def register_sign_ins(app: Flask) -> None:
+    """Back-office sessions: each request's cookie checked against its server-side sign-in."""
+    from eventhub.accounts.current import register
+
+    register(app)
 
 
 # The modules that compose deferred outbox messages at delivery, one per outbox.services.Renderer.
@@ -123,7 +122,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_private_pages(app: Flask) -> None:
-    """Every route with a secret in its address answers with the private-page headers."""
+    """Security headers on every response; private-page headers on the back office and secret addresses."""
     from eventhub.web import register
 
     register(app)

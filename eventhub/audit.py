@@ -7,14 +7,14 @@ from eventhub.extensions import db
 from eventhub.models import AuditEntry, Event
 
 
-def _text(value) -> str:
+def text(value) -> str:
     """A value as the log shows it: dates in ISO form, lists joined, nothing as an empty string."""
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (list, tuple, set)):
-        return ", ".join(_text(v) for v in value)
+        return ", ".join(text(v) for v in value)
     if hasattr(value, "name") and hasattr(value, "id") and not isinstance(value, str):
         return str(value.name)
     return str(value)
@@ -22,7 +22,7 @@ def _text(value) -> str:
 
 def snapshot(obj, fields) -> dict[str, str]:
     """The fields of a model object as text, taken before a change to compare with after it."""
-    return {name: _text(getattr(obj, name)) for name in fields}
+    return {name: text(getattr(obj, name)) for name in fields}
 
 
 def changes_since(before: dict[str, str], obj) -> dict[str, list[str]]:

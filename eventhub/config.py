@@ -1,6 +1,7 @@
 """Settings read from the environment; development gets safe defaults, production fails fast."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -90,6 +91,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "DB_LOCK_WAIT_MS": _int("DB_LOCK_WAIT_MS", 60_000),
         # The same for `flask` commands and RQ workers (long batches, imports): none by default.
         "DB_BACKGROUND_STATEMENT_TIMEOUT_MS": _int("DB_BACKGROUND_STATEMENT_TIMEOUT_MS", 0),
+        # A back-office session ends after this long without a request, and this long after signing in.
+        "SESSION_IDLE_HOURS": _int("SESSION_IDLE_HOURS", 8),
+        "SESSION_MAX_DAYS": _int("SESSION_MAX_DAYS", 30),
         # Unset means: Secure in production, not over http://127.0.0.1 in development.
         "SESSION_COOKIE_SECURE": (
             _flag("SESSION_COOKIE_SECURE") if os.environ.get("SESSION_COOKIE_SECURE") else None
@@ -127,6 +131,15 @@ def finalize(app) -> None:
                 "For local development set FLASK_DEBUG=1 instead."
             )
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    elif not relaxed and (weakness := secret_key_weakness(app.config["SECRET_KEY"])):
+        raise ConfigError(
+            f"SECRET_KEY is {weakness}. Anyone who guesses it can sign themselves into the back office, so "
+            f"production needs at least {MIN_SECRET_BYTES} random bytes, e.g. "
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`. Keep it out of "
+            "the repository; changing it signs everyone out and stops the calendar feed addresses."
+        )
+    # The cookie may outlive a browser restart, never the server-side session it names.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
     if app.config.get("REMEMBER_COOKIE_SECURE") is None:
@@ -156,6 +169,27 @@ def finalize(app) -> None:
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"timeout": 30},
         }
+
+
+MIN_SECRET_BYTES = 32
+# Words of the values people paste from examples and forget to replace (long enough that a random key does
+# not hold one by chance).
+PLACEHOLDER_WORDS = ("change", "replace", "example", "placeholder", "secret", "default", "insecure", "development",
+                     "password")
+
+
+def secret_key_weakness(key: str | bytes) -> str:
+    """Why a SECRET_KEY may not sign production sessions ("" if it may): too short, a placeholder, or too
+    few different characters to be random."""
+    raw = key if isinstance(key, bytes) else key.encode()
+    if len(raw) < MIN_SECRET_BYTES:
+        return f"only {len(raw)} bytes long"
+    text = raw.decode(errors="replace").lower()
+    if any(word in text for word in PLACEHOLDER_WORDS):
+        return "a placeholder (it contains a word of the examples)"
+    if len(set(raw)) < 12:
+        return "not random (too few different characters)"
+    return ""
 
 
 def _development_secret(instance_path: str) -> str:

@@ -4,6 +4,7 @@ import unicodedata
 
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 # Characters that end a line somewhere: in an email header, a calendar file or a CSV cell.
 LINE_BREAKS = "\n\r\t\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -42,3 +43,13 @@ def optional_count(label: str, **kw) -> IntegerField:
     """An optional whole number, 0 or more (seats, buses, limits)."""
     return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=100_000,
                                                                    message="Enter a whole number, 0 or more.")], **kw)
+
+
+def version_field() -> IntegerField:
+    """The version of the record when its form was opened, carried back with the save (eventhub.editing)."""
+    return IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+
+
+def carry_version(field: IntegerField, version: int) -> None:
+    """Put a version in the form's hidden field, over whatever the request sent."""
+    field.data, field.raw_data = version, [str(version)]

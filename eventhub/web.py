@@ -1,5 +1,5 @@
-"""What every feature's views share: the 404 decisions, showing a refusal in the view's own way, and the
-headers of a page whose address is a secret."""
+"""What every feature's views share: the 404 decisions, showing a refusal in the view's own way, the
+security headers of every response and those of a private page."""
 from typing import TypeVar
 
 from flask import Flask, Response, abort, current_app, request
@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response as BaseResponse
 
-from eventhub.accounts.access import can_see_visit
+from eventhub.accounts.access import can_see_event, can_see_visit
 from eventhub.errors import DomainError
 from eventhub.events.services import event_by_slug, public_event
 from eventhub.extensions import db
@@ -72,8 +72,12 @@ def pdf_or_503(html: str) -> bytes:
 
 
 def event_or_404(slug: str) -> Event:
-    """Any event (drafts included) at a back-office address, or 404."""
-    return event_by_slug(slug) or abort(404, "There is no event at this address.")
+    """The event at a back-office address, or 404: drafts for organizers only (to anyone else signed in, a
+    draft does not exist)."""
+    event = event_by_slug(slug)
+    if event is None or not can_see_event(current_user, event):
+        abort(404, "There is no event at this address.")
+    return event
 
 
 def public_event_or_404(slug: str) -> Event:
@@ -87,6 +91,17 @@ def part_of_event_or_404(model, row_id: int, event: Event, what: str):
     if row is None or row.event_id != event.id:
         abort(404, f"That {what} is not part of this event.")
     return row
+
+
+def visit_or_404(visit_id: int) -> Visit:
+    """A visit at a back-office address of its own: 404 if it does not exist or its event is a draft the
+    signed-in user may not see, 403 if it is at another district's school."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not can_see_event(current_user, visit.event):
+        abort(404, "There is no such visit.")
+    if not can_see_visit(current_user, visit):
+        abort(403, "This visit is at another district's school.")
+    return visit
 
 
 def visible_visit_or_404(event: Event, visit_id: int) -> Visit:
@@ -128,11 +143,40 @@ def carries_secret(rule: Rule | None) -> bool:
     return rule is not None and bool(SECRET_ARGUMENTS & rule.arguments)
 
 
+# What a page may load and who may frame it. Scripts come only from this site's own files: no inline
+# script, no handler attribute, no eval. Styles likewise (pages have no style attribute; emails and
+# printouts, which do, are not pages).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
+HSTS = "max-age=31536000"  # a year; sent only when BASE_URL is https
+
+
+def is_back_office(path: str) -> bool:
+    """Whether an address is in the back office (every page there shows what only staff may see)."""
+    return path == "/admin" or path.startswith("/admin/")
+
+
+def security_headers(response: Response, *, https: bool) -> Response:
+    """The headers every response carries, its error pages and files included."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if https:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
 def register(app: Flask) -> None:
-    """Mark every response of a route with a secret in its address private, its error pages included."""
+    """Security headers on every response; every response of a route with a secret in its address, and of
+    the back office, private (error pages included)."""
+    https = app.config["BASE_URL"].startswith("https://")
 
     @app.after_request
-    def keep_secret_addresses_private(response: Response) -> Response:
-        if carries_secret(request.url_rule):
+    def keep_private_pages_private(response: Response) -> Response:
+        if carries_secret(request.url_rule) or is_back_office(request.path):
             mark_private(response, revalidate=response.headers.get("Cache-Control") == REVALIDATED)
-        return response
+        return security_headers(response, https=https)

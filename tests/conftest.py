@@ -81,7 +81,7 @@ def make_app(database_url, tmp_path):
     def factory(**overrides):
         config = {
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": PRODUCTION_SECRET,  # some tests build a production app (TESTING=False)
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "MAIL_DIR": str(tmp_path / "mail"),
@@ -264,6 +264,8 @@ def make_agenda_item(app):
 
 
 STAFF_PASSWORD = "correct horse battery"
+# A key production would accept (tests that start real worker processes, which run as in production).
+PRODUCTION_SECRET = "9c41d2e07b5a8f36c1e94b0d7a2f58e3b6c09d14e7a25f8b3c6d90e1a4b7f25c"
 
 
 def sign_in(client, email: str, role=None, district=None):

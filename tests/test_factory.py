@@ -7,9 +7,11 @@ import pytest
 from eventhub import create_app
 from eventhub.config import ConfigError, database_url
 
+from conftest import PRODUCTION_SECRET
+
 
 def test_testing_flag_is_taken_from_config(make_app):
-    assert not create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
+    assert not create_app({"SECRET_KEY": PRODUCTION_SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
     assert make_app().testing
 
 
@@ -21,7 +23,7 @@ def test_production_without_secret_key_fails_with_a_clear_error(monkeypatch):
 
 
 def test_production_cookies_are_secure_httponly_and_samesite(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-value")
+    monkeypatch.setenv("SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

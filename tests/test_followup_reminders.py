@@ -33,7 +33,7 @@ from eventhub.outbox.delivery import deliver_pending
 from eventhub.registration.services import cancel_registration
 from eventhub.templating import long_date
 
-from conftest import body_text
+from conftest import PRODUCTION_SECRET, body_text
 
 # --- helpers ----------------------------------------------------------------------------------------
 
@@ -386,7 +386,7 @@ def rq_app(make_app, redis_url, monkeypatch, database_url, app):
 
     rq_app = make_app(REDIS_URL=redis_url, RQ_QUEUE=f"eventhub-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SECRET_KEY", "worker-secret")
+    monkeypatch.setenv("SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.setenv("MAIL_DIR", app.config["MAIL_DIR"])
     monkeypatch.setenv("BASE_URL", "http://eventhub.test")
     monkeypatch.delenv("MAIL_SERVER", raising=False)

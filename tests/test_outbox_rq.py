@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, OutboxStatus
 
+from conftest import PRODUCTION_SECRET
+
 
 def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_registration, redis_url, mailbox,
                                                   monkeypatch, database_url):
@@ -18,7 +20,7 @@ def test_a_worker_delivers_what_a_request_queued(make_app, make_event, make_regi
     app = make_app(REDIS_URL=redis_url, RQ_QUEUE=queue_name)
     # The worker builds its own app from the environment, as `rq worker` does in production.
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SECRET_KEY", "worker-secret")
+    monkeypatch.setenv("SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.setenv("MAIL_DIR", app.config["MAIL_DIR"])
     monkeypatch.delenv("MAIL_SERVER", raising=False)
     with app.app_context():

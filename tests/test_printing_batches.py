@@ -14,7 +14,7 @@ from eventhub.printing import batches, documents
 from eventhub.printing.batches import batch_path, create_batch, launch, run_batch
 from eventhub.registration.services import register
 
-from conftest import attendee
+from conftest import PRODUCTION_SECRET, attendee
 
 PASSWORD = "correct horse battery"
 
@@ -142,7 +142,7 @@ def test_with_redis_a_worker_prints_the_batch(crowd, make_app, redis_url, monkey
     queue_name = f"eventhub-test-{uuid.uuid4().hex[:8]}"
     app = make_app(REDIS_URL=redis_url, RQ_QUEUE=queue_name)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SECRET_KEY", "worker-secret")
+    monkeypatch.setenv("SECRET_KEY", PRODUCTION_SECRET)
     monkeypatch.setenv("PRINT_DIR", app.config["PRINT_DIR"])
     monkeypatch.setenv("PRINT_WORKERS", "1")
     event_id = crowd.id

@@ -1,11 +1,11 @@
-"""Who may open which back-office page: admins and organizers everything, host coordinators their schools;
-only admins manage accounts."""
+"""Who may open which back-office page: admins and organizers everything, host coordinators their schools at
+published events; only admins manage accounts."""
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 
-from eventhub.models import UserRole, Visit
+from eventhub.models import Event, EventStatus, UserRole, Visit
 
 
 def is_organizer(user) -> bool:
@@ -44,8 +44,15 @@ def admin_required(view):
     return wrapped
 
 
+def can_see_event(user, event: Event) -> bool:
+    """Organizers see every event; anyone else signed in nothing of a draft (it is not announced yet)."""
+    return is_organizer(user) or event.status is not EventStatus.DRAFT
+
+
 def can_see_visit(user, visit: Visit) -> bool:
-    """Organizers see every visit; a host coordinator only those at their own district's schools."""
+    """Organizers see every visit; a host coordinator only those at their own district's schools, at events
+    that are not drafts."""
     if is_organizer(user):
         return True
-    return user.role is UserRole.HOST_COORDINATOR and visit.school.district_id == user.district_id
+    return (user.role is UserRole.HOST_COORDINATOR and visit.school.district_id == user.district_id
+            and can_see_event(user, visit.event))

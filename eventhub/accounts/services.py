@@ -7,9 +7,11 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, issue_link_token
+from eventhub.accounts.sessions import end_sessions_of
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.errors import DomainError
 from eventhub.extensions import db
+from eventhub.locking import writes_are_serialised
 from eventhub.models import District, User, UserRole
 from eventhub.notifications.kinds import EmailKind
 from eventhub.outbox.services import queue_email
@@ -143,6 +145,7 @@ def choose_password(user: User, password: str, kind: LinkKind) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field="password")
     user.set_password(password)
+    end_sessions_of(user)  # whoever knew the old password is signed out everywhere
     action = "accept_invitation" if kind is LinkKind.INVITATION else "reset_password"
     record(action, "user", user.id, user.email, user=user)
 
@@ -151,7 +154,9 @@ def update_user(user: User, *, name: str, role: UserRole, district: District | N
                 acting: User) -> dict:
     """An admin's changes to an account, logged; returns {field: [before, after]}.
 
-    Nobody may deactivate or demote themselves: there is always an admin left who can undo a change.
+    Nobody may deactivate or demote themselves, and no change may leave the back office without an active
+    admin: two admins demoting each other at the same moment are decided one after the other, and the second
+    is refused. A deactivated account is signed out everywhere.
     """
     if user.id == acting.id and not active:
         raise AccountError("You cannot deactivate your own account.", field="active")
@@ -160,10 +165,31 @@ def update_user(user: User, *, name: str, role: UserRole, district: District | N
     if role is UserRole.HOST_COORDINATOR and district is None:
         raise AccountError("A host coordinator needs a district: the district whose visits they manage.",
                            field="district")
+    admins = _lock_admins()
+    if acting.id not in admins:
+        raise AccountError("Your account is no longer an active admin's, so it cannot change accounts.",
+                           field="role")
+    if user.id in admins and (role is not UserRole.ADMIN or not active) and len(admins) <= 1:
+        raise AccountError("This is the last active admin: make someone else an admin first.", field="role")
     before = snapshot(user, EDITABLE_FIELDS)
     user.name, user.role, user.district, user.active = name, role, district, active
     db.session.flush()
+    if not active:
+        end_sessions_of(user)
     changes = changes_since(before, user)
     if changes:
         record("update", "user", user.id, user.email, changes=changes)
     return changes
+
+
+def _lock_admins() -> set[int]:
+    """The ids of the active admins, read under a lock that a concurrent change of admins waits for, so the
+    count cannot change between reading it and saving. PostgreSQL: row locks on those admins (a waiting
+    transaction reads them again once the first commits). SQLite: its database write lock, taken now."""
+    if writes_are_serialised():
+        db.session.execute(sa.update(User).where(User.role == UserRole.ADMIN).values(role=User.role),
+                           execution_options={"synchronize_session": False})
+    query = sa.select(User.id).where(User.role == UserRole.ADMIN, User.active.is_(True))
+    if not writes_are_serialised():
+        query = query.with_for_update()
+    return set(db.session.scalars(query))

@@ -11,11 +11,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from eventhub import limits
 from eventhub.accounts import bp
 from eventhub.accounts.access import is_admin, is_organizer
+from eventhub.accounts.current import sign_in, sign_out
 from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, user_for_token
 from eventhub.accounts.services import (
@@ -57,7 +58,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data.strip().lower(), form.password.data)
         if user is not None:
-            login_user(user)
+            sign_in(user)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("That email and password do not match an active account.")
     status = 422 if form.errors else 200
@@ -67,8 +69,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
-    logout_user()
+    """Sign out: the session ends on the server, so a copy of its cookie opens nothing afterwards."""
+    sign_out()
+    db.session.commit()
     flash("You are signed out.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -132,7 +135,8 @@ def _choose_password(token: str, kind: LinkKind):
         choose_password(user, form.password.data, kind)
         db.session.commit()
         if current_user.is_authenticated:
-            logout_user()
+            sign_out()
+            db.session.commit()
         flash("Your password is set. Sign in with it now." if kind is LinkKind.INVITATION
               else "Your new password is set. Sign in with it now.", "success")
         return mark_private(redirect(url_for("accounts.login")))

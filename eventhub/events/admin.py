@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.editing import EditConflict
 from eventhub.errors import DomainError
 from eventhub.events import bp
 from eventhub.events.forms import AgendaItemForm, CloneForm, EventForm, day_choices
@@ -32,6 +33,7 @@ from eventhub.events.writes import (
     update_event,
 )
 from eventhub.extensions import db
+from eventhub.fields import carry_version
 from eventhub.models import (
     AgendaItem,
     AgendaKind,
@@ -163,15 +165,20 @@ def edit_event(slug: str):
                 seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
                 return render_template("events/admin/event_form.html", form=form, event=event,
                                        held=(seated, len(held) - seated)), 200
+            opened = form.version.data
             with trial() as preview:
                 before = snapshot(event, EVENT_FIELDS)
-                update_event(event, release_held_places=release, **values)
+                update_event(event, release_held_places=release, opened_version=opened, **values)
                 preview.changes = changes_since(before, event)
             if not preview.agreed(request.form.get("confirm")):
                 return render_template("events/admin/event_form.html", form=form, event=event,
                                        preview=preview, held=None), 200
             before = snapshot(event, EVENT_FIELDS)
-            told = update_event(event, release_held_places=release, **values)
+            told = update_event(event, release_held_places=release, opened_version=opened, **values)
+        if isinstance(refused.error, EditConflict):
+            carry_version(form.version, refused.error.version)
+            return render_template("events/admin/event_form.html", form=form, event=event,
+                                   conflict=refused.error), 409
         if refused.error:
             _refused(form, refused.error)
         else:

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from eventhub.events.setup import event_days
-from eventhub.fields import LINE, TEXT, optional_count
+from eventhub.fields import LINE, TEXT, optional_count, version_field
 from eventhub.models import (
     MAX_BEFORE_NEXT_DAYS,
     MAX_CHECK_IN_DAY,
@@ -76,6 +76,7 @@ def day_choices(event: Event) -> list[SelectChoice]:
 class EventForm(FlaskForm):
     """An event's own settings; times of the registration window are in the host's zone."""
 
+    version = version_field()
     title = StringField("Title", filters=LINE, validators=[DataRequired("Enter a title."), Length(max=200)])
     slug = StringField("Web address", filters=LINE, validators=[DataRequired("Enter a web address."),
                                                                   Length(max=80), SLUG_RULE])

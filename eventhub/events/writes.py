@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from eventhub.editing import claim_version
 from eventhub.errors import DomainError
 from eventhub.events.setup import SLUG, slug_is_free
 from eventhub.extensions import db
@@ -110,11 +111,14 @@ def check_update(event: Event, changes: dict) -> None:
                          field="ends_on")
 
 
-def update_event(event: Event, *, release_held_places: bool = False, **changes) -> int:
+def update_event(event: Event, *, release_held_places: bool = False, opened_version: int | None = None,
+                 **changes) -> int:
     """Change the event. More seats go to the waiting list at once; when its dates, venue, title or hosts
     change, every confirmed attendee gets an updated invitation. Switching visit seats to the allocation
     keeps the places already given first come, unless `release_held_places` puts them back into the draw.
+    A form opened at an older version than the event's is refused (EditConflict).
     Returns how many were told of a new time or place."""
+    claim_version(event, "event", opened_version, changes)
     check_update(event, changes)
     moved = moves_calendars(event, changes)
     if "visit_allocation" in changes:

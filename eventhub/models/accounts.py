@@ -1,6 +1,5 @@
 """Back-office accounts: admins, organizers and host coordinators."""
 import enum
-import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -47,16 +46,6 @@ class User(UserMixin, Model):
         """Disabled accounts cannot sign in (Flask-Login reads this)."""
         return self.active
 
-    def get_id(self) -> str:
-        """What the session remembers: the id and a digest of the password hash, so a new password (a reset,
-        say) signs the account out everywhere else (Flask-Login reads this)."""
-        return f"{self.id}.{self.session_digest}"
-
-    @property
-    def session_digest(self) -> str:
-        """Sixteen hex digits that change whenever the password does."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (scrypt)."""
         self.password_hash = generate_password_hash(password)
@@ -64,3 +53,20 @@ class User(UserMixin, Model):
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+class SignIn(Model):
+    """One sign-in to the back office: the server's record of a session cookie. The cookie holds a random
+    token; only its hash is kept here. A session is over when it is signed out (or revoked by a new password
+    or a deactivation), after SESSION_IDLE_HOURS without a request, or SESSION_MAX_DAYS after signing in."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -107,6 +107,9 @@ class Event(Model):
     reminder_days_before: Mapped[int | None] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Moves on at each save of the edit form; the form carries the version it was opened at, and a save from
+    # an older one is refused (eventhub.editing).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     hosts: Mapped[list[District]] = relationship(secondary=event_hosts, order_by=District.name)
     agenda_items: Mapped[list["AgendaItem"]] = relationship(

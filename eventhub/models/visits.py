@@ -80,6 +80,9 @@ class Visit(Model):
     status: Mapped[VisitStatus] = mapped_column(str_enum(VisitStatus), default=VisitStatus.SCHEDULED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Moves on at each save of the edit form; the form carries the version it was opened at, and a save from
+    # an older one is refused (eventhub.editing).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     event: Mapped[Event] = relationship(back_populates="visits")
     block: Mapped[AgendaItem | None] = relationship()

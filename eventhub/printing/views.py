@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.local import LocalProxy
 
-from eventhub.accounts.access import can_see_visit, is_organizer, organizer_required
+from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.caching import NewestVersionCache
 from eventhub.events.services import agenda_version
 from eventhub.extensions import db
@@ -27,7 +27,6 @@ from eventhub.models import (
     PrintStatus,
     Registration,
     RegistrationStatus,
-    Visit,
 )
 from eventhub.printing import bp, documents
 from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
@@ -38,6 +37,7 @@ from eventhub.web import (
     pdf_or_503,
     public_event_or_404,
     registration_from_token_or_404,
+    visit_or_404,
 )
 
 
@@ -197,8 +197,6 @@ def person_document(registration_id: int, document: str):
 @login_required
 def visit_roster(visit_id: int):
     """A visit's roster and sign-in sheet, for organizers and that school's host coordinator."""
-    visit = db.session.get(Visit, visit_id) or abort(404, "There is no such visit.")
-    if not can_see_visit(current_user, visit):
-        abort(403, "This visit is at another district's school.")
+    visit = visit_or_404(visit_id)
     html = documents.roster_html(visit, documents.roster_seats([visit])[visit.id])
     return _pdf(pdf_or_503(html), f"roster-visit-{visit.id}.pdf", private=True)

@@ -10,8 +10,10 @@ from wtforms.fields.choices import SelectChoice
 
 from eventhub.accounts.access import is_organizer, organizer_required
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.editing import EditConflict
 from eventhub.events.forms import day_choices
 from eventhub.extensions import db
+from eventhub.fields import carry_version
 from eventhub.models import (
     AgendaKind,
     District,
@@ -172,16 +174,22 @@ def edit_visit_page(slug: str, visit_id: int):
         if refused:
             _show_on_field(form, refused.error)
         else:
+            opened = form.version.data
             with refusal() as refused, trial() as preview:
                 before = snapshot(visit, VISIT_FIELDS)
-                edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
+                edit_visit(visit, block_id=block_id, limits=_limits(form), opened_version=opened, **values)
                 preview.changes = changes_since(before, visit)
             if not refused and not preview.agreed(request.form.get("confirm")):  # a refusal: the save says it
                 return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
                                        preview=preview, seated=seated)
             before = snapshot(visit, VISIT_FIELDS)
             with refusal() as refused:
-                told, promoted = edit_visit(visit, block_id=block_id, limits=_limits(form), **values)
+                told, promoted = edit_visit(visit, block_id=block_id, limits=_limits(form), opened_version=opened,
+                                            **values)
+            if isinstance(refused.error, EditConflict):
+                carry_version(form.version, refused.error.version)
+                return render_template("visits/admin/visit_form.html", event=event, visit=visit, form=form,
+                                       seated=taken_seats(visit), conflict=refused.error), 409
             if refused:
                 flash(refused.message, "error")
                 return redirect(url_for("visits.edit_visit_page", slug=slug, visit_id=visit_id))

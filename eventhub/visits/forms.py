@@ -21,13 +21,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventhub.fields import LINE, TEXT, optional_count
+from eventhub.fields import LINE, TEXT, optional_count, version_field
 from eventhub.models import ID_TYPES, Transport
 
 
 class VisitForm(FlaskForm):
     """A school visit: where, when, what to see, how many seats."""
 
+    version = version_field()
     school_id = SelectField("Host school", coerce=int, validators=[InputRequired("Choose the host school.")])
     title = StringField("Title", filters=LINE, validators=[DataRequired("Enter a title."), Length(max=200)])
     focus = TextAreaField("Focus of inquiry (the practice to see)", filters=TEXT, validators=[Length(max=5000)])

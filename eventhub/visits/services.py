@@ -11,6 +11,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 
+from eventhub.editing import claim_version
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import lock_event
@@ -824,10 +825,12 @@ def check_block_move(visit: Visit, block_id: int | None) -> None:
 
 
 def edit_visit(visit: Visit, *, block_id: int | None, limits: dict, now: datetime | None = None,
-               **changes) -> tuple[int, list[VisitSeat]]:
+               opened_version: int | None = None, **changes) -> tuple[int, list[VisitSeat]]:
     """An organizer's edit of a visit: its block, its details (those seated get an updated invitation when
-    its time or place moves) and its seat limits (more seats go to the waiting list at once). Returns how
-    many were told and who got a seat."""
+    its time or place moves) and its seat limits (more seats go to the waiting list at once). A form opened
+    at an older version than the visit's is refused (EditConflict). Returns how many were told and who got
+    a seat."""
+    claim_version(visit, "visit", opened_version, {**changes, "block_id": block_id, **limits})
     check_block_move(visit, block_id)
     lock_event(visit.event)
     visit.block_id = block_id
