@@ -140,6 +140,7 @@ def finalize(app) -> None:
         )
     # The cookie may outlive a browser restart, never the server-side session it names.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False  # its expiry is fixed at sign-in, never pushed on
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
     if app.config.get("REMEMBER_COOKIE_SECURE") is None:

@@ -54,7 +54,8 @@ def event_form(event: Event | None = None, **changes) -> dict:
                   registration_closes_at="", visit_allocation="first_come", choices_close_at="",
                   followup_days="30, 60, 90", followup_before_next_days="14")
     if event is not None:
-        values.update(title=event.title, slug=event.slug, starts_on=event.starts_on.isoformat(),
+        values.update(version=str(event.version), title=event.title, slug=event.slug,
+                      starts_on=event.starts_on.isoformat(),
                       ends_on=event.ends_on.isoformat(), venue_name=event.venue_name,
                       venue_address=event.venue_address, hosts=[d.id for d in event.hosts],
                       followup_days=", ".join(str(n) for n in event.followup_days),
@@ -358,7 +359,8 @@ def visit_form(event: Event, visit: Visit | None = None, **changes) -> dict:
                   transport="network_bus", host_contact_name="", host_contact_email="", host_contact_phone="",
                   seats_override="", buses="1", room_limit="30", observation_groups="", group_size="")
     if visit is not None:
-        values.update(school_id=visit.school_id, title=visit.title, block_id=str(visit.block_id or 0),
+        values.update(version=str(visit.version), school_id=visit.school_id, title=visit.title,
+                      block_id=str(visit.block_id or 0),
                       starts=f"{local(visit.starts_at):%H:%M}", ends=f"{local(visit.ends_at):%H:%M}",
                       seats_override=str(visit.seats_override or ""), buses="", room_limit="", bus_departs="")
     values.update(changes)

@@ -102,6 +102,16 @@ def test_a_stale_visit_form_is_refused_and_saves_nothing(app, make_event, make_v
                                                                     AuditEntry.action == "edited")))) == 1
 
 
+def test_a_save_without_a_version_is_taken_for_a_stale_one(app, make_event):
+    event = make_event(title="Spring Convening")
+    ana = sign_in(app.test_client(), "ana@network.org")
+    data = event_form(event, title="Renamed")
+    del data["version"]
+    response = ana.post(f"/admin/events/{event.slug}/edit", data=data)
+    assert response.status_code == 409 and 'id="conflict"' in response.get_data(as_text=True)
+    assert reload(Event, event.id).title == "Spring Convening"
+
+
 def test_two_saves_from_one_version_cannot_both_win(app, make_event):
     """The first save holds its transaction open; the second, from the same version, waits for it and is
     then refused (without the version in the UPDATE's condition, it would write over the first)."""

@@ -112,7 +112,7 @@ def test_a_personal_pdf_is_not_stored(app, client, make_event, make_registration
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 HANDLER_ATTRIBUTE = re.compile(r"\son[a-z]+\s*=", re.I)
-STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.I)
+STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=|<style[\s>]", re.I)
 
 
 def browser_templates() -> list[Path]:
@@ -130,12 +130,14 @@ def test_no_page_template_has_inline_script_handlers_or_style_attributes():
         assert not HANDLER_ATTRIBUTE.search(source), f"{path}: an on…= handler attribute"
         assert not STYLE_ATTRIBUTE.search(source), f"{path}: a style attribute (the policy refuses it)"
         assert "javascript:" not in source, f"{path}: a javascript: address"
+        assert "data:" not in source, f"{path}: a data: address (img-src is 'self')"
 
 
 def test_the_scan_finds_an_inline_script():
     assert INLINE_SCRIPT.search('<p>hi</p><script>alert(1)</script>')
     assert not INLINE_SCRIPT.search('<script src="/static/js/forms.js" defer></script>')
     assert HANDLER_ATTRIBUTE.search('<button onclick="go()">')
+    assert STYLE_ATTRIBUTE.search('<p style="color: red">') and STYLE_ATTRIBUTE.search("<style>p {}</style>")
 
 
 # --- the secret key ----------------------------------------------------------------------------------

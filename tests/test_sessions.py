@@ -127,6 +127,23 @@ def test_a_new_password_ends_every_session_of_the_account(app, client):
     assert the_sign_in().ended_at is not None
 
 
+def test_a_sign_in_made_with_a_password_that_changed_meanwhile_opens_nothing(app, client):
+    """A reset committed between checking the password and saving the sign-in (so the reset could not end
+    it) still signs it out: the sign-in remembers the password it was made with."""
+    sign_in(client, "org@example.org")
+    user = db.session.scalar(sa.select(User))
+    user.set_password("a brand new passphrase")  # as a reset would, without ending any session
+    db.session.commit()
+    assert not opens_back_office(client)
+
+
+def test_the_cookie_expiry_is_set_at_sign_in_and_not_pushed_on(app, client):
+    sign_in(client, "org@example.org")
+    assert opens_back_office(client)
+    again = client.get("/admin/events")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+
+
 def test_a_deactivated_account_is_signed_out_everywhere(app, client):
     admin = sign_in(app.test_client(), "ada@example.org", role=UserRole.ADMIN)
     sign_in(client, "org@example.org")

@@ -2,7 +2,7 @@
 from flask import Flask, g, request, session
 from flask_login import login_user, logout_user
 
-from eventhub.accounts.sessions import end_session, live_session, start_session, touch
+from eventhub.accounts.sessions import end_session, live_session, start_session, still_valid, touch
 from eventhub.extensions import db, login_manager
 from eventhub.models import SignIn, User
 
@@ -45,8 +45,9 @@ def register(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        """The active account of this request's live sign-in (see check_sign_in)."""
+        """The account of this request's live sign-in (see check_sign_in), if it is active and still on the
+        password it signed in with."""
         found: SignIn | None = g.get("sign_in")
-        if found is None or str(found.user_id) != user_id or not found.user.is_active:
+        if found is None or str(found.user_id) != user_id or not still_valid(found):
             return None
         return found.user

@@ -166,6 +166,7 @@ def update_user(user: User, *, name: str, role: UserRole, district: District | N
         raise AccountError("A host coordinator needs a district: the district whose visits they manage.",
                            field="district")
     admins = _lock_admins()
+    db.session.refresh(user)  # as the lock left it: the log compares with what is saved now
     if acting.id not in admins:
         raise AccountError("Your account is no longer an active admin's, so it cannot change accounts.",
                            field="role")
@@ -189,7 +190,7 @@ def _lock_admins() -> set[int]:
     if writes_are_serialised():
         db.session.execute(sa.update(User).where(User.role == UserRole.ADMIN).values(role=User.role),
                            execution_options={"synchronize_session": False})
-    query = sa.select(User.id).where(User.role == UserRole.ADMIN, User.active.is_(True))
+    query = sa.select(User.id).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id)
     if not writes_are_serialised():
         query = query.with_for_update()
     return set(db.session.scalars(query))

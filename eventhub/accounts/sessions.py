@@ -26,6 +26,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def password_digest(user: User) -> str:
+    """What a sign-in remembers of the password it was made with (a digest of its hash)."""
+    return _hash(user.password_hash)
+
+
+def still_valid(sign_in: SignIn) -> bool:
+    """Whether the sign-in's account is active and still on the password it signed in with."""
+    return sign_in.user.is_active and sign_in.password_digest == password_digest(sign_in.user)
+
+
 def idle_limit() -> timedelta:
     """How long a session lasts without a request (SESSION_IDLE_HOURS)."""
     return timedelta(hours=current_app.config["SESSION_IDLE_HOURS"])
@@ -45,7 +55,8 @@ def start_session(user: User, now: datetime | None = None) -> str:
         sa.or_(SignIn.ended_at.is_not(None), SignIn.created_at <= now - lifetime(),
                SignIn.last_seen_at <= now - idle_limit())))
     token = secrets.token_urlsafe(32)
-    db.session.add(SignIn(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
+    db.session.add(SignIn(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+                          password_digest=password_digest(user)))
     db.session.flush()
     return token
 

@@ -84,7 +84,8 @@ def _event_values(form: EventForm, event: Event | None = None) -> dict:
     """The form's answers as event attributes (window times read in the host's zone; a time the form shows
     to the minute and left alone keeps its stored seconds, so it is no change)."""
     zone = form.zone
-    hosts = list(db.session.scalars(sa.select(District).where(District.id.in_(form.hosts.data or []))))
+    hosts = list(db.session.scalars(sa.select(District).where(District.id.in_(form.hosts.data or []))
+                                    .order_by(District.name)))  # in the event's own order, so equal is equal
 
     def moment(name: str):
         typed, stored = from_wall_clock(getattr(form, name).data, zone), getattr(event, name, None)
@@ -165,7 +166,7 @@ def edit_event(slug: str):
                 seated = sum(1 for place in held if place.status is SeatStatus.CONFIRMED)
                 return render_template("events/admin/event_form.html", form=form, event=event,
                                        held=(seated, len(held) - seated)), 200
-            opened = form.version.data
+            opened = form.version.data or 0  # no version (a tab from before versions): as if stale
             with trial() as preview:
                 before = snapshot(event, EVENT_FIELDS)
                 update_event(event, release_held_places=release, opened_version=opened, **values)

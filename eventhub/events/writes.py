@@ -118,6 +118,7 @@ def update_event(event: Event, *, release_held_places: bool = False, opened_vers
     keeps the places already given first come, unless `release_held_places` puts them back into the draw.
     A form opened at an older version than the event's is refused (EditConflict).
     Returns how many were told of a new time or place."""
+    lock_event(event)  # before the version's row lock: every writer of an event takes the two in this order
     claim_version(event, "event", opened_version, changes)
     check_update(event, changes)
     moved = moves_calendars(event, changes)

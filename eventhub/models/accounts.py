@@ -68,5 +68,8 @@ class SignIn(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A digest of the password hash the person signed in with: a new password committed while this sign-in
+    # was being made (after its password was checked) still ends it.
+    password_digest: Mapped[str] = mapped_column(sa.String(64), default="")
 
     user: Mapped[User] = relationship()

@@ -174,7 +174,7 @@ def edit_visit_page(slug: str, visit_id: int):
         if refused:
             _show_on_field(form, refused.error)
         else:
-            opened = form.version.data
+            opened = form.version.data or 0  # no version (a tab from before versions): as if stale
             with refusal() as refused, trial() as preview:
                 before = snapshot(visit, VISIT_FIELDS)
                 edit_visit(visit, block_id=block_id, limits=_limits(form), opened_version=opened, **values)

@@ -830,9 +830,9 @@ def edit_visit(visit: Visit, *, block_id: int | None, limits: dict, now: datetim
     its time or place moves) and its seat limits (more seats go to the waiting list at once). A form opened
     at an older version than the visit's is refused (EditConflict). Returns how many were told and who got
     a seat."""
+    lock_event(visit.event)  # before the version's row lock: every writer of a visit takes the two in this order
     claim_version(visit, "visit", opened_version, {**changes, "block_id": block_id, **limits})
     check_block_move(visit, block_id)
-    lock_event(visit.event)
     visit.block_id = block_id
     told = update_visit(visit, **changes)
     return told, change_seats(visit, now=now, **limits)
