@@ -27,12 +27,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: install, migrate, load demo data into an empty database, serve with emails written to instance/mail/
+# `make run DEMO=0` starts without the demo data: an empty network whose first admin signs up at /admin/setup.
+DEMO ?= 1
+
+## run: install, migrate, load demo data into an empty database (not with DEMO=0), serve with emails written to instance/mail/
 run: export FLASK_DEBUG := 1
 run: export BASE_URL := $(BASE_URL)
 run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --if-empty
+	@if [ "$(DEMO)" != 0 ]; then $(BIN)/flask seed-demo --if-empty; fi
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install test dependencies and run every test (a run that collects no test fails)

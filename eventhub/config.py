@@ -116,6 +116,8 @@ DEFAULTS = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,  # a count that fails after the response never turns it into a 500
     "RATELIMIT_HEADERS_ENABLED": False,
+    # While no account exists, the first request a process serves prints a setup code to its log.
+    "ANNOUNCE_SETUP_CODE": True,
 }
 
 

@@ -93,6 +93,7 @@ def make_app(database_url, tmp_path):
             "PRINT_DIR": str(tmp_path / "prints"),
             "PRINT_WORKERS": 1,  # batches lay out in-process; one test runs the worker processes
             "RATELIMIT_ENABLED": False,  # the sign-in limit has its own test
+            "ANNOUNCE_SETUP_CODE": False,  # tests/test_setup.py turns it on
             # Mail is sent within the request here, so each test reads it at once; tests/test_outages.py
             # runs the background sender against a hung SMTP server.
             "MAIL_SEND_IN_BACKGROUND": False,

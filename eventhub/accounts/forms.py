@@ -47,6 +47,16 @@ class ChoosePasswordForm(FlaskForm):
     ])
 
 
+class SetupForm(ChoosePasswordForm):
+    """The first admin's account, with the setup code from the server's log."""
+
+    code = StringField("Setup code", validators=[DataRequired("Enter the setup code from the server's log."),
+                                                 Length(max=64)])
+    name = StringField("Your name", validators=[Length(max=150)])
+    email = EmailField("Your email", validators=[DataRequired("Enter your email address."), Length(max=254),
+                                                 _valid_email])
+
+
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in UserRole]
 # Made before the shared fields, so the invitation form (and its error summary) starts with it.
 _INVITEE_EMAIL = EmailField("Email", validators=[DataRequired("Enter the person's email address."),

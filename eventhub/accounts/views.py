@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
+    abort,
     current_app,
     flash,
     make_response,
@@ -12,12 +13,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from eventhub import limits
 from eventhub.accounts import bp
 from eventhub.accounts.access import is_admin, is_organizer
 from eventhub.accounts.current import sign_in, sign_out
-from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SignInForm
+from eventhub.accounts.forms import ChoosePasswordForm, ForgotPasswordForm, SetupForm, SignInForm
 from eventhub.accounts.links import INVITATION_DAYS, LinkKind, user_for_token
 from eventhub.accounts.services import (
     MIN_PASSWORD_LENGTH,
@@ -25,6 +27,7 @@ from eventhub.accounts.services import (
     choose_password,
     send_password_reset,
 )
+from eventhub.accounts.setup import VALID_FOR, create_first_admin, issue_setup_code, needs_setup
 from eventhub.events.services import listed_events
 from eventhub.extensions import db, limiter
 from eventhub.models import User, utcnow
@@ -36,6 +39,62 @@ FORGOT_LIMIT = "5 per minute;20 per hour"
 FORGOT_PER_MAILBOX_LIMIT = "5 per hour"
 # Choosing a password through a link, per address.
 CHOOSE_PASSWORD_LIMIT = "10 per minute;50 per hour"
+# Tries of the first-run setup code, per client: 104 random bits are not guessed, and the log is not flooded.
+SETUP_LIMIT = "5 per minute;20 per hour"
+
+
+def announce_setup_code() -> None:
+    """While no account exists and no setup code is live, make one and print it to the server's log."""
+    try:
+        code = issue_setup_code()
+        db.session.commit()
+    except IntegrityError:  # another worker made it at the same moment, and printed it
+        db.session.rollback()
+        return
+    if code:
+        current_app.logger.warning(
+            "No account exists yet. To create the first admin, open %s and enter the setup code %s "
+            "(valid for %d minutes).", current_app.config["BASE_URL"] + url_for("accounts.setup"), code,
+            VALID_FOR.total_seconds() // 60)
+
+
+@bp.before_app_request
+def announce_at_start() -> None:
+    """The first request a process serves prints the setup code, while setup is needed."""
+    state = current_app.extensions.setdefault("eventhub.first_run", {"checked": False})
+    if state["checked"] or not current_app.config["ANNOUNCE_SETUP_CODE"]:
+        return
+    state["checked"] = True
+    announce_setup_code()
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit(SETUP_LIMIT, methods=["POST"], key_func=limits.client_key, deduct_when=limits.failed)
+def setup():
+    """The first run: the first admin creates their account with the setup code from the server's log. Once
+    any account exists, this page does not."""
+    if not needs_setup():
+        abort(404)
+    if request.method == "GET":
+        announce_setup_code()  # a new code when the last one expired
+    form = SetupForm()
+    status = 200
+    if form.validate_on_submit():
+        with refusal() as refused:
+            user = create_first_admin(code=form.code.data, email=form.email.data.strip().lower(),
+                                      password=form.password.data, name=(form.name.data or "").strip())
+        if not refused:
+            sign_in(user)
+            db.session.commit()
+            flash("Your admin account is ready. Invite the organizers from Accounts.", "success")
+            return mark_private(redirect(url_for("accounts.home")))
+        form.code.errors.append(refused.message)
+        status = refused.status
+    elif form.errors:
+        status = 422
+    response = make_response(render_template("accounts/setup.html", form=form, min_length=MIN_PASSWORD_LENGTH,
+                                              minutes=int(VALID_FOR.total_seconds() // 60)), status)
+    return mark_private(response)
 
 
 def _safe_next(target: str | None) -> str:
@@ -63,7 +122,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("That email and password do not match an active account.")
     status = 422 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, first_run=needs_setup()), status
 
 
 @bp.post("/logout")

@@ -1,5 +1,5 @@
 """All models, re-exported so Alembic and the app see every table."""
-from eventhub.models.accounts import SignIn, User, UserRole
+from eventhub.models.accounts import SetupCode, SignIn, User, UserRole
 from eventhub.models.backoffice import AuditEntry, Broadcast
 from eventhub.models.base import UTCDateTime, calendar_domain, utcnow
 from eventhub.models.directory import District, Locale, School
@@ -89,6 +89,7 @@ __all__ = [
     "RegistrationStatus",
     "School",
     "SeatStatus",
+    "SetupCode",
     "SignIn",
     "Transport",
     "UTCDateTime",

@@ -73,3 +73,16 @@ class SignIn(Model):
     password_digest: Mapped[str] = mapped_column(sa.String(64), default="")
 
     user: Mapped[User] = relationship()
+
+
+class SetupCode(Model):
+    """The one-time code with which the first admin creates their account, while no account exists. Only its
+    hash is kept, in the database so that every worker checks the same code; there is at most one (its id is
+    always 1, so two processes making one at once cannot both succeed)."""
+
+    __tablename__ = "setup_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
