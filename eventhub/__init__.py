@@ -98,7 +98,7 @@ ROUTE_MODULES = {
     "invites": ["views"],
     "accounts": ["views", "users"],
     "printing": ["views"],
-    "backoffice": ["dashboard", "messages", "log"],
+    "backoffice": ["dashboard", "messages", "log", "settings"],
     "followup": ["reporting", "views", "admin"],
 }
 

@@ -47,6 +47,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "NETWORK_NAME": env.get("NETWORK_NAME", "Learning Districts Network"),
+        # Defaults of the back office's network settings (/admin/settings), which an admin may override.
+        "NETWORK_SHORT_NAME": env.get("NETWORK_SHORT_NAME", ""),
+        "NETWORK_ABOUT": env.get("NETWORK_ABOUT", ""),
+        "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
+        "MAIL_REPLY_TO_NAME": env.get("MAIL_REPLY_TO_NAME", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Learning Districts Network <events@example.org>"),
         # The mailbox calendar replies go to: the ORGANIZER of every invitation.
         "MAIL_ORGANIZER": env.get("MAIL_ORGANIZER", "events@example.org"),

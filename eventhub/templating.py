@@ -6,6 +6,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, Visit, id_type_label
+from eventhub.network import current_network
 from eventhub.timezones import as_utc, local
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
@@ -163,8 +164,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def network():
-        """The network's name on every page and email."""
-        return {"network_name": app.config["NETWORK_NAME"]}
+        """The network (its name, short name, about text) on every page, email and printout."""
+        current = current_network()
+        return {"network": current, "network_name": current.name}
 
 
 def form_errors(form) -> list[tuple[str, str, str]]:

@@ -1,12 +1,13 @@
-"""The back office's own form: a message to a set of registrants."""
+"""The back office's own forms: a message to a set of registrants, and the network's settings."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from eventhub.fields import LINE, TEXT
 
@@ -18,3 +19,16 @@ class MessageForm(FlaskForm):
     body = TextAreaField("Message", filters=TEXT, validators=[DataRequired("Write the message."),
                                                               Length(max=20_000)])
     confirm = BooleanField("Yes, send it")
+
+
+class NetworkForm(FlaskForm):
+    """The network's name, short name, reply-to mailbox and about text. Empty optional fields take the
+    server's defaults."""
+
+    name = StringField("Network name", filters=LINE, validators=[DataRequired("Enter the network's name."),
+                                                                 Length(max=120)])
+    short_name = StringField("Short name", filters=LINE, validators=[Length(max=40)])
+    reply_to_address = EmailField("Reply-to address", filters=LINE, validators=[
+        Optional(), Length(max=254), Email("Enter an email address, like events@yournetwork.org.")])
+    reply_to_name = StringField("Reply-to name", filters=LINE, validators=[Length(max=120)])
+    about = TextAreaField("About the network", filters=TEXT, validators=[Length(max=2000)])

@@ -1,6 +1,6 @@
 """All models, re-exported so Alembic and the app see every table."""
 from eventhub.models.accounts import SetupCode, SignIn, User, UserRole
-from eventhub.models.backoffice import AuditEntry, Broadcast
+from eventhub.models.backoffice import AuditEntry, Broadcast, NetworkSettings
 from eventhub.models.base import UTCDateTime, calendar_domain, utcnow
 from eventhub.models.directory import District, Locale, School
 from eventhub.models.events import (
@@ -89,6 +89,7 @@ __all__ = [
     "RegistrationStatus",
     "School",
     "SeatStatus",
+    "NetworkSettings",
     "SetupCode",
     "SignIn",
     "Transport",

@@ -63,3 +63,18 @@ class Broadcast(Model):
 
     def __repr__(self) -> str:
         return f"<Broadcast {self.id} {self.subject!r} to {self.recipient_count}>"
+
+
+class NetworkSettings(Model):
+    """What an admin sets about the network itself (name, reply-to, about); one row, id 1. An empty field
+    takes the environment's default (eventhub.network)."""
+
+    __tablename__ = "network_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    short_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    reply_to_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    reply_to_address: Mapped[str] = mapped_column(sa.String(254), default="")
+    about: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

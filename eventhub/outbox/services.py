@@ -14,6 +14,7 @@ from flask import current_app, render_template
 
 from eventhub.extensions import db
 from eventhub.models import OutboxMessage, Registration, utcnow
+from eventhub.network import current_network
 
 # Session.info key under which queued messages wait for the after-commit dispatch.
 QUEUED_KEY = "eventhub.outbox.queued"
@@ -101,7 +102,15 @@ def compose_email(*, to_address: str, to_name: str, subject: str, template: str,
         message = body
     # compat32 messages take a Header object for a header; typeshed's Message says str only.
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject  # type: ignore[assignment]
-    message["From"] = current_app.config["MAIL_FROM"]
+    network = current_network()
+    # The address is always MAIL_FROM's, the one the mail server may send as; its name is the network's when
+    # an admin renamed the network, else MAIL_FROM's own.
+    sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
+    if network.name != current_app.config["NETWORK_NAME"] or not sender_name:
+        sender_name = network.name
+    message["From"] = formataddr((sender_name, sender), "utf-8")
+    if network.reply_to:
+        message["Reply-To"] = network.reply_to
     message["To"] = formataddr((to_name, to_address), "utf-8") if to_name else to_address
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_sender_domain())
