@@ -50,6 +50,7 @@ def settings_from_environment(instance_path: str) -> dict:
         # Defaults of the back office's network settings (/admin/settings), which an admin may override.
         "NETWORK_SHORT_NAME": env.get("NETWORK_SHORT_NAME", ""),
         "NETWORK_ABOUT": env.get("NETWORK_ABOUT", ""),
+        "NETWORK_ACCENT": env.get("NETWORK_ACCENT", ""),  # "#RRGGBB"; empty: the stylesheets' own blue
         "MAIL_REPLY_TO": env.get("MAIL_REPLY_TO", ""),
         "MAIL_REPLY_TO_NAME": env.get("MAIL_REPLY_TO_NAME", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Learning Districts Network <events@example.org>"),

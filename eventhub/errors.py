@@ -9,7 +9,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from eventhub.extensions import db, login_manager
-from eventhub.network import use_defaults_only
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,8 @@ def database_is_unavailable(error: Exception) -> bool:
 def without_the_database() -> None:
     """Render the error page as nobody signed in and with the network's defaults, so that it never asks the
     database who is signed in or what the network is called."""
+    from eventhub.network import use_defaults_only  # here: the network's own refusals are DomainErrors
+
     g._login_user = login_manager.anonymous_user()
     use_defaults_only()
 

@@ -1,12 +1,14 @@
 """The network's own name, short name, reply-to mailbox and about text: what an admin set in the back office
 (`network_settings`), else the environment's defaults. The 500 and 503 pages use the defaults alone, so they
 never ask the database."""
+import re
 from dataclasses import dataclass, fields
 from email.utils import formataddr
 
 from flask import current_app, g
 
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import NetworkSettings
 
@@ -25,6 +27,15 @@ class Network:
     reply_to_name: str
     reply_to_address: str
     about: str
+    accent: str
+
+    @property
+    def accent_dark(self) -> str:
+        """The accent a quarter darker (hovered buttons), "" without an accent."""
+        if not self.accent:
+            return ""
+        red, green, blue = (int(self.accent[i:i + 2], 16) * 3 // 4 for i in (1, 3, 5))
+        return f"#{red:02x}{green:02x}{blue:02x}"
 
     @property
     def reply_to(self) -> str:
@@ -43,7 +54,7 @@ def defaults() -> Network:
     config = current_app.config
     return Network(name=config["NETWORK_NAME"], short_name=config["NETWORK_SHORT_NAME"] or config["NETWORK_NAME"],
                    reply_to_name=config["MAIL_REPLY_TO_NAME"], reply_to_address=config["MAIL_REPLY_TO"],
-                   about=config["NETWORK_ABOUT"])
+                   about=config["NETWORK_ABOUT"], accent=config["NETWORK_ACCENT"].lower())
 
 
 def use_defaults_only() -> None:
@@ -76,15 +87,61 @@ def stored_settings() -> NetworkSettings:
     return db.session.get(NetworkSettings, ROW_ID) or NetworkSettings(id=ROW_ID, **{name: "" for name in FIELDS})
 
 
+MIN_CONTRAST = 4.5  # WCAG AA for body text
+HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
+
+
+class NetworkError(DomainError):
+    """A setting that cannot be saved; `field` names the form field it belongs to."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _luminance(colour: str) -> float:
+    """WCAG's relative luminance of "#rrggbb"."""
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_with_white(colour: str) -> float:
+    """The contrast ratio of the colour and white: white text on it, and it as text on white (the same)."""
+    return 1.05 / (_luminance(colour) + 0.05)
+
+
+def check_accent(colour: str) -> None:
+    """Refuse an accent that is not "#rrggbb", or on which white text (and which, as text on white) would be
+    under 4.5:1."""
+    if not HEX_COLOUR.fullmatch(colour):
+        raise NetworkError("Give the colour as # and six hexadecimal digits, like #0b5d7a.", field="accent")
+    ratio = contrast_with_white(colour)
+    if ratio < MIN_CONTRAST:
+        raise NetworkError(f"White text on {colour}, and {colour} text on white, would have a contrast of "
+                           f"{ratio:.1f}:1; pages need at least {MIN_CONTRAST}:1 to stay readable. Choose a "
+                           "darker colour.", field="accent")
+
+
 def update_network(**values: str) -> dict[str, list[str]]:
-    """Save an admin's settings and log what changed; returns {field: [before, after]}."""
+    """Save an admin's settings and log what changed; returns {field: [before, after]}. An accent colour must
+    keep text readable (check_accent)."""
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown network settings: {sorted(unknown)}")
+    values = {name: (value or "").strip() for name, value in values.items()}
+    if values.get("accent"):
+        values["accent"] = values["accent"].lower()
+        check_accent(values["accent"])
     row = stored_settings()
     before = snapshot(row, FIELDS)
     for name, value in values.items():
-        setattr(row, name, (value or "").strip())
+        setattr(row, name, value)
     db.session.add(row)
     db.session.flush()
     changes = changes_since(before, row)

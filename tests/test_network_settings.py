@@ -4,6 +4,7 @@ import email
 import email.policy
 import re
 
+import pytest
 import sqlalchemy as sa
 from test_printing import all_text
 
@@ -97,3 +98,39 @@ def test_the_message_source_keeps_the_from_address(app, make_event, mailbox):
     assert parsed["From"].addresses[0].addr_spec == "events@example.org"
     assert parsed["From"].addresses[0].display_name == "Réseau Écoles"
     assert "Reply-To" not in parsed
+
+
+# --- the accent colour ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("colour, accepted", [
+    ("#767676", True),    # 4.54:1 with white, the lightest grey that passes
+    ("#777777", False),   # 4.48:1
+    ("#ffbf47", False),   # a yellow: white on it is unreadable
+    ("#0B5D7A", True),    # upper case is fine
+    ("blue", False), ("#12345", False), ("#1234567", False),
+])
+def test_an_accent_colour_must_keep_white_text_on_it_readable(app, colour, accepted):
+    response = admin(app).post("/admin/settings", data={**SETTINGS, "accent": colour})
+    assert (response.status_code == 302) is accepted, response.get_data(as_text=True)[-3000:]
+    if not accepted:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and ("contrast of" in page or "six hexadecimal digits" in page)
+        assert db.session.scalar(sa.select(NetworkSettings)) is None
+
+
+def test_the_accent_colours_every_page_and_printout(app, client, make_event):
+    from eventhub.printing.documents import event_agenda_html
+
+    event = make_event()
+    assert "network.css" not in client.get("/").get_data(as_text=True), "no accent, no extra stylesheet"
+    assert admin(app).post("/admin/settings", data={**SETTINGS, "accent": "#0b5d7a"}).status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    link = re.search(r'href="(/network\.css\?v=0b5d7a)"', home)
+    assert link, "every page links the network's colours"
+    css = client.get(link.group(1))
+    assert css.mimetype == "text/css" and "immutable" in css.headers["Cache-Control"]
+    assert css.get_data(as_text=True) == ":root { --brand: #0b5d7a; --brand-dark: #08455b; }\n"
+    assert client.get("/network.css?v=old").headers["Cache-Control"] == "no-cache"
+    with app.test_request_context():
+        assert "--accent: #0b5d7a" in event_agenda_html(db.session.get(type(event), event.id))

@@ -32,3 +32,4 @@ class NetworkForm(FlaskForm):
         Optional(), Length(max=254), Email("Enter an email address, like events@yournetwork.org.")])
     reply_to_name = StringField("Reply-to name", filters=LINE, validators=[Length(max=120)])
     about = TextAreaField("About the network", filters=TEXT, validators=[Length(max=2000)])
+    accent = StringField("Accent colour", filters=LINE, validators=[Length(max=7)])

@@ -8,6 +8,7 @@ from eventhub.backoffice import bp
 from eventhub.backoffice.forms import NetworkForm
 from eventhub.extensions import db
 from eventhub.network import FIELDS, current_network, defaults, update_network
+from eventhub.web import refusal
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -19,10 +20,14 @@ def network_settings():
         given = {name: getattr(form, name).data or "" for name in FIELDS}
         server = defaults()
         # A value equal to the server's default is stored as "no choice", so a later default applies to it.
-        changes = update_network(**{name: "" if value == getattr(server, name) else value
-                                    for name, value in given.items()})
-        db.session.commit()
-        flash("Saved." if changes else "Nothing changed.", "success")
-        return redirect(url_for("backoffice.network_settings"))
+        with refusal() as refused:
+            changes = update_network(**{name: "" if value == getattr(server, name) else value
+                                        for name, value in given.items()})
+        if refused.error:
+            getattr(form, getattr(refused.error, "field", "name")).errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash("Saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("backoffice.network_settings"))
     return render_template("backoffice/settings.html", form=form, defaults=defaults(),
                            sender=parseaddr(current_app.config["MAIL_FROM"])[1]), 422 if form.errors else 200

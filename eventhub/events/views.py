@@ -1,9 +1,10 @@
-"""Public pages: `/` and `/events/<slug:slug>`."""
-from flask import render_template
+"""Public pages: `/` and `/events/<slug:slug>`, and the network's colours for every page."""
+from flask import make_response, render_template, request
 
 from eventhub.events import bp
 from eventhub.events.services import agenda_by_day, listed_events
 from eventhub.models import utcnow
+from eventhub.network import HEX_COLOUR, current_network
 from eventhub.registration.services import seat_summary
 from eventhub.registration.window import registration_window
 from eventhub.visits.queries import seat_counts, visits_by_block
@@ -33,3 +34,18 @@ def detail(slug: str):
         visit_counts=seat_counts([v.id for _, visits in blocks for v in visits]),
         choices=choices_state(event, utcnow()),
     )
+
+
+@bp.get("/network.css")
+def network_css():
+    """The network's accent colour as the site stylesheet's brand colours; every page links it (with the
+    colour in its address, so a browser may keep it for good) while an accent is set."""
+    network = current_network()
+    css = ""
+    if HEX_COLOUR.fullmatch(network.accent):
+        css = f":root {{ --brand: {network.accent}; --brand-dark: {network.accent_dark}; }}\n"
+    response = make_response(css)
+    response.mimetype = "text/css"
+    current = bool(css) and request.args.get("v") == network.accent.lstrip("#")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
+    return response

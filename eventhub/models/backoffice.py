@@ -77,4 +77,6 @@ class NetworkSettings(Model):
     reply_to_name: Mapped[str] = mapped_column(sa.String(120), default="")
     reply_to_address: Mapped[str] = mapped_column(sa.String(254), default="")
     about: Mapped[str] = mapped_column(sa.Text, default="")
+    # "#RRGGBB": headers, buttons and links on pages, headings on printouts ("" takes NETWORK_ACCENT).
+    accent: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
