@@ -48,13 +48,15 @@ def database_is_unavailable(error: Exception) -> bool:
     return any(text in str(original) for text in SQLITE_OUTAGES)
 
 
+# The g flag that makes eventhub.network answer with the environment's defaults (set for an error page).
+NETWORK_DEFAULTS_ONLY = "eventhub_network_defaults_only"
+
+
 def without_the_database() -> None:
     """Render the error page as nobody signed in and with the network's defaults, so that it never asks the
     database who is signed in or what the network is called."""
-    from eventhub.network import use_defaults_only  # here: the network's own refusals are DomainErrors
-
     g._login_user = login_manager.anonymous_user()
-    use_defaults_only()
+    setattr(g, NETWORK_DEFAULTS_ONLY, True)
 
 
 def register(app: Flask) -> None:

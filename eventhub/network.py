@@ -8,14 +8,13 @@ from email.utils import formataddr
 from flask import current_app, g
 
 from eventhub.audit import changes_since, record, snapshot
-from eventhub.errors import DomainError
+from eventhub.errors import NETWORK_DEFAULTS_ONLY, DomainError
 from eventhub.extensions import db
 from eventhub.models import NetworkSettings
 
 ROW_ID = 1
-# g keys: this context's network, and the error pages' "defaults only".
+# g key of this context's network (errors.NETWORK_DEFAULTS_ONLY: an error page's "defaults only").
 CACHE_KEY = "eventhub_network"
-DEFAULTS_ONLY_KEY = "eventhub_network_defaults_only"
 
 
 @dataclass(frozen=True)
@@ -57,15 +56,9 @@ def defaults() -> Network:
                    about=config["NETWORK_ABOUT"], accent=config["NETWORK_ACCENT"].lower())
 
 
-def use_defaults_only() -> None:
-    """From now on in this context, the network is the environment's defaults (an error page)."""
-    g.setdefault(DEFAULTS_ONLY_KEY, True)
-    g.pop(CACHE_KEY, None)
-
-
 def current_network() -> Network:
     """The network now: each setting an admin made, else its default; read once per app context."""
-    if g.get(DEFAULTS_ONLY_KEY):
+    if g.get(NETWORK_DEFAULTS_ONLY):
         return defaults()
     if CACHE_KEY not in g:
         g.setdefault(CACHE_KEY, _merged(db.session.get(NetworkSettings, ROW_ID)))

@@ -61,7 +61,7 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _empty_all_tables() -> None:
+def empty_all_tables() -> None:
     """Delete every row, children first, so each test starts from nothing."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
@@ -117,11 +117,11 @@ def app(make_app):
     no calendar part of any email it sent may hold a private link's token."""
     app = make_app()
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         yield app
         db.session.remove()
         leaks = private_tokens_in_calendars()
-        _empty_all_tables()
+        empty_all_tables()
         assert not leaks, f"calendar parts carry private links: {leaks}"
 
 

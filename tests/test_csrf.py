@@ -21,7 +21,7 @@ from eventhub.models import (
 )
 from eventhub.printing.batches import create_batch
 
-from conftest import _empty_all_tables
+from conftest import empty_all_tables
 
 PASSWORD = "correct horse battery"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -31,10 +31,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def csrf_app(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         yield app
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
 
 
 def _counts() -> dict:

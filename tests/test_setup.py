@@ -14,9 +14,41 @@ from eventhub.accounts.setup import SetupError, create_first_admin, issue_setup_
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, SetupCode, User, UserRole, utcnow
 
-from conftest import STAFF_PASSWORD
+from conftest import STAFF_PASSWORD, empty_all_tables
 
 CODE = re.compile(r"setup code ([A-Z2-7]{4}(?:-[A-Z2-7]{1,4})+)")
+
+
+class Log(logging.Handler):
+    """What the app's own logger printed (read directly: another test may have configured logging)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def clear(self) -> None:
+        self.lines.clear()
+
+
+@pytest.fixture
+def server_log(fresh):
+    """The setup code's log lines, from the app's logger."""
+    handler = Log()
+    logger = fresh.logger
+    disabled = logger.disabled  # Alembic's logging config (tests/test_migrations.py) disables loggers it finds
+    logger.disabled = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.disabled = disabled
 
 
 @pytest.fixture
@@ -24,6 +56,7 @@ def fresh(make_app):
     """An app that prints the setup code, on an empty database."""
     app = make_app(ANNOUNCE_SETUP_CODE=True)
     with app.app_context():
+        empty_all_tables()  # whatever an earlier test left, this one starts with no account and no code
         yield app
         db.session.execute(sa.delete(SetupCode))
         db.session.execute(sa.delete(AuditEntry))
@@ -31,8 +64,8 @@ def fresh(make_app):
         db.session.commit()
 
 
-def code_in(caplog) -> str:
-    found = CODE.findall(caplog.text)
+def code_in(server_log) -> str:
+    found = CODE.findall(server_log.text)
     assert found, "no setup code in the log"
     return found[-1]
 
@@ -42,12 +75,11 @@ def setup_form(code: str, email: str = "ada@network.org") -> dict:
             "confirm": STAFF_PASSWORD}
 
 
-def test_the_first_request_prints_a_code_that_creates_the_first_admin(fresh, caplog):
+def test_the_first_request_prints_a_code_that_creates_the_first_admin(fresh, server_log):
     client = fresh.test_client()
-    with caplog.at_level(logging.WARNING):
-        page = client.get("/admin/login").get_data(as_text=True)
+    page = client.get("/admin/login").get_data(as_text=True)
     assert 'href="/admin/setup"' in page, "the sign-in page points to the setup while no account exists"
-    code = code_in(caplog)
+    code = code_in(server_log)
     assert len(code.replace("-", "")) * 5 >= 80, "at least 80 bits"
     stored = db.session.scalar(sa.select(SetupCode))
     assert code.replace("-", "") not in stored.code_hash and code not in stored.code_hash
@@ -64,11 +96,10 @@ def test_the_first_request_prints_a_code_that_creates_the_first_admin(fresh, cap
     assert fresh.test_client().post("/admin/setup", data=setup_form(code, "eve@x.org")).status_code == 404
 
 
-def test_a_wrong_code_creates_nothing_and_the_right_one_still_works(fresh, caplog):
+def test_a_wrong_code_creates_nothing_and_the_right_one_still_works(fresh, server_log):
     client = fresh.test_client()
-    with caplog.at_level(logging.WARNING):
-        client.get("/admin/setup")
-    code = code_in(caplog)
+    client.get("/admin/setup")
+    code = code_in(server_log)
     wrong = client.post("/admin/setup", data=setup_form("AAAA-BBBB-CCCC-DDDD-EEEE-F"))
     assert wrong.status_code == 403 and "not the one in the server" in wrong.get_data(as_text=True)
     assert wrong.headers["Cache-Control"] == "no-store"
@@ -87,19 +118,17 @@ def test_the_code_is_compared_in_constant_time(fresh, monkeypatch):
     assert compared
 
 
-def test_an_expired_code_is_refused_and_the_page_prints_a_new_one(fresh, caplog):
+def test_an_expired_code_is_refused_and_the_page_prints_a_new_one(fresh, server_log):
     client = fresh.test_client()
-    with caplog.at_level(logging.WARNING):
-        client.get("/admin/setup")
-    old = code_in(caplog)
+    client.get("/admin/setup")
+    old = code_in(server_log)
     row = db.session.scalar(sa.select(SetupCode))
     row.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert client.post("/admin/setup", data=setup_form(old)).status_code == 409
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        client.get("/admin/setup")
-    new = code_in(caplog)
+    server_log.clear()
+    client.get("/admin/setup")
+    new = code_in(server_log)
     assert new != old
     assert client.post("/admin/setup", data=setup_form(new)).status_code == 302
 
@@ -142,12 +171,11 @@ def test_setup_tries_are_rate_limited(make_app):
         db.session.commit()
 
 
-def test_with_an_account_there_is_no_code_and_no_page(fresh, caplog):
+def test_with_an_account_there_is_no_code_and_no_page(fresh, server_log):
     create_user(email="org@example.org", role=UserRole.ADMIN, password=STAFF_PASSWORD)
     db.session.commit()
     client = fresh.test_client()
-    with caplog.at_level(logging.WARNING):
-        assert client.get("/admin/setup").status_code == 404
-        page = client.get("/admin/login").get_data(as_text=True)
-    assert not CODE.search(caplog.text) and "/admin/setup" not in page
+    assert client.get("/admin/setup").status_code == 404
+    page = client.get("/admin/login").get_data(as_text=True)
+    assert not CODE.search(server_log.text) and "/admin/setup" not in page
     assert db.session.scalar(sa.select(SetupCode)) is None
