@@ -122,12 +122,16 @@ def check_accent(colour: str) -> None:
 
 
 def update_network(**values: str) -> dict[str, list[str]]:
-    """Save an admin's settings and log what changed; returns {field: [before, after]}. An accent colour must
-    keep text readable (check_accent)."""
+    """Save an admin's settings and log what changed; returns {field: [before, after]}. An empty value, or
+    one equal to the environment's, takes the environment's; an accent colour must keep text readable
+    (check_accent)."""
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown network settings: {sorted(unknown)}")
+    server = defaults()
+    # A value equal to the server's default is stored as "no choice", so a later default applies to it.
     values = {name: (value or "").strip() for name, value in values.items()}
+    values = {name: "" if value == getattr(server, name) else value for name, value in values.items()}
     if values.get("accent"):
         values["accent"] = values["accent"].lower()
         check_accent(values["accent"])

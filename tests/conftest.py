@@ -269,6 +269,27 @@ STAFF_PASSWORD = "correct horse battery"
 PRODUCTION_SECRET = "9c41d2e07b5a8f36c1e94b0d7a2f58e3b6c09d14e7a25f8b3c6d90e1a4b7f25c"
 
 
+def in_another_session(app, work):
+    """Run `work` in a thread with a session of its own, committing after it; returns the thread and a dict
+    that gets its result or its error."""
+    outcome: dict = {}
+
+    def run():
+        with app.app_context():
+            try:
+                outcome["result"] = work()
+                db.session.commit()
+            except Exception as error:  # reported to the test, not lost in the thread
+                outcome["error"] = error
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
 def sign_in(client, email: str, role=None, district=None):
     """Create a back-office account and sign the client in with it (an organizer unless `role` says)."""
     from eventhub.accounts.services import create_user

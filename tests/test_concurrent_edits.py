@@ -2,7 +2,6 @@
 saves from one version cannot both win, two admins demoting each other keep an admin, and a host coordinator
 sees nothing of a draft event."""
 import re
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from eventhub.extensions import db
 from eventhub.models import AuditEntry, Event, EventStatus, User, UserRole, Visit
 from eventhub.visits.services import edit_visit
 
-from conftest import sign_in
+from conftest import in_another_session, sign_in
 
 
 def version_in(html: str) -> str:
@@ -27,27 +26,6 @@ def version_in(html: str) -> str:
 def reload(model, row_id):
     db.session.expire_all()
     return db.session.get(model, row_id)
-
-
-def in_another_session(app, work):
-    """Run `work` in a thread with a session of its own, committing after it; returns the thread and a dict
-    that gets its result or its error."""
-    outcome: dict = {}
-
-    def run():
-        with app.app_context():
-            try:
-                outcome["result"] = work()
-                db.session.commit()
-            except Exception as error:  # reported to the test, not lost in the thread
-                outcome["error"] = error
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 # --- a stale form ------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 server prints to its log; afterwards the page is gone."""
 import logging
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from eventhub.accounts.setup import SetupError, create_first_admin, issue_setup_
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, SetupCode, User, UserRole, utcnow
 
-from conftest import STAFF_PASSWORD, empty_all_tables
+from conftest import STAFF_PASSWORD, empty_all_tables, in_another_session
 
 CODE = re.compile(r"setup code ([A-Z2-7]{4}(?:-[A-Z2-7]{1,4})+)")
 
@@ -137,21 +136,8 @@ def test_two_people_with_the_code_at_once_make_exactly_one_admin(fresh):
     code = issue_setup_code()
     db.session.commit()
     create_first_admin(code=code, email="ada@network.org", password=STAFF_PASSWORD, name="")  # not committed
-    outcome: dict = {}
-
-    def second():
-        with fresh.app_context():
-            try:
-                create_first_admin(code=code, email="bo@network.org", password=STAFF_PASSWORD, name="")
-                db.session.commit()
-            except Exception as error:  # reported to the test
-                outcome["error"] = error
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=second)
-    thread.start()
+    thread, outcome = in_another_session(fresh, lambda: create_first_admin(
+        code=code, email="bo@network.org", password=STAFF_PASSWORD, name=""))
     thread.join(timeout=0.5)
     assert thread.is_alive(), "the second waits for the first"
     db.session.commit()

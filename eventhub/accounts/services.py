@@ -187,10 +187,10 @@ def _lock_admins() -> set[int]:
     """The ids of the active admins, read under a lock that a concurrent change of admins waits for, so the
     count cannot change between reading it and saving. PostgreSQL: row locks on those admins (a waiting
     transaction reads them again once the first commits). SQLite: its database write lock, taken now."""
+    query = sa.select(User.id).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id)
     if writes_are_serialised():
         db.session.execute(sa.update(User).where(User.role == UserRole.ADMIN).values(role=User.role),
                            execution_options={"synchronize_session": False})
-    query = sa.select(User.id).where(User.role == UserRole.ADMIN, User.active.is_(True)).order_by(User.id)
-    if not writes_are_serialised():
+    else:
         query = query.with_for_update()
     return set(db.session.scalars(query))

@@ -5,7 +5,6 @@ cookie taken before (from a shared computer, a proxy log) opens nothing afterwar
 an idle time and an absolute lifetime, and all of a person's sessions end when their password changes or
 their account is deactivated.
 """
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import cast
@@ -16,19 +15,16 @@ from sqlalchemy.engine import CursorResult
 
 from eventhub.extensions import db
 from eventhub.models import SignIn, User, utcnow
+from eventhub.tokens import token_digest
 
 # A request refreshes the session's last use at most this often: idle time is counted in hours, so a write
 # per request would be wasted.
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def password_digest(user: User) -> str:
     """What a sign-in remembers of the password it was made with (a digest of its hash)."""
-    return _hash(user.password_hash)
+    return token_digest(user.password_hash)
 
 
 def still_valid(sign_in: SignIn) -> bool:
@@ -55,7 +51,7 @@ def start_session(user: User, now: datetime | None = None) -> str:
         sa.or_(SignIn.ended_at.is_not(None), SignIn.created_at <= now - lifetime(),
                SignIn.last_seen_at <= now - idle_limit())))
     token = secrets.token_urlsafe(32)
-    db.session.add(SignIn(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+    db.session.add(SignIn(token_hash=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
                           password_digest=password_digest(user)))
     db.session.flush()
     return token
@@ -65,7 +61,7 @@ def live_session(token: str, now: datetime | None = None) -> SignIn | None:
     """The session a cookie's token belongs to, if it has not ended, idled out or outlived its lifetime."""
     now = now or utcnow()
     return db.session.scalar(sa.select(SignIn).where(
-        SignIn.token_hash == _hash(token), SignIn.ended_at.is_(None),
+        SignIn.token_hash == token_digest(token), SignIn.ended_at.is_(None),
         SignIn.created_at > now - lifetime(), SignIn.last_seen_at > now - idle_limit()))
 
 
@@ -81,7 +77,7 @@ def touch(sign_in: SignIn, now: datetime | None = None) -> bool:
 
 def end_session(token: str, now: datetime | None = None) -> None:
     """Sign out: the session's cookie opens nothing from now on."""
-    db.session.execute(sa.update(SignIn).where(SignIn.token_hash == _hash(token), SignIn.ended_at.is_(None))
+    db.session.execute(sa.update(SignIn).where(SignIn.token_hash == token_digest(token), SignIn.ended_at.is_(None))
                        .values(ended_at=now or utcnow()))
 
 

@@ -1,11 +1,11 @@
 """The first run: while no account exists, the first admin creates theirs with a one-time setup code that
-the server prints to its log. The code is 100 random bits, kept only as a hash, valid for an hour, compared in
+the server prints to its log. The code is 104 random bits, kept only as a hash, valid for an hour, compared in
 constant time; of two people using it at once, exactly one becomes the admin."""
 import base64
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
@@ -15,6 +15,7 @@ from eventhub.audit import record
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import SetupCode, User, UserRole, utcnow
+from eventhub.tokens import token_digest
 
 CODE_BYTES = 13  # 104 bits, written as 21 letters and digits in groups of four (base32)
 VALID_FOR = timedelta(hours=1)
@@ -33,8 +34,8 @@ def _normalised(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(_normalised(code).encode()).hexdigest()
+def _digest(code: str) -> str:
+    return token_digest(_normalised(code))
 
 
 def needs_setup() -> bool:
@@ -57,7 +58,7 @@ def issue_setup_code(now: datetime | None = None) -> str | None:
         db.session.flush()
     raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
     code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
-    db.session.add(SetupCode(id=ROW_ID, code_hash=_hash(code), created_at=now, expires_at=now + VALID_FOR))
+    db.session.add(SetupCode(id=ROW_ID, code_hash=_digest(code), created_at=now, expires_at=now + VALID_FOR))
     db.session.flush()
     return code
 
@@ -68,14 +69,14 @@ def create_first_admin(*, code: str, email: str, password: str, name: str,
     statement that checks it, so of two people at once exactly one gets the account."""
     now = now or utcnow()
     stored = db.session.scalar(sa.select(SetupCode.code_hash).where(SetupCode.id == ROW_ID)) or ""
-    matches = hmac.compare_digest(stored.encode(), _hash(code).encode()) and bool(stored)
+    matches = hmac.compare_digest(stored.encode(), _digest(code).encode()) and bool(stored)
     if not matches:
         raise SetupError("That setup code is not the one in the server's log, or it has expired. Check the "
                          "log for the newest code; a new one is printed when this page is opened after the "
                          "last one expired.")
     used = db.session.execute(sa.delete(SetupCode).where(
         SetupCode.id == ROW_ID, SetupCode.code_hash == stored, SetupCode.expires_at > now))
-    if (used.rowcount if isinstance(used, CursorResult) else 0) != 1 or not needs_setup():
+    if cast(CursorResult, used).rowcount != 1 or not needs_setup():
         raise SetupError("That setup code has expired or was just used: someone has created the first "
                          "account. Sign in, or ask them for an invitation.", status=409)
     user = create_user(email=email, role=UserRole.ADMIN, password=password, name=name)

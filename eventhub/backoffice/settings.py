@@ -17,12 +17,8 @@ def network_settings():
     """Change what pages, emails and printouts call the network; each change is in the audit log."""
     form = NetworkForm(obj=current_network())
     if form.validate_on_submit():
-        given = {name: getattr(form, name).data or "" for name in FIELDS}
-        server = defaults()
-        # A value equal to the server's default is stored as "no choice", so a later default applies to it.
         with refusal() as refused:
-            changes = update_network(**{name: "" if value == getattr(server, name) else value
-                                        for name, value in given.items()})
+            changes = update_network(**{name: getattr(form, name).data or "" for name in FIELDS})
         if refused.error:
             getattr(form, getattr(refused.error, "field", "name")).errors.append(refused.message)
         else:

@@ -2,7 +2,6 @@
 the same district; the colleague accepts through their own emailed link and gets their own registration,
 seat and visit seats, which pass directly (the waiting list does not get them). Functions flush, never
 commit."""
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from eventhub.outbox.services import queue_email
 from eventhub.registration.queries import find_registration
 from eventhub.registration.services import AttendeeDetails
 from eventhub.timezones import local_date
+from eventhub.tokens import token_digest
 from eventhub.urls import external_url
 from eventhub.visits.queries import places_for
 from eventhub.visits.services import hand_over_seats, notice_phrase, release_all_places, within_notice
@@ -28,10 +28,6 @@ OFFER_VALID_FOR = timedelta(days=7)
 
 class HandoverError(DomainError):
     """A hand-over was refused; the message is for the person asking."""
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def open_offer(giver: Registration, now: datetime | None = None) -> PlaceHandover | None:
@@ -72,8 +68,8 @@ def offer_place(giver: Registration, colleague: AttendeeDetails, *, now: datetim
     _withdraw_open(giver, now)
     token = secrets.token_urlsafe(32)
     offer = PlaceHandover(registration=giver, email=colleague.email, legal_first_name=colleague.legal_first_name,
-                          legal_last_name=colleague.legal_last_name, role=colleague.role, token_hash=_hash(token),
-                          created_at=now)
+                          legal_last_name=colleague.legal_last_name, role=colleague.role,
+                          token_hash=token_digest(token), created_at=now)
     db.session.add(offer)
     db.session.flush()
     seats = [p.visit for p in places_for(giver) if p.status is SeatStatus.CONFIRMED]
@@ -111,7 +107,7 @@ def offer_for_token(token: str, now: datetime | None = None) -> PlaceHandover | 
         return None
     now = now or utcnow()
     return db.session.scalar(sa.select(PlaceHandover).where(
-        PlaceHandover.token_hash == _hash(token), PlaceHandover.accepted_at.is_(None),
+        PlaceHandover.token_hash == token_digest(token), PlaceHandover.accepted_at.is_(None),
         PlaceHandover.withdrawn_at.is_(None), PlaceHandover.created_at > now - OFFER_VALID_FOR))
 
 

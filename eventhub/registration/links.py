@@ -8,7 +8,6 @@ code on someone's paper by asking for new links.
 A feed's token is its row's id signed with the app's key (its own salt), so the private page can show the
 same address again; it opens the programme and nothing else, and revoking the row ends it.
 """
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import cast
@@ -21,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.extensions import db
 from eventhub.models import LinkKind, LinkOrigin, PrivateLink, Registration, utcnow
+from eventhub.tokens import token_digest
 
 # Unused management links a registration keeps; the oldest goes when another is issued.
 MAX_UNUSED_LINKS = 5
@@ -29,11 +29,6 @@ USE_RECORDED_EVERY = timedelta(hours=1)
 # Origins whose unused links are retired by newer ones: printed links stay until revoked.
 RETIRED_WHEN_UNUSED = (LinkOrigin.EMAIL, LinkOrigin.PAGE)
 FEED_SALT = "eventhub.calendar-feed"
-
-
-def _hash_token(token: str) -> str:
-    """SHA-256 of a token; the token itself is never stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_private_link(registration: Registration, origin: LinkOrigin = LinkOrigin.EMAIL) -> str:
@@ -54,7 +49,7 @@ def issue_private_links(registration_ids: list[int], origin: LinkOrigin = LinkOr
     if tokens:
         now = utcnow()
         db.session.execute(sa.insert(cast(sa.Table, PrivateLink.__table__)), [
-            {"registration_id": registration_id, "token_hash": _hash_token(token), "created_at": now,
+            {"registration_id": registration_id, "token_hash": token_digest(token), "created_at": now,
              "kind": LinkKind.MANAGE.value, "origin": origin.value}
             for registration_id, token in zip(registration_ids, tokens)])
         _retire_unused(sorted(set(registration_ids)), now)
@@ -86,7 +81,7 @@ def open_private_link(token: str, *, now: datetime | None = None) -> PrivateLink
         return None
     link = db.session.scalar(
         sa.select(PrivateLink)
-        .where(PrivateLink.token_hash == _hash_token(token), PrivateLink.kind == LinkKind.MANAGE,
+        .where(PrivateLink.token_hash == token_digest(token), PrivateLink.kind == LinkKind.MANAGE,
                PrivateLink.revoked_at.is_(None))
         .options(joinedload(PrivateLink.registration).joinedload(Registration.event))
     )
