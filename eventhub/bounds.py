@@ -75,6 +75,27 @@ def refusal(form: MultiDict | None, args: MultiDict) -> tuple[int, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class BodyBound:
+    """A route that takes a file: its request body may be up to `most` bytes (MAX_CONTENT_LENGTH is the
+    bound of every other route), and what to tell someone who sends more."""
+
+    most: int
+    message: str
+
+
+BODY_BOUND_ATTRIBUTE = "eventhub_body_bound"
+
+
+def allow_body(most: int, message: str):
+    """Let this view's requests carry a body of up to `most` bytes (an upload), refusing a larger one with
+    413 and `message` before anything of it is read."""
+    def decorate(view):
+        setattr(view, BODY_BOUND_ATTRIBUTE, BodyBound(most, message))
+        return view
+    return decorate
+
+
 class BoundedInt(IntegerConverter):
     """An id in an address: a whole number from 0 to MAX_ID; a longer or larger one matches no route."""
 
@@ -88,6 +109,17 @@ class BoundedInt(IntegerConverter):
 def register(app: Flask) -> None:
     """Bound the ids of every address, and refuse an over-bound request before its view runs."""
     app.url_map.converters["int"] = BoundedInt
+
+    @app.url_value_preprocessor
+    def bound_body(endpoint: str | None, values: dict | None) -> None:
+        # Before every before_request step (the CSRF check reads the form): a body over the route's bound
+        # is refused on its Content-Length, and one sent without it is cut off at the bound by Werkzeug.
+        bound = getattr(app.view_functions.get(endpoint or ""), BODY_BOUND_ATTRIBUTE, None)
+        most = bound.most if bound else app.config["MAX_CONTENT_LENGTH"]
+        if (request.content_length or 0) > most:
+            abort(413, bound.message if bound else "The request is larger than any form here takes.")
+        if bound:
+            request.max_content_length = most
 
     @app.before_request
     def refuse_over_bounds():

@@ -1,15 +1,17 @@
-"""The network's own name, short name, reply-to mailbox and about text: what an admin set in the back office
-(`network_settings`), else the environment's defaults. The 500 and 503 pages use the defaults alone, so they
-never ask the database."""
+"""The network's own name, short name, reply-to mailbox, about text, accent colour and logo: what an admin set
+in the back office (`network_settings`), else the environment's defaults. The 500 and 503 pages use the
+defaults alone (no logo), so they never ask the database."""
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from email.utils import formataddr
 
+import sqlalchemy as sa
 from flask import current_app, g
 
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.errors import NETWORK_DEFAULTS_ONLY, DomainError
 from eventhub.extensions import db
+from eventhub.logo import clean_logo, logo_digest
 from eventhub.models import NetworkSettings
 
 ROW_ID = 1
@@ -27,6 +29,7 @@ class Network:
     reply_to_address: str
     about: str
     accent: str
+    logo_digest: str = ""  # the logo's version ("" without a logo: there is none by default)
 
     @property
     def accent_dark(self) -> str:
@@ -44,7 +47,8 @@ class Network:
         return formataddr((self.reply_to_name or self.name, self.reply_to_address), "utf-8")
 
 
-FIELDS = tuple(f.name for f in fields(Network))
+# What an admin types in; the logo is uploaded instead.
+FIELDS = ("name", "short_name", "reply_to_name", "reply_to_address", "about", "accent")
 
 
 def defaults() -> Network:
@@ -72,12 +76,18 @@ def _merged(row: NetworkSettings | None) -> Network:
     chosen = {name: value for name in FIELDS if (value := getattr(row, name))}
     if "name" in chosen and not row.short_name:
         chosen["short_name"] = chosen["name"]
-    return Network(**{**{name: getattr(base, name) for name in FIELDS}, **chosen})
+    return Network(**{**{name: getattr(base, name) for name in FIELDS}, **chosen}, logo_digest=row.logo_digest)
+
+
+def logo_png() -> bytes | None:
+    """The logo's PNG (eventhub.logo made it), or None; read alone, as the settings row defers it."""
+    return db.session.scalar(sa.select(NetworkSettings.logo).where(NetworkSettings.id == ROW_ID))
 
 
 def stored_settings() -> NetworkSettings:
     """The settings row as an admin edits it (empty fields: the defaults apply), made if there is none."""
-    return db.session.get(NetworkSettings, ROW_ID) or NetworkSettings(id=ROW_ID, **{name: "" for name in FIELDS})
+    return db.session.get(NetworkSettings, ROW_ID) or NetworkSettings(id=ROW_ID, logo_digest="",
+                                                                       **{name: "" for name in FIELDS})
 
 
 MIN_CONTRAST = 4.5  # WCAG AA for body text
@@ -121,10 +131,11 @@ def check_accent(colour: str) -> None:
                            "darker colour.", field="accent")
 
 
-def update_network(**values: str) -> dict[str, list[str]]:
+def update_network(*, logo: bytes | None = None, remove_logo: bool = False, **values: str) -> dict[str, list[str]]:
     """Save an admin's settings and log what changed; returns {field: [before, after]}. An empty value, or
     one equal to the environment's, takes the environment's; an accent colour must keep text readable
-    (check_accent)."""
+    (check_accent). `logo`, a file's bytes, becomes the logo once eventhub.logo has cleaned it (LogoError
+    otherwise); `remove_logo` takes the logo away."""
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown network settings: {sorted(unknown)}")
@@ -135,13 +146,20 @@ def update_network(**values: str) -> dict[str, list[str]]:
     if values.get("accent"):
         values["accent"] = values["accent"].lower()
         check_accent(values["accent"])
+    png = clean_logo(logo) if logo else None
     row = stored_settings()
-    before = snapshot(row, FIELDS)
+    before = snapshot(row, (*FIELDS, "logo_digest"))
     for name, value in values.items():
         setattr(row, name, value)
+    if png is not None:
+        row.logo, row.logo_digest = png, logo_digest(png)
+    elif remove_logo:
+        row.logo, row.logo_digest = None, ""
     db.session.add(row)
     db.session.flush()
     changes = changes_since(before, row)
+    if "logo_digest" in changes:  # the log says "logo: none → image 3f2a…", not a bare digest
+        changes["logo"] = [f"image {digest}" if digest else "none" for digest in changes.pop("logo_digest")]
     if changes:
         record("update", "network", ROW_ID, "Network settings", changes=changes)
     g.pop(CACHE_KEY, None)

@@ -7,7 +7,9 @@ from markupsafe import Markup, escape
 
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, Visit, id_type_label
 from eventhub.network import current_network
+from eventhub.printing import PRINT_LOGO_URL
 from eventhub.timezones import as_utc, local
+from eventhub.urls import external_url
 
 # Names people in US districts use for their zones; anything else shows its IANA name.
 ZONE_NAMES = {
@@ -162,11 +164,15 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda key: ACCESSIBILITY_OPTIONS.get(key, key), "accessibility_label")
     app.add_template_filter(id_type_label)
 
+    app.jinja_env.globals["print_logo_url"] = PRINT_LOGO_URL
+
     @app.context_processor
     def network():
-        """The network (its name, short name, about text) on every page, email and printout."""
+        """The network (its name, short name, about text, accent, logo) on every page, email and printout;
+        emails link the logo by its public address (BASE_URL's)."""
         current = current_network()
-        return {"network": current, "network_name": current.name}
+        logo_url = external_url("events.network_logo", v=current.logo_digest) if current.logo_digest else ""
+        return {"network": current, "network_name": current.name, "network_logo_url": logo_url}
 
 
 def form_errors(form) -> list[tuple[str, str, str]]:

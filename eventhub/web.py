@@ -12,6 +12,7 @@ from eventhub.errors import DomainError
 from eventhub.events.services import event_by_slug, public_event
 from eventhub.extensions import db
 from eventhub.models import Event, PrivateLink, Registration, Visit
+from eventhub.network import logo_png
 from eventhub.registration.links import open_private_link
 
 # A Flask response, or Werkzeug's (what redirect() returns).
@@ -61,14 +62,14 @@ def refusal() -> Refusal:
 
 
 def pdf_or_503(html: str) -> bytes:
-    """Print a document; WeasyPrint loads on first use, so the rest of the app runs without Pango, and a
-    server that cannot print answers 503 saying so."""
+    """Print a document (with the network's logo where it names it); WeasyPrint loads on first use, so the
+    rest of the app runs without Pango, and a server that cannot print answers 503 saying so."""
     try:
         from eventhub.printing.render import render_pdf
     except OSError:  # WeasyPrint needs the Pango library (Debian: libpango-1.0-0 libpangoft2-1.0-0)
         current_app.logger.exception("printing is unavailable")
         abort(503, "Printing is not available on this server right now; please tell the network's staff.")
-    return render_pdf(html)
+    return render_pdf(html, logo=logo_png())
 
 
 def event_or_404(slug: str) -> Event:

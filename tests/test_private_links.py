@@ -120,7 +120,8 @@ def test_the_check_finds_a_token_in_a_calendar(make_event, make_registration):
     entry["description"] = f"Your registration: http://eventhub.test/r/{token}"
     message = EmailMessage()
     message.set_content("An email whose calendar leaks the link.")
-    message.add_attachment(invitation(entry, method="REQUEST", attendee_email=person.email, attendee_name="Ana"),
+    message.add_attachment(invitation(entry, method="REQUEST", organizer="events@example.org",
+                                      attendee_email=person.email, attendee_name="Ana"),
                            maintype="text", subtype="calendar", filename="invite.ics")
     raw = message.as_string()
     db.session.add(OutboxMessage(kind="leak", to_address=person.email, subject="Leak", raw=raw))

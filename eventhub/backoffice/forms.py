@@ -1,6 +1,7 @@
 """The back office's own forms: a message to a set of registrants, and the network's settings."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -33,3 +34,5 @@ class NetworkForm(FlaskForm):
     reply_to_name = StringField("Reply-to name", filters=LINE, validators=[Length(max=120)])
     about = TextAreaField("About the network", filters=TEXT, validators=[Length(max=2000)])
     accent = StringField("Accent colour", filters=LINE, validators=[Length(max=7)])
+    logo = FileField("Logo")  # bytes judged by eventhub.logo; the route bounds the request to 2 MB and a bit
+    remove_logo = BooleanField("Remove the logo")

@@ -1,10 +1,10 @@
 """Public pages: `/` and `/events/<slug:slug>`, and the network's colours for every page."""
-from flask import make_response, render_template, request
+from flask import abort, make_response, render_template, request
 
 from eventhub.events import bp
 from eventhub.events.services import agenda_by_day, listed_events
 from eventhub.models import utcnow
-from eventhub.network import HEX_COLOUR, current_network
+from eventhub.network import HEX_COLOUR, current_network, logo_png
 from eventhub.registration.services import seat_summary
 from eventhub.registration.window import registration_window
 from eventhub.visits.queries import seat_counts, visits_by_block
@@ -48,4 +48,21 @@ def network_css():
     response.mimetype = "text/css"
     current = bool(css) and request.args.get("v") == network.accent.lstrip("#")
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "no-cache"
+    return response
+
+
+@bp.get("/network-logo.png")
+def network_logo():
+    """The network's logo: always the PNG eventhub drew itself (eventhub.logo), always as image/png (with
+    nosniff, as every response). Kept for good by browsers when `v` is the current logo's digest, as every
+    page links it; an older address (an email sent before a new logo) gets the current one, rechecked."""
+    network = current_network()
+    png = logo_png() if network.logo_digest else None
+    if png is None:
+        abort(404)
+    response = make_response(png)
+    response.mimetype = "image/png"
+    response.headers["Content-Disposition"] = "inline; filename=logo.png"
+    current = request.args.get("v") == network.logo_digest
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if current else "public, no-cache"
     return response

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from eventhub.models import (
@@ -22,6 +21,7 @@ from eventhub.models import (
     utcnow,
 )
 from eventhub.models import Event as EventModel
+from eventhub.network import current_network
 from eventhub.templating import clock, date_range, long_date, meeting, zone_label
 from eventhub.urls import external_url
 
@@ -192,13 +192,14 @@ def _description(lines: list[str], changes: Sequence[str] = ()) -> str:
     return "What changed:\n" + "\n".join(changes) + "\n\n" + text if changes else text
 
 
-def invitation(component: Event, *, method: str, attendee_email: str, attendee_name: str) -> bytes:
-    """An iTIP REQUEST or CANCEL for one attendee, addressed from the network's mailbox."""
+def invitation(component: Event, *, method: str, organizer: str, attendee_email: str, attendee_name: str) -> bytes:
+    """An iTIP REQUEST or CANCEL for one attendee, from the `organizer` mailbox (the one the invitation was
+    first sent from), under the network's name."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
-    organizer = vCalAddress(f"mailto:{current_app.config['MAIL_ORGANIZER']}")
-    organizer.params["CN"] = vText(_param_text(current_app.config["NETWORK_NAME"]))
-    component.add("organizer", organizer, encode=False)
+    organizer_address = vCalAddress(f"mailto:{organizer}")
+    organizer_address.params["CN"] = vText(_param_text(current_network().name))
+    component.add("organizer", organizer_address, encode=False)
     attendee = vCalAddress(f"mailto:{attendee_email}")
     attendee.params["CN"] = vText(_param_text(attendee_name))
     attendee.params["ROLE"] = "REQ-PARTICIPANT"

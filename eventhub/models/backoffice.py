@@ -79,4 +79,8 @@ class NetworkSettings(Model):
     about: Mapped[str] = mapped_column(sa.Text, default="")
     # "#RRGGBB": headers, buttons and links on pages, headings on printouts ("" takes NETWORK_ACCENT).
     accent: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
+    # The logo as a clean PNG (eventhub.logo), or None; read only by its own route and by printing.
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    # The logo's digest: in its address, so browsers keep each version for good ("" without a logo).
+    logo_digest: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

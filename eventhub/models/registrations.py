@@ -120,6 +120,9 @@ class Registration(Model):
     # rises with every update or cancellation sent.
     invite_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_calendar_uid)
     invite_sequence: Mapped[int] = mapped_column(default=0)
+    # The mailbox this invitation's ORGANIZER named when it was first sent (MAIL_ORGANIZER then); its updates
+    # and cancellations keep it, so a new mailbox never takes over invitations already in calendars.
+    invite_organizer: Mapped[str | None] = mapped_column(sa.String(254))
 
     event: Mapped[Event] = relationship()
     district: Mapped[District | None] = relationship()

@@ -214,6 +214,9 @@ class VisitSeat(Model):
     # This seat's invitation in the attendee's calendar (see Registration.invite_uid).
     invite_uid: Mapped[str] = mapped_column(sa.String(100), unique=True, default=new_calendar_uid)
     invite_sequence: Mapped[int] = mapped_column(default=0)
+    # The mailbox this invitation's ORGANIZER named when it was first sent (MAIL_ORGANIZER then); its updates
+    # and cancellations keep it, so a new mailbox never takes over invitations already in calendars.
+    invite_organizer: Mapped[str | None] = mapped_column(sa.String(254))
     # Any change to the row, taking the invitation's next SEQUENCE included (the personal feed's Last-Modified).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # A district team waits as one party: its members' waiting places name the team (the id of its lead's

@@ -22,6 +22,7 @@ from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.jobs import queue_for
 from eventhub.models import Event, PrintBatch, PrintKind, PrintStatus, User, utcnow
+from eventhub.network import logo_png
 from eventhub.printing import documents
 from eventhub.printing.documents import Order
 from eventhub.printing.layers import (
@@ -122,7 +123,7 @@ def run_batch(batch_id: int, *, workers: int | None = None,
             if on_progress:
                 on_progress(batch)
 
-        pdf, pages = print_documents(plan, workers or config["PRINT_WORKERS"], chunk_done)
+        pdf, pages = print_documents(plan, workers or config["PRINT_WORKERS"], chunk_done, logo_png())
         partial.write_bytes(pdf)
         os.replace(partial, final)  # the file appears whole, or not at all
         batch.status, batch.pages, batch.file_name = PrintStatus.DONE, pages, final.name
@@ -155,8 +156,10 @@ def _chunks(htmls: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
-    """Lay out every document (each numbered on its own) and return one PDF and its page count."""
+def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable[[int], None],
+                    logo: bytes | None = None) -> tuple[bytes, int]:
+    """Lay out every document (each numbered on its own) and return one PDF and its page count; `logo` is the
+    network's (network.logo_png()), handed to the worker processes with their documents."""
     from eventhub.printing.render import (  # WeasyPrint loads on first use
         process_pool,
         render_in_processes,
@@ -165,9 +168,9 @@ def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable
 
     if isinstance(plan, LayeredPlan):
         if workers <= 1 or plan.total <= CHUNK_SIZE:
-            return print_layered(plan, None, CHUNK_SIZE, chunk_done)
+            return print_layered(plan, None, CHUNK_SIZE, chunk_done, logo)
         with process_pool(workers) as pool:
-            return print_layered(plan, pool, CHUNK_SIZE, chunk_done)
+            return print_layered(plan, pool, CHUNK_SIZE, chunk_done, logo)
 
     if workers <= 1 or plan.total <= CHUNK_SIZE:
         done = 0
@@ -178,7 +181,7 @@ def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable
             if done % CHUNK_SIZE == 0:
                 chunk_done(CHUNK_SIZE)
 
-        pdf, pages = render_pdfs(plan.htmls, on_document_done=one_more)
+        pdf, pages = render_pdfs(plan.htmls, on_document_done=one_more, logo=logo)
         chunk_done(done % CHUNK_SIZE)
         return pdf, pages
     # The HTML is rendered here, in order, while the worker processes lay out the chunks already sent.
@@ -188,7 +191,7 @@ def print_documents(plan: Plan | LayeredPlan, workers: int, chunk_done: Callable
         parts.append(pdf)
         chunk_done(size)
 
-    render_in_processes(_chunks(plan.htmls, CHUNK_SIZE), workers, collect)
+    render_in_processes(_chunks(plan.htmls, CHUNK_SIZE), workers, collect, logo)
     return merge_pdfs(parts, plan.title)
 
 

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from eventhub.extensions import db
 from eventhub.models import Event, PrintKind, PrintStatus
+from eventhub.network import logo_png
 from eventhub.printing import documents
 from eventhub.printing.batches import batch_path, create_batch, run_batch
 from eventhub.printing.documents import Order
@@ -65,5 +66,5 @@ def agenda_command(slug: str, out: str) -> None:
     """The event's agenda, as on /events/<slug>/agenda.pdf."""
     from eventhub.printing.render import render_pdf
 
-    Path(out).write_bytes(render_pdf(documents.event_agenda_html(_event(slug))))
+    Path(out).write_bytes(render_pdf(documents.event_agenda_html(_event(slug)), logo=logo_png()))
     click.echo(f"Agenda written to {out}.")

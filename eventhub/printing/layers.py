@@ -61,14 +61,14 @@ def layered_plan(event: Event, people: list[Attendee], title: str) -> LayeredPla
 
 
 def print_layered(plan: LayeredPlan, pool: Executor | None, chunk_size: int,
-                  chunk_done: Callable[[int], None]) -> tuple[bytes, int]:
+                  chunk_done: Callable[[int], None], logo: bytes | None = None) -> tuple[bytes, int]:
     """Lay out the programmes, then the name layers of `chunk_size` attendees at a time (their page
     counts follow the programmes), joining each chunk while the workers lay out the next ones.
     `chunk_done` hears of each chunk of attendees finished."""
     from eventhub.printing.render import render_layer  # WeasyPrint loads on first use
 
     submit = pool.submit if pool is not None else _run_here
-    programme_tasks = [submit(render_layer, chunk) for chunk in _chunks(plan.programmes, PROGRAMMES_PER_TASK)]
+    programme_tasks = [submit(render_layer, chunk, logo) for chunk in _chunks(plan.programmes, PROGRAMMES_PER_TASK)]
     results = [task.result() for task in programme_tasks]
     with LayerJoin([pdf for pdf, _ in results], [count for _, counts in results for count in counts]) as join:
         # Writing a chunk's HTML takes milliseconds: the workers go straight on from the programmes.
@@ -76,7 +76,7 @@ def print_layered(plan: LayeredPlan, pool: Executor | None, chunk_size: int,
         for start in range(0, plan.total, chunk_size):
             people = range(start, min(start + chunk_size, plan.total))
             sheets = [NameSheet(plan.people[i], join.pages_of(plan.programme_of[i])) for i in people]
-            name_tasks.append((people, submit(render_layer, [documents.names_layer_html(plan.event, sheets)])))
+            name_tasks.append((people, submit(render_layer, [documents.names_layer_html(plan.event, sheets)], logo)))
         for people, task in name_tasks:
             join.add_names(task.result()[0], [plan.programme_of[i] for i in people])
             chunk_done(len(people))

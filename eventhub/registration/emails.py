@@ -4,6 +4,7 @@ Features queue them through eventhub.notifications."""
 from typing import cast
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -116,23 +117,24 @@ def compose_registration_email(message: OutboxMessage):
         facts = convening_facts(registration)
         changes = _changes_since_last(message, Registration, registration.id, facts, convening_changes,
                                       is_update=template is EmailKind.REGISTRATION_UPDATED)
-        sequence = _next_sequence(message, Registration, registration.id)
+        sequence, organizer = _next_sequence(message, Registration, registration.id)
         _note_told(message, facts)
-        calendar = invitation(convening_event(registration, sequence, changes=changes),
-                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
+        calendar = invitation(convening_event(registration, sequence, changes=changes), method=method,
+                              organizer=organizer, attendee_email=message.to_address,
+                              attendee_name=registration.display_name)
         context["changes"] = changes
     elif template in WITHDRAWING and registration.invite_sequence > 0:
         method = InviteMethod.CANCEL  # only if an invitation went out: a waiting-list place was never in a calendar
-        sequence = _next_sequence(message, Registration, registration.id)
-        calendar = invitation(convening_event(registration, sequence),
-                              method=method, attendee_email=message.to_address, attendee_name=registration.display_name)
+        sequence, organizer = _next_sequence(message, Registration, registration.id)
+        calendar = invitation(convening_event(registration, sequence), method=method, organizer=organizer,
+                              attendee_email=message.to_address, attendee_name=registration.display_name)
     elif template is EmailKind.VISIT_INVITE:
         invite = cast(VisitInvitation, payload)
         method = InviteMethod(invite["extra"]["method"])
         reason = invite["extra"]["reason"]
         # Taking the SEQUENCE locks the seat's row, so a REQUEST and a CANCEL for it are composed one
         # after the other and each checks the seat as the other left it.
-        sequence = _next_sequence(message, VisitSeat, invite["place_id"])
+        sequence, organizer = _next_sequence(message, VisitSeat, invite["place_id"])
         place = db.session.get_one(VisitSeat, invite["place_id"])
         db.session.refresh(place)
         _refuse_if_obsolete_invitation(place, method, sequence, reason)
@@ -146,8 +148,8 @@ def compose_registration_email(message: OutboxMessage):
             # Only a called-off visit tells people whose seat never reached a calendar (its waiting list).
             method, calendar = None, None
         else:
-            calendar = invitation(visit_event(place, sequence, changes=changes),
-                                  method=method, attendee_email=message.to_address,
+            calendar = invitation(visit_event(place, sequence, changes=changes), method=method,
+                                  organizer=organizer, attendee_email=message.to_address,
                                   attendee_name=registration.display_name)
         context.update(place=place, visit=place.visit, method=method and method.value, reason=reason,
                        was=invite["extra"].get("was", ""), replaced=invite["extra"].get("replaced", ""),
@@ -214,23 +216,26 @@ def _note_told(message: OutboxMessage, facts: Facts) -> None:
     message.payload = {**(message.payload or {}), "told": facts}
 
 
-def _next_sequence(message: OutboxMessage, model, row_id: int) -> int:
+def _next_sequence(message: OutboxMessage, model, row_id: int) -> tuple[int, str]:
     """Take the next SEQUENCE of an invitation (0 for the first), atomically, and note it on the message
-    so a retry can tell whether a newer invitation overtook it."""
+    so a retry can tell whether a newer invitation overtook it. Also the invitation's ORGANIZER mailbox:
+    MAIL_ORGANIZER when it is first sent, kept from then on for its updates and cancellations."""
     # A Core UPDATE: the ORM's would search the whole identity map for rows to keep in step (a few
     # milliseconds a message in a composing chunk); the one object it concerns is set here instead.
     table = model.__table__
-    raised = db.session.execute(
+    raised, organizer = db.session.execute(
         table.update().where(table.c.id == row_id)
-        .values(invite_sequence=table.c.invite_sequence + 1)
-        .returning(table.c.invite_sequence)
-    ).scalar_one()
+        .values(invite_sequence=table.c.invite_sequence + 1,
+                invite_organizer=sa.func.coalesce(table.c.invite_organizer, current_app.config["MAIL_ORGANIZER"]))
+        .returning(table.c.invite_sequence, table.c.invite_organizer)
+    ).one()
     loaded = db.session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
         set_committed_value(loaded, "invite_sequence", raised)
+        set_committed_value(loaded, "invite_organizer", organizer)
     sent: InviteSent = {"table": model.__tablename__, "id": row_id, "sequence": raised - 1}
     message.payload = {**(message.payload or {}), "invite": sent}
-    return raised - 1
+    return raised - 1, organizer
 
 
 def _refuse_if_obsolete_invitation(place: VisitSeat, method: InviteMethod, sequence: int, reason: str) -> None:
