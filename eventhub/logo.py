@@ -15,6 +15,9 @@ MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 16_000_000
 LOGO_SIDE = 800  # the stored logo's longer side at most: sharp on a printed page and on a high-density screen
 FORMATS = ("PNG", "JPEG")
+# The one address printouts name the logo by: the renderer answers it from the PNG it is handed
+# (printing/render.py), so a print worker needs no web server and no other URL is ever fetched.
+PRINT_LOGO_URL = "https://logo.eventhub.invalid/network-logo.png"
 TOO_MANY_PIXELS = (f"A logo may have at most {MAX_LOGO_PIXELS // 1_000_000} million pixels; save it smaller "
                    "(800 pixels across is plenty) and try again.")
 
@@ -51,6 +54,9 @@ def clean_logo(data: bytes) -> bytes:
         if getattr(image, "n_frames", 1) != 1:
             raise LogoError("The image is animated (it has several frames); a logo must be a still image.")
         try:
+            # Decoding alone would not say that a file is cut short once WeasyPrint is loaded in this process:
+            # it tells Pillow to fill in what is missing (ImageFile.LOAD_TRUNCATED_IMAGES).
+            _check_whole(data, image.format)
             image.load()
             upright = ImageOps.exif_transpose(image)  # a photo's "rotate me" note, applied before it is dropped
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
@@ -65,6 +71,16 @@ def clean_logo(data: bytes) -> bytes:
     out = io.BytesIO()
     fresh.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def _check_whole(data: bytes, kind: str | None) -> None:
+    """Raise OSError (or SyntaxError) unless the file is whole: a PNG's every chunk there with its checksum,
+    a JPEG's end marker present."""
+    if kind == "PNG":
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as again:
+            again.verify()
+    elif not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        raise OSError("the JPEG has no end")
 
 
 def logo_digest(png: bytes) -> str:

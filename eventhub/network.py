@@ -90,6 +90,13 @@ def stored_settings() -> NetworkSettings:
                                                                        **{name: "" for name in FIELDS})
 
 
+def settings_as_chosen() -> dict[str, str]:
+    """What the settings form shows: each value an admin chose, "" where the default applies (so a default
+    that changes later still applies), and the name always (the form requires one)."""
+    row = stored_settings()
+    return {name: getattr(row, name) for name in FIELDS} | {"name": row.name or defaults().name}
+
+
 MIN_CONTRAST = 4.5  # WCAG AA for body text
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
 

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 from flask import Flask
 from markupsafe import Markup, escape
 
+from eventhub.logo import PRINT_LOGO_URL
 from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, Visit, id_type_label
 from eventhub.network import current_network
-from eventhub.printing import PRINT_LOGO_URL
 from eventhub.timezones import as_utc, local
 from eventhub.urls import external_url
 

@@ -75,14 +75,16 @@ def test_error_pages_use_the_server_defaults_never_the_database(make_app):
     app.add_url_rule("/_test/broken", "broken", broken)
     with app.app_context():
         db.session.add(NetworkSettings(id=1, name="Prairie Schools Network", short_name="", reply_to_name="",
-                                       reply_to_address="", about=""))
+                                       reply_to_address="", about="", logo=b"\x89PNG", logo_digest="0123456789abcdef"))
         db.session.commit()
         client = app.test_client()
-        assert "Prairie Schools Network" in client.get("/").get_data(as_text=True)
+        home = client.get("/").get_data(as_text=True)
+        assert "Prairie Schools Network" in home and "network-logo.png" in home
         page = client.get("/_test/broken")
         assert page.status_code == 500
         text = page.get_data(as_text=True)
         assert "Learning Districts Network" in text and "Prairie Schools Network" not in text
+        assert "network-logo.png" not in text, "no logo: the defaults have none"
         db.session.execute(sa.delete(NetworkSettings))
         db.session.commit()
 

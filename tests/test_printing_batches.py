@@ -320,7 +320,7 @@ def test_the_sheets_batch_reads_everyone_s_commitments_in_two_queries(make_event
     from eventhub.printing import render
 
     rendered: list[str] = []
-    monkeypatch.setattr(render, "render_pdfs", lambda htmls, on_document_done=None: (
+    monkeypatch.setattr(render, "render_pdfs", lambda htmls, on_document_done=None, logo=None: (
         rendered.extend(htmls) or b"%PDF", len(rendered)))
     for people, each in ((2, 1), (6, 3)):
         event = make_event(title="Fall Convening")

@@ -10,7 +10,7 @@ from eventhub.backoffice.forms import NetworkForm
 from eventhub.bounds import allow_body
 from eventhub.extensions import db
 from eventhub.logo import MAX_LOGO_BYTES
-from eventhub.network import FIELDS, current_network, defaults, update_network
+from eventhub.network import FIELDS, defaults, settings_as_chosen, update_network
 from eventhub.web import refusal
 
 # The logo's 2 MB, and room for the rest of the form and the multipart framing.
@@ -24,7 +24,7 @@ SETTINGS_BODY = MAX_LOGO_BYTES + 64 * 1024
 def network_settings():
     """Change what pages, emails and printouts call the network, and its logo; each change is in the audit
     log."""
-    form = NetworkForm(obj=current_network())
+    form = NetworkForm(data=settings_as_chosen())
     if form.validate_on_submit():
         upload = form.logo.data
         logo = upload.stream.read(MAX_LOGO_BYTES + 1) if upload else None  # one byte over says "too large"

@@ -21,7 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from eventhub.printing import PRINT_LOGO_URL
+from eventhub.logo import PRINT_LOGO_URL
 from eventhub.printing.qr import qr_png
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent.parent / "static"

@@ -28,6 +28,7 @@ from eventhub.models import (
     Registration,
     RegistrationStatus,
 )
+from eventhub.network import current_network
 from eventhub.printing import bp, documents
 from eventhub.printing.batches import batch_path, create_batch, latest_batches, launch
 from eventhub.printing.documents import Order
@@ -54,9 +55,10 @@ def _pdf(data: bytes, filename: str, *, private: bool, inline: bool = True) -> R
 
 @bp.get("/events/<slug:slug>/agenda.pdf")
 def event_agenda(slug: str):
-    """The printable agenda; built once per version of the agenda, then served from memory."""
+    """The printable agenda; built once per version of the agenda and of the network's name, colour and logo,
+    then served from memory."""
     event = public_event_or_404(slug)
-    version = agenda_version(event)
+    version = (agenda_version(event), current_network())
     etag = hashlib.sha256(repr((event.id, version)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
