@@ -100,6 +100,7 @@ ROUTE_MODULES = {
     "printing": ["views"],
     "backoffice": ["dashboard", "messages", "log", "settings"],
     "followup": ["reporting", "views", "admin"],
+    "directory": ["admin"],
 }
 
 

@@ -5,6 +5,11 @@ from zoneinfo import ZoneInfo
 
 Zone = str | tzinfo
 
+# The zones offered where a host's zone is chosen (districts, events): the states' and territories' own.
+COMMON_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+                "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
+                "Pacific/Guam", "Pacific/Pago_Pago"]
+
 
 def zone_of(zone: Zone) -> tzinfo:
     """The ZoneInfo for a name (ZoneInfo keeps one per name), or the zone itself."""

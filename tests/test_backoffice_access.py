@@ -34,7 +34,7 @@ def admin_urls(app, make_event, make_visit, make_registration, make_district, ma
     samples = {"slug": event.slug, "visit_id": visit.id, "registration_id": registration.id, "batch_id": batch.id,
                "document": "agenda", "kind": "csv", "user_id": other_user.id, "item_id": item.id,
                "school_id": visit.school_id, "broadcast_id": broadcast.id, "commitment_id": commitment.id,
-               "token": "garbage"}
+               "token": "garbage", "district_id": visit.school.district_id, "action": "archive"}
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -1059,7 +1059,7 @@ def build_event(
     registration_closes_at: datetime,
 ) -> Event:
     """A published Event in its host's zone, with its agenda."""
-    zone = host.timezone
+    zone = host.host_timezone
     event = Event(
         slug=f"{spec.season}-convening-{starts_on.year}",
         title=f"{spec.title} {starts_on.year}",
@@ -1310,7 +1310,7 @@ def build_peer_visit(spec: PeerVisitSpec, districts: dict[str, District], today:
     host = districts[spec.host]
     school = next(s for s in host.schools if s.name == spec.school)
     day = school_day_after(today, spec.weeks_ahead, spec.weekday)
-    zone = host.timezone
+    zone = host.host_timezone
     event = Event(
         slug=f"peer-visit-{slugify(school.name)}-{day.isoformat()}",
         kind=EventKind.PEER_VISIT,
@@ -1397,7 +1397,7 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
         spring_host,
         spring_starts,
         registration_opens_at=now - UPCOMING_REGISTRATION_OPENED_AGO,
-        registration_closes_at=closing_time(spring_starts, spring_host.timezone),
+        registration_closes_at=closing_time(spring_starts, spring_host.host_timezone),
     )
 
     fall_host = districts[FALL_CONVENING.host]
@@ -1406,8 +1406,8 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
         FALL_CONVENING,
         fall_host,
         fall_starts,
-        registration_opens_at=local_to_utc(fall_starts - PAST_REGISTRATION_OPEN_FOR, "09:00", fall_host.timezone),
-        registration_closes_at=closing_time(fall_starts, fall_host.timezone),
+        registration_opens_at=local_to_utc(fall_starts - PAST_REGISTRATION_OPEN_FOR, "09:00", fall_host.host_timezone),
+        registration_closes_at=closing_time(fall_starts, fall_host.host_timezone),
     )
 
     peer_visits = [build_peer_visit(spec, districts, day, now) for spec in PEER_VISITS]

@@ -38,10 +38,9 @@ from eventhub.models import (
     EventKind,
     VisitAllocationMode,
 )
+from eventhub.timezones import COMMON_ZONES
 
 # The zones the network's districts are in come first; any IANA zone is accepted.
-COMMON_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-                "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"]
 SLUG_RULE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                    message="Use lower-case letters, digits and hyphens only, e.g. spring-2027-springfield.")
 

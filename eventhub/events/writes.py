@@ -12,6 +12,7 @@ from eventhub.extensions import db
 from eventhub.locking import lock_event
 from eventhub.models import (
     AgendaItem,
+    District,
     Event,
     EventStatus,
     Registration,
@@ -67,6 +68,14 @@ def _refuse_unknown(changes: dict) -> None:
         raise TypeError(f"not editable here: {sorted(unknown)}")
 
 
+def _check_hosts(hosts: list[District], already: list[District] | None = None) -> None:
+    """A district becomes a host only while in use and with its time zone chosen (hosts it already has stay)."""
+    for district in hosts:
+        if district not in (already or []) and not district.can_host:
+            why = "is archived" if district.archived_at else "has no time zone yet: choose one on its directory page"
+            raise EventError(f"{district.label} {why}, so it cannot host.", field="hosts")
+
+
 def _check_dates(event: Event) -> None:
     if event.ends_on < event.starts_on:
         raise EventError("An event must end on or after the day it starts.", field="ends_on")
@@ -83,6 +92,7 @@ def create_event(**values) -> Event:
     for name in ("followup_before_next_days", "reminder_days_before"):
         if name in values and values[name] is None:
             values[name] = sa.null()  # None would take the column's default
+    _check_hosts(values.get("hosts", []))
     event = Event(status=EventStatus.DRAFT, **values)
     _check_dates(event)
     db.session.add(event)
@@ -104,6 +114,8 @@ def check_update(event: Event, changes: dict) -> None:
     _refuse_unknown(changes)
     if "slug" in changes and not slug_is_free(changes["slug"], but=event):
         raise EventError("Another event already uses this address.", field="slug")
+    if "hosts" in changes:
+        _check_hosts(changes["hosts"], event.hosts)
     first, last = changes.get("starts_on", event.starts_on), changes.get("ends_on", event.ends_on)
     if outside := _outside_days(event, first, last):
         raise EventError(f"{outside} agenda item{'s' if outside != 1 else ''} or visit{'s' if outside != 1 else ''} "

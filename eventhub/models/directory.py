@@ -1,6 +1,6 @@
 """The network's member districts and their schools."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,25 +24,39 @@ class Locale(enum.StrEnum):
 
 
 class District(Model):
-    """A school district; members of the network host and attend events."""
+    """A school district in the network's directory; members host and attend events. What the federal data
+    does not say (enrollment, free/reduced lunch, locale, grade span, time zone) may be unknown: NULL, never
+    0, so matching leaves it out instead of being skewed by it."""
 
     __tablename__ = "districts"
     __table_args__ = (
-        sa.UniqueConstraint("name", "state"),
         sa.CheckConstraint("frl_percent BETWEEN 0 AND 100", name="frl_percent_range"),
         sa.CheckConstraint("enrollment >= 0", name="enrollment_not_negative"),
+        # Two districts may share a name and a state (California has two "Washington Unified"); the federal
+        # LEAID, where one is given, tells them apart.
+        sa.Index("ix_districts_name_state", "name", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     state: Mapped[str] = mapped_column(sa.String(2))
-    timezone: Mapped[str] = mapped_column(sa.String(64))
-    enrollment: Mapped[int] = mapped_column(default=0)
-    locale: Mapped[Locale] = mapped_column(str_enum(Locale))
+    city: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # The federal (NCES) district id: seven digits, the first two the state's FIPS code.
+    nces_leaid: Mapped[str | None] = mapped_column(sa.String(7), unique=True)
+    # Unset until someone chooses it (a state may span several zones); a district without one hosts nothing.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    enrollment: Mapped[int | None] = mapped_column()
+    locale: Mapped[Locale | None] = mapped_column(str_enum(Locale))
     # Share of students eligible for free or reduced-price lunch, in percent.
-    frl_percent: Mapped[int] = mapped_column(default=0)
-    grade_span: Mapped[str] = mapped_column(sa.String(10), default="PK-12")
+    frl_percent: Mapped[int | None] = mapped_column()
+    grade_span: Mapped[str | None] = mapped_column(sa.String(10))
     is_member: Mapped[bool] = mapped_column(default=True)
+    member_since: Mapped[date | None] = mapped_column(sa.Date)
+    # Lower-case domains its people's addresses are at ("kmsd.k12.wi.us"), for events open to members only.
+    email_domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Set instead of deleting once anything refers to the district: it leaves every chooser, keeps its history.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     schools: Mapped[list["School"]] = relationship(
         back_populates="district", order_by="School.name", cascade="all, delete-orphan"
@@ -53,6 +67,28 @@ class District(Model):
         """Name and state, as people write it: "Kettle Moraine School District, WI"."""
         return f"{self.name}, {self.state}"
 
+    @property
+    def profile(self) -> str:
+        """What is known of it in words: "12,400 students, suburban, 31% free/reduced lunch, grades PK-12"."""
+        return ", ".join(part for part in (
+            f"{self.enrollment:,} students" if self.enrollment is not None else "",
+            self.locale.adjective if self.locale else "",
+            f"{self.frl_percent}% free/reduced lunch" if self.frl_percent is not None else "",
+            f"grades {self.grade_span}" if self.grade_span else "",
+        ) if part)
+
+    @property
+    def host_timezone(self) -> str:
+        """Its time zone, which every host has (can_host); ValueError for a district without one."""
+        if not self.timezone:
+            raise ValueError(f"{self.label} has no time zone yet, so it cannot host")
+        return self.timezone
+
+    @property
+    def can_host(self) -> bool:
+        """Whether it may host an event or a visit: in use, and its time zone chosen."""
+        return self.archived_at is None and bool(self.timezone)
+
     def __repr__(self) -> str:
         return f"<District {self.id} {self.label}>"
 
@@ -61,9 +97,16 @@ class School(Model):
     """A school of a district; site visits happen at schools."""
 
     __tablename__ = "schools"
+    __table_args__ = (
+        # Unique by the federal id where one is given (below), else by district and name.
+        sa.Index("uq_schools_district_name_without_nces_id", "district_id", "name", unique=True,
+                 sqlite_where=sa.text("nces_id IS NULL"), postgresql_where=sa.text("nces_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id", ondelete="CASCADE"), index=True)
+    # The federal (NCES) school id: twelve digits, the district's LEAID and five more.
+    nces_id: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     grade_span: Mapped[str | None] = mapped_column(sa.String(10))
     street: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -85,6 +128,8 @@ class School(Model):
     notice_school_days: Mapped[int] = mapped_column(default=0)
     photo_policy: Mapped[str] = mapped_column(sa.String(500), default="")
     visitor_norms: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set instead of deleting once a visit refers to the school: it leaves the choosers, keeps its history.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Any change, the rules above included: visit invitations and the personal feeds quote them.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

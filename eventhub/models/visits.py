@@ -137,8 +137,9 @@ class Visit(Model):
 
     @property
     def timezone(self) -> str:
-        """The host's zone: every time of the visit is shown in it."""
-        return self.school.district.timezone
+        """The host's zone: every time of the visit is shown in it (the event's, should the district's have been
+        unset: the directory refuses that while the district hosts anything)."""
+        return self.school.district.timezone or self.event.timezone
 
     @property
     def zone(self) -> ZoneInfo:

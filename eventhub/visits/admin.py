@@ -44,7 +44,7 @@ from eventhub.visits.queries import taken_seats
 from eventhub.visits.services import (
     RULE_FIELDS,
     SEAT_LIMITS,
-    VisitTimesError,
+    VisitFieldError,
     cancel_visit,
     change_school_rules,
     check_block_move,
@@ -86,7 +86,12 @@ def visits(slug: str):
 
 def _visit_form(event: Event, visit: Visit | None = None) -> VisitForm:
     form = VisitForm(obj=visit if request.method == "GET" else None)
-    schools = db.session.scalars(sa.select(School).join(District).order_by(District.name, School.name))
+    # Schools in use of the event's hosts and of member districts that can host, and the visit's own school.
+    hosts = [d.id for d in event.hosts]
+    schools = db.session.scalars(sa.select(School).join(District).where(sa.or_(
+        sa.and_(School.archived_at.is_(None), District.archived_at.is_(None), District.timezone.is_not(None),
+                sa.or_(District.is_member.is_(True), District.id.in_(hosts))),
+        School.id == (visit.school_id if visit else 0))).order_by(District.name, School.name))
     form.school_id.choices = [SelectChoice(s.id, f"{s.name} ({s.district.name})") for s in schools]
     blocks = [i for i in event.agenda_items if i.kind is AgendaKind.VISIT_BLOCK]
     form.block_id.choices = [SelectChoice(0, "None (a visit on its own)")] + [
@@ -120,7 +125,7 @@ def _visit_values(form: VisitForm, event: Event) -> dict:
 
 def _show_on_field(form: VisitForm, error) -> None:
     """A refused visit shown on the field to fix: its times on theirs, anything else on the block."""
-    field = getattr(form, error.field) if isinstance(error, VisitTimesError) else form.block_id
+    field = getattr(form, error.field) if isinstance(error, VisitFieldError) else form.block_id
     field.errors = [*field.errors, error.message]
 
 

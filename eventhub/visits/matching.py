@@ -60,27 +60,31 @@ def grade_spans_overlap(a: str, b: str) -> bool:
 
 
 def similarity(visitor: District, host: District) -> tuple[int, list[str]]:
-    """How alike two districts are (0 to 4) and the facts that make them so."""
+    """How alike two districts are (0 to 4) and the facts that make them so. A fact unknown for either
+    district (NULL) is left out: it neither adds nor takes away."""
     reasons, score = [], 0
-    low, high = visitor.enrollment / ENROLLMENT_RATIO, visitor.enrollment * ENROLLMENT_RATIO
-    similar_size = low <= host.enrollment <= high
-    same_locale = host.locale == visitor.locale
-    similar_frl = abs(host.frl_percent - visitor.frl_percent) <= FRL_POINTS
-    profile = f"{host.enrollment:,} students, {host.locale.adjective}, {host.frl_percent}% free/reduced lunch"
-    if similar_size and same_locale and similar_frl:
-        reasons.append(f"similar size and demographics: {profile}")
+    similar_size = same_locale = similar_frl = False
+    if visitor.enrollment is not None and host.enrollment is not None:
+        similar_size = visitor.enrollment / ENROLLMENT_RATIO <= host.enrollment <= visitor.enrollment * ENROLLMENT_RATIO
+    if visitor.locale is not None and host.locale is not None:
+        same_locale = host.locale == visitor.locale
+    if visitor.frl_percent is not None and host.frl_percent is not None:
+        similar_frl = abs(host.frl_percent - visitor.frl_percent) <= FRL_POINTS
+    if similar_size and same_locale and similar_frl and host.locale is not None:
+        reasons.append(f"similar size and demographics: {host.enrollment:,} students, {host.locale.adjective}, "
+                       f"{host.frl_percent}% free/reduced lunch")
         score += 3
     else:
         if similar_size:
             reasons.append(f"similar size: {host.enrollment:,} students")
             score += 1
-        if same_locale:
+        if same_locale and host.locale is not None:
             reasons.append(f"also {host.locale.adjective}")
             score += 1
         if similar_frl:
             reasons.append(f"similar share of free/reduced lunch: {host.frl_percent}%")
             score += 1
-    if grade_spans_overlap(visitor.grade_span, host.grade_span):
+    if visitor.grade_span and host.grade_span and grade_spans_overlap(visitor.grade_span, host.grade_span):
         reasons.append(f"serves grades {host.grade_span}")
         score += 1
     return score, reasons
@@ -95,7 +99,8 @@ def matches_for(visitor: District, now, topic: str | None = None, minimum: int =
     by_district: dict[int, list[Visit]] = {}
     for visit in visits:
         by_district.setdefault(visit.school.district_id, []).append(visit)
-    hosts = db.session.scalars(sa.select(District).where(District.id != visitor.id).order_by(District.name))
+    hosts = db.session.scalars(sa.select(District).where(District.id != visitor.id, District.archived_at.is_(None))
+                               .order_by(District.name))
     found = []
     for host in hosts:
         score, reasons = similarity(visitor, host)

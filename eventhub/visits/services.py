@@ -52,12 +52,26 @@ class VisitError(DomainError):
     """A visit rule refused the request; the message is meant for the attendee."""
 
 
-class VisitTimesError(VisitError):
-    """A visit's times are out of order; `field` names the visit form's field to fix."""
+class VisitFieldError(VisitError):
+    """A visit's detail that cannot be saved; `field` names the visit form's field to fix."""
 
     def __init__(self, message: str, field: str):
         super().__init__(message)
         self.field = field
+
+
+class VisitTimesError(VisitFieldError):
+    """A visit's times are out of order."""
+
+
+def check_host_school(school: School) -> None:
+    """A visit takes place at a school in use, of a district that can host (its time zone chosen)."""
+    if school.archived_at is not None:
+        raise VisitFieldError(f"{school.name} is archived: restore it in the directory to hold a visit there.",
+                              "school_id")
+    if not school.district.can_host:
+        why = "is archived" if school.district.archived_at else "has no time zone yet; choose one on its page"
+        raise VisitFieldError(f"{school.district.name} {why}, so it cannot host a visit.", "school_id")
 
 
 def check_times(values: dict) -> None:
@@ -810,6 +824,7 @@ def moves_calendars(visit: Visit, changes: dict) -> bool:
 def create_visit(event: Event, *, block_id: int | None, **values) -> Visit:
     """A visit to a host school, in a visit block of the event's agenda or on its own."""
     check_times(values)
+    check_host_school(values["school"])
     visit = Visit(event=event, block_id=block_id, **values)
     db.session.add(visit)
     db.session.flush()
@@ -847,6 +862,8 @@ def update_visit(visit: Visit, **changes) -> int:
     if unknown:
         raise TypeError(f"not editable here: {sorted(unknown)}")
     moved = moves_calendars(visit, changes)
+    if "school" in changes and changes["school"] is not visit.school:
+        check_host_school(changes["school"])
     for name, value in changes.items():
         setattr(visit, name, value)
     check_times({name: getattr(visit, name) for name in ("starts_at", "ends_at", "meets_at", "bus_departs_at")})

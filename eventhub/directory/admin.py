@@ -1,0 +1,202 @@
+"""The directory's back-office pages (organizers): the districts list, a district's page, and creating,
+editing, archiving, restoring and deleting districts and their schools."""
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from eventhub.accounts.access import organizer_required
+from eventhub.bounds import parse_id
+from eventhub.directory import bp
+from eventhub.directory.forms import LOCALE_CHOICES, DistrictForm, SchoolForm
+from eventhub.directory.queries import (
+    SIZE_BANDS,
+    SORTS,
+    DirectoryFilter,
+    district_overview,
+    district_page,
+    states_in_use,
+)
+from eventhub.directory.services import (
+    STATES,
+    archive_district,
+    archive_school,
+    create_district,
+    create_school,
+    delete_district,
+    delete_school,
+    district_references,
+    restore_district,
+    restore_school,
+    update_district,
+    update_school,
+)
+from eventhub.extensions import db
+from eventhub.models import District, School
+from eventhub.web import refusal
+
+
+def _filter_from_args() -> DirectoryFilter:
+    """The list's filters from the query string; a value the page never offers is a 400 saying which."""
+    args = request.args
+
+    def offered(name: str, allowed) -> str:
+        value = args.get(name, "").strip()
+        if value and value not in allowed:
+            abort(400, f"“{value[:40]}” is not one of the choices for {name}; use the form on the page.")
+        return value
+
+    page = args.get("page", "1").strip()
+    return DirectoryFilter(
+        query=" ".join(args.get("q", "").split())[:100],
+        member=offered("member", ("yes", "no")), state=offered("state", STATES),
+        locale=offered("locale", [c.value for c in LOCALE_CHOICES if c.value]),
+        size=offered("size", SIZE_BANDS), archived=offered("archived", ("yes",)) == "yes",
+        sort=offered("sort", SORTS) or "name",
+        page=parse_id(page) or abort(400, "The page is a whole number from 1."))
+
+
+@bp.get("/admin/districts")
+@organizer_required
+def districts():
+    """Every district of the directory: search, filters, sort, 50 a page."""
+    selection = _filter_from_args()
+    listing = district_page(selection)
+    kept: dict[str, Any] = {name: value for name in ("q", "member", "state", "locale", "size", "archived", "sort")
+            if (value := request.args.get(name, "").strip())}
+    return render_template("directory/districts.html", selection=selection, listing=listing,
+                           states=states_in_use(), sizes=SIZE_BANDS, sorts=SORTS, locales=LOCALE_CHOICES[1:],
+                           page_url=lambda n: url_for("directory.districts", page=n, **kept))
+
+
+def _district_or_404(district_id: int) -> District:
+    return db.session.get(District, district_id) or abort(404, "There is no such district.")
+
+
+def _school_or_404(school_id: int) -> School:
+    return db.session.get(School, school_id) or abort(404, "There is no such school.")
+
+
+def _show_refusal(form, refused) -> None:
+    """Put a refused change's message on its field, or above the form."""
+    field = getattr(refused.error, "field", None)
+    if field and hasattr(form, field):
+        getattr(form, field).errors.append(refused.message)
+    else:
+        flash(refused.message, "error")
+
+
+@bp.route("/admin/districts/new", methods=["GET", "POST"])
+@organizer_required
+def new_district():
+    """Add a district to the directory."""
+    form = DistrictForm()
+    if form.validate_on_submit():
+        with refusal() as refused:
+            district = create_district(form.details())
+        if not refused:
+            db.session.commit()
+            flash(f"{district.label} is in the directory.", "success")
+            return redirect(url_for("directory.district", district_id=district.id))
+        _show_refusal(form, refused)
+    return render_template("directory/district_form.html", form=form, district=None), 422 if form.errors else 200
+
+
+@bp.get("/admin/districts/<int:district_id>")
+@organizer_required
+def district(district_id: int):
+    """A district: its schools and host coordinators, the events it hosted, its people's registrations and
+    commitments event by event."""
+    found = _district_or_404(district_id)
+    return render_template("directory/district.html", district=found, overview=district_overview(found),
+                           references=district_references(found))
+
+
+@bp.route("/admin/districts/<int:district_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_district(district_id: int):
+    """Change a district's details; every change is in the audit log."""
+    found = _district_or_404(district_id)
+    form = DistrictForm() if request.method == "POST" else DistrictForm.showing(found)
+    if form.validate_on_submit():
+        with refusal() as refused:
+            changes = update_district(found, form.details())
+        if not refused:
+            db.session.commit()
+            flash("Saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("directory.district", district_id=found.id))
+        _show_refusal(form, refused)
+    return render_template("directory/district_form.html", form=form, district=found), 422 if form.errors else 200
+
+
+@bp.post("/admin/districts/<int:district_id>/<any(archive, restore, delete):action>")
+@organizer_required
+def district_action(district_id: int, action: str):
+    """Archive, restore or delete a district (deleting only what nothing refers to)."""
+    found = _district_or_404(district_id)
+    label = found.label
+    with refusal() as refused:
+        {"archive": archive_district, "restore": restore_district, "delete": delete_district}[action](found)
+    if refused:
+        return render_template("directory/refused.html", message=refused.message,
+                               back=url_for("directory.district", district_id=district_id)), refused.status
+    db.session.commit()
+    flash({"archive": f"{label} is archived: it is in no list of districts to choose from.",
+           "restore": f"{label} is back in use.", "delete": f"{label} is deleted."}[action], "success")
+    if action == "delete":
+        return redirect(url_for("directory.districts"))
+    return redirect(url_for("directory.district", district_id=district_id))
+
+
+@bp.route("/admin/districts/<int:district_id>/schools/new", methods=["GET", "POST"])
+@organizer_required
+def new_school(district_id: int):
+    """Add a school to a district; its visitor rules are set on their own page next."""
+    found = _district_or_404(district_id)
+    form = SchoolForm()
+    if form.validate_on_submit():
+        with refusal() as refused:
+            school = create_school(found, form.details())
+        if not refused:
+            db.session.commit()
+            flash(f"{school.name} is added. Now set the rules it asks of visitors.", "success")
+            back = url_for("directory.district", district_id=found.id)
+            return redirect(url_for("visits.school_rules", school_id=school.id, back=back))
+        _show_refusal(form, refused)
+    return render_template("directory/school_form.html", form=form, district=found, school=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/admin/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_school(school_id: int):
+    """Change a school's details."""
+    school = _school_or_404(school_id)
+    form = SchoolForm() if request.method == "POST" else SchoolForm.showing(school)
+    if form.validate_on_submit():
+        with refusal() as refused:
+            changes = update_school(school, form.details())
+        if not refused:
+            db.session.commit()
+            flash("Saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("directory.district", district_id=school.district_id))
+        _show_refusal(form, refused)
+    return render_template("directory/school_form.html", form=form, district=school.district, school=school), \
+        422 if form.errors else 200
+
+
+@bp.post("/admin/schools/<int:school_id>/<any(archive, restore, delete):action>")
+@organizer_required
+def school_action(school_id: int, action: str):
+    """Archive, restore or delete a school (deleting only one no visit refers to)."""
+    school = _school_or_404(school_id)
+    name, district_id = school.name, school.district_id
+    with refusal() as refused:
+        {"archive": archive_school, "restore": restore_school, "delete": delete_school}[action](school)
+    back = url_for("directory.district", district_id=district_id)
+    if refused:
+        return render_template("directory/refused.html", message=refused.message, back=back), refused.status
+    db.session.commit()
+    flash({"archive": f"{name} is archived: new visits cannot be set there.", "restore": f"{name} is back in use.",
+           "delete": f"{name} is deleted."}[action], "success")
+    return redirect(back)
+
