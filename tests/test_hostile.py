@@ -54,6 +54,8 @@ def urls(app, world) -> list[tuple[str, str]]:
                     values[name] = "csv"
                 elif name == "document":
                     values[name] = "agenda"
+                elif name == "action":
+                    values[name] = "archive"
                 else:
                     values[name] = ids
             path = adapter.build(rule.endpoint, values)

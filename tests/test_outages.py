@@ -106,7 +106,7 @@ def test_no_request_waits_on_an_smtp_server_down_or_hung_and_no_mail_is_lost(mak
     listener = hung_server() if smtp == "hung" else None
     port = listener.getsockname()[1] if listener else free_port()
     try:
-        app = make_app(MAIL_SEND_IN_BACKGROUND=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=2)
+        app = make_app(MAIL_SEND_IN_BACKGROUND=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
         with app.app_context():
             event = make_event(capacity=10)
             slug, host = event.slug, event.hosts[0].id
@@ -115,7 +115,8 @@ def test_no_request_waits_on_an_smtp_server_down_or_hung_and_no_mail_is_lost(mak
         assert client.post(f"/events/{slug}/register", data=form_data(host)).status_code == 302
         assert client.get("/").status_code == 200
         took = time.monotonic() - started
-        assert took < 1.0, took  # the SMTP timeout (2 s) was not waited for
+        # The SMTP timeout (5 s) was not waited for; the margin is for a loaded machine, not a goal.
+        assert took < 3.0, took
         assert sender_for(app).wait_until_idle(10)  # the thread tried, and gave up for now
         with app.app_context():
             [message] = db.session.scalars(sa.select(OutboxMessage)).all()

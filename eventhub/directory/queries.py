@@ -146,6 +146,25 @@ def find_districts(query: str, *, limit: int = CHOOSER_RESULTS, hosts_only: bool
                                    .limit(limit)))
 
 
+def member_districts() -> list[District]:
+    """The member districts in use, by name: what the registration form offers first."""
+    return list(db.session.scalars(sa.select(District).where(District.is_member.is_(True),
+                                                             District.archived_at.is_(None))
+                                   .order_by(District.name, District.state)))
+
+
+def member_district_ids() -> list[int]:
+    """Their ids alone: all a submitted form needs to check the choice."""
+    return list(db.session.scalars(sa.select(District.id).where(District.is_member.is_(True),
+                                                                District.archived_at.is_(None))))
+
+
+def district_in_use(district_id: int) -> District | None:
+    """The district of this id, unless it is archived (what a chooser may have offered)."""
+    found = db.session.get(District, district_id)
+    return found if found is not None and found.archived_at is None else None
+
+
 def districts_by_id(ids: list[int]) -> list[District]:
     """These districts (in use or not), by name."""
     if not ids:

@@ -8,12 +8,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from eventhub.accounts.access import organizer_required
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.bounds import parse_id
+from eventhub.directory.queries import member_districts
 from eventhub.extensions import db
 from eventhub.models import (
     AttendeeRole,
     AuditEntry,
     Commitment,
-    District,
     OutboxMessage,
     Registration,
     RegistrationStatus,
@@ -83,9 +83,9 @@ def new_registrant(slug: str):
     and emails as the form; a full event asks first whether they wait or get a seat beyond the capacity."""
     event = event_or_404(slug)
     form = WalkInForm()
-    form.set_districts(_districts())
+    form.offer_districts(member_districts())
     seats = seat_summary(event)
-    if form.validate_on_submit():
+    if not form.searched and form.validate_on_submit():
         if seats.full and not form.beyond_capacity.data:
             form.beyond_capacity.errors.append("Choose whether they wait or get a seat beyond the capacity.")
         else:
@@ -132,10 +132,6 @@ DETAIL_FIELDS = ["legal_first_name", "legal_last_name", "preferred_name", "email
 
 def _registration_or_404(registration_id: int) -> Registration:
     return db.session.get(Registration, registration_id) or abort(404, "There is no such registration.")
-
-
-def _districts() -> list[District]:
-    return list(db.session.scalars(sa.select(District).where(District.is_member).order_by(District.name)))
 
 
 def _detail(registration: Registration, *, error: str | None = None, status: int = 200,
@@ -194,10 +190,10 @@ def edit_registration(registration_id: int):
     """Fix what the attendee got wrong, their email included."""
     registration = _registration_or_404(registration_id)
     form = AttendeeForm()
-    form.set_districts(_districts())
     if request.method == "GET":
         form.fill_from(registration)
-    elif form.validate_on_submit():
+    form.offer_districts(member_districts())
+    if request.method == "POST" and not form.searched and form.validate_on_submit():
         before = snapshot(registration, DETAIL_FIELDS)
         with refusal() as refused:
             correct_details(registration, form.attendee_details())

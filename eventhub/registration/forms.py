@@ -23,9 +23,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventhub.bounds import bound_rows
+from eventhub.bounds import bound_rows, parse_id
+from eventhub.directory.queries import district_in_use, find_districts
 from eventhub.fields import clean_line, clean_text, has_a_letter
-from eventhub.models import ACCESSIBILITY_OPTIONS, DIETARY_OPTIONS, ID_TYPES, AgendaItem, AttendeeRole, School, Visit
+from eventhub.models import (
+    ACCESSIBILITY_OPTIONS,
+    DIETARY_OPTIONS,
+    ID_TYPES,
+    AgendaItem,
+    AttendeeRole,
+    District,
+    School,
+    Visit,
+)
 from eventhub.registration.services import AttendeeDetails
 from eventhub.visits.services import id_refusal
 
@@ -114,6 +124,10 @@ class AttendeeForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired(message="Choose your role.")])
     title = name_field("Title", required=False, max_length=150)
     district = SelectField("District", choices=[], validators=[InputRequired(message="Choose your district.")])
+    # Any district of the directory, found by a search (no JavaScript: the Find button sends the form back).
+    district_query = StringField("Not in the list? Find your district", filters=[clean_line],
+                                 validators=[Length(max=100)])
+    find_district = SubmitField("Find")
     other_organization = name_field("Organization", required=False, max_length=200)
     dietary = MultiCheckboxField("Dietary needs", choices=[SelectChoice(k, v) for k, v in DIETARY_OPTIONS.items()])
     allergies = TextAreaField(
@@ -139,13 +153,35 @@ class AttendeeForm(FlaskForm):
                                        filters=[clean_line])
 
     def set_districts(self, districts) -> None:
-        """Offer the network's member districts (objects, or bare ids when only checking), then "other"."""
+        """Offer these districts (objects, or bare ids when only checking), then "other"."""
         self.district.choices = (
             [SelectChoice("", "Choose your district")]
             + [SelectChoice(str(d), str(d)) if isinstance(d, int) else SelectChoice(str(d.id), d.label)
                for d in districts]
             + [SelectChoice(OTHER_DISTRICT, "Other organization (not listed)")]
         )
+
+    @property
+    def searched(self) -> bool:
+        """Whether the Find button sent the form (the page is shown again with what it found)."""
+        return bool(self.find_district.data)
+
+    def offer_districts(self, members) -> list[District]:
+        """The district menu: after Find, the districts found (members first, at most 20; the first one
+        chosen); then the member districts (objects, or bare ids when only checking); and a chosen district
+        of the directory that is neither. Returns what Find found."""
+        found = getattr(self, "found_districts", None)
+        if found is None:
+            found = find_districts(self.district_query.data or "") if self.searched else []
+            self.found_districts = found
+        offered = {d if isinstance(d, int) else d.id for d in [*found, *members]}
+        chosen = parse_id(self.district.data) if self.district.data != OTHER_DISTRICT else None
+        extra = [] if chosen is None or chosen in offered else [d for d in [district_in_use(chosen)] if d]
+        if found and chosen not in {d.id for d in found}:
+            self.district.data = str(found[0].id)
+        self.set_districts([*found, *extra, *(m for m in members if (m if isinstance(m, int) else m.id)
+                                              not in {d.id for d in found})])
+        return found
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then: someone outside the member districts must say where they are from."""

@@ -1,15 +1,14 @@
 """Registration pages: the form, its confirmation, and the private page `/r/<token>`."""
-import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from eventhub import limits
 from eventhub.audit import ATTENDEE, changes_since, record, snapshot
+from eventhub.directory.queries import member_district_ids, member_districts
 from eventhub.extensions import db, limiter
 from eventhub.fields import clean_line
 from eventhub.models import (
     AttendeeRole,
-    District,
     EventKind,
     LinkOrigin,
     RegistrationStatus,
@@ -91,18 +90,6 @@ HANDOVER_LIMIT = "5 per minute;20 per hour"
 LOST_LINK_LIMIT = "5 per minute;20 per hour"
 LOST_LINK_PER_ADDRESS_LIMIT = "5 per hour"
 
-def _member_district_ids() -> list[int]:
-    """Ids of the member districts: all a submitted form needs to check the choice."""
-    return list(db.session.scalars(sa.select(District.id).where(District.is_member.is_(True))))
-
-
-def _member_districts():
-    """Member districts in alphabetical order for the district menu."""
-    return db.session.scalars(
-        sa.select(District).where(District.is_member.is_(True)).order_by(District.name)
-    ).all()
-
-
 @bp.route("/events/<slug:slug>/register", methods=["GET", "POST"], endpoint="register")
 @limiter.limit(limits.setting("REGISTRATION_LIMIT_PER_CLIENT"), methods=["POST"], key_func=limits.client_key,
                deduct_when=limits.succeeded,
@@ -126,8 +113,8 @@ def register_form(slug: str):
     blocks = visits_by_block(event)
     form_class = _with_visits(RegistrationForm, event, blocks)
     form = form_class()
-    form.set_districts(_member_district_ids())  # names are loaded only if the form is shown again
-    if request.method == "POST" and _edit_colleague_rows(form):
+    form.offer_districts(member_district_ids())  # names are loaded only if the form is shown again
+    if request.method == "POST" and (_edit_colleague_rows(form) or form.searched):
         return _render_form(event, form, 200)
     if not form.validate_on_submit():
         return _render_form(event, form, 422 if request.method == "POST" else 200)
@@ -148,7 +135,7 @@ def _render_blank_form(event) -> str:
     """The empty form, its CSRF token left as a placeholder for the cache to fill in per visitor."""
     blocks = visits_by_block(event)
     form = _with_visits(RegistrationForm, event, blocks)(formdata=None)
-    form.set_districts(_member_districts())
+    form.set_districts(member_districts())
     if "csrf_token" in form:
         form.csrf_token.current_token = CSRF_PLACEHOLDER
     return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
@@ -162,7 +149,7 @@ def _choices_if_visits(event):
 
 def _render_form(event, form: RegistrationForm, status: int):
     """The registration form page."""
-    form.set_districts(_member_districts())
+    form.offer_districts(member_districts())
     return render_template("registration/form.html", event=event, form=form, seats=seat_summary(event),
                            visit_counts=_visit_counts(form), choices=_choices_if_visits(event)), status
 
@@ -304,10 +291,10 @@ def edit(token: str):
         flash("This registration is cancelled. Register again before changing your details.", "error")
         return redirect(url_for("registration.private_page", token=token))
     form = AttendeeForm()
-    form.set_districts(_member_districts())
     if request.method == "GET":
         form.fill_from(registration)
-    elif form.validate_on_submit():
+    form.offer_districts(member_districts())
+    if request.method == "POST" and not form.searched and form.validate_on_submit():
         new_email = form.email.data
         before = snapshot(registration, SELF_SERVICE_FIELDS)
         with refusal() as refused:
