@@ -216,7 +216,7 @@ def test_an_invitation_keeps_the_organizer_it_was_first_sent_from(app, make_even
     db.session.commit()
     app.config["MAIL_ORGANIZER"] = "new-mailbox@example.org"
     cancel_registration(ana)
-    register(event, attendee("bo@example.org"))
+    register(event, attendee("bo@example.org"))  # in the same transaction (a savepoint on PostgreSQL)
     db.session.commit()
     first, cancelled = invitations(mailbox, "ana@example.org")
     assert organizer_of(first) == organizer_of(cancelled) == "mailto:events@example.org"

@@ -314,3 +314,18 @@ def test_a_send_that_fails_after_composing_is_retried_word_for_word(app, make_ev
     assert sent_raw == [composed]
     [message] = outbox()
     assert (message.status, message.raw, message.attempts) == (OutboxStatus.SENT, composed, 2)
+
+
+def test_mail_queued_before_a_savepoint_goes_out_with_the_real_commit(make_event, mailbox):
+    """Releasing a savepoint is a "commit" to SQLAlchemy's events, though nothing is committed yet: what the
+    transaction queued before it must still go out when the transaction commits (a cancellation and a new
+    registration in one transaction, as a hand-over makes them)."""
+    event = make_event()
+    queue_email(kind="note", to_address="first@example.org", subject="First", template="accounts/password_reset",
+                context={"url": "http://eventhub.test/x", "user": None, "hours": 1})
+    with db.session.begin_nested():
+        db.session.add(OutboxMessage(kind="noise", to_address="x@example.org", subject="x", raw="", status="sent"))
+    assert mailbox.to("first@example.org") == [], "not before the commit"
+    db.session.commit()
+    assert len(mailbox.to("first@example.org")) == 1
+    assert event.id

@@ -1,11 +1,14 @@
 """The accounts forms: sign in, forgotten password, choosing a password, and an admin's user forms."""
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from eventhub.accounts.services import MIN_PASSWORD_LENGTH, ROLE_LABELS
+from eventhub.bounds import parse_id
+from eventhub.directory.queries import DistrictMenu, district_menu
+from eventhub.fields import clean_line
 from eventhub.models import UserRole
 
 
@@ -70,6 +73,9 @@ class _AccountFields(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default=UserRole.ORGANIZER.value,
                        validators=[DataRequired("Choose a role.")])
     district = SelectField("District", choices=[SelectChoice("", "None")])
+    # The directory is searched, never listed whole (no JavaScript: Find sends the form back).
+    district_query = StringField("Find a district", filters=[clean_line], validators=[Length(max=100)])
+    find_district = SubmitField("Find")
 
     def validate_role(self, field) -> None:
         if not field.raw_data:  # a post without the field gets no role by default, not even the safe one
@@ -79,8 +85,15 @@ class _AccountFields(FlaskForm):
         if self.role.data == UserRole.HOST_COORDINATOR.value and not field.data:
             raise ValidationError("A host coordinator needs a district: the district whose visits they manage.")
 
-    def set_districts(self, districts) -> None:
-        self.district.choices = [SelectChoice("", "None")] + [SelectChoice(str(d.id), d.name) for d in districts]
+    def offer_districts(self) -> DistrictMenu:
+        """The district menu: after Find, what it found (the first chosen); and the district chosen now."""
+        chosen = parse_id(self.district.data)
+        menu = district_menu([chosen] if chosen else [], self.district_query.data, bool(self.find_district.data))
+        if menu.found and chosen not in {d.id for d in menu.found}:
+            self.district.data = str(menu.found[0].id)
+        self.district.choices = [SelectChoice("", "None")] + [SelectChoice(str(d.id), d.label)
+                                                              for d in menu.districts]
+        return menu
 
 
 class InviteUserForm(_AccountFields):

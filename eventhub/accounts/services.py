@@ -13,6 +13,7 @@ from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import writes_are_serialised
 from eventhub.models import District, User, UserRole
+from eventhub.network import current_network
 from eventhub.notifications.kinds import EmailKind
 from eventhub.outbox.services import queue_email
 from eventhub.urls import external_url
@@ -115,7 +116,7 @@ def resend_invitation(user: User, sent_by: User) -> None:
 
 def send_invitation(user: User, invited_by: User) -> None:
     """Queue the invitation email with its link (valid INVITATION_DAYS days)."""
-    network = current_app.config["NETWORK_NAME"]
+    network = current_network().name
     queue_email(
         kind=EmailKind.ACCOUNT_INVITATION, to_address=user.email, to_name=user.name,
         subject=f"You're invited to the {network} back office",
@@ -129,7 +130,7 @@ def send_invitation(user: User, invited_by: User) -> None:
 
 def send_password_reset(user: User) -> None:
     """Queue the email with a link to choose a new password (valid PASSWORD_RESET_HOURS hours, once)."""
-    network = current_app.config["NETWORK_NAME"]
+    network = current_network().name
     queue_email(
         kind=EmailKind.PASSWORD_RESET, to_address=user.email, to_name=user.name,
         subject=f"Choose a new password for the {network} back office",

@@ -24,10 +24,6 @@ def _user_or_404(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404, "There is no account with this number.")
 
 
-def _districts() -> list[District]:
-    return list(db.session.scalars(sa.select(District).order_by(District.name)))
-
-
 def _district(value: str) -> District | None:
     """The district chosen in a form (its choices are the districts that exist)."""
     return db.session.get(District, int(value)) if value else None
@@ -47,8 +43,8 @@ def users():
 def invite():
     """Invite someone: their account is made without a password, and they are emailed a link to choose one."""
     form = InviteUserForm()
-    form.set_districts(_districts())
-    if form.validate_on_submit():
+    menu = form.offer_districts()
+    if not menu.searched and form.validate_on_submit():
         with refusal() as refused:
             user = invite_user(email=form.email.data, role=UserRole(form.role.data),
                                name=(form.name.data or "").strip(), district=_district(form.district.data),
@@ -60,7 +56,8 @@ def invite():
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("accounts.users"))
     status = 422 if form.errors else 200
-    return render_template("accounts/user_form.html", form=form, user=None, invitation_days=INVITATION_DAYS), status
+    return render_template("accounts/user_form.html", form=form, user=None, invitation_days=INVITATION_DAYS,
+                           menu=menu), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -70,8 +67,8 @@ def edit_user(user_id: int):
     user = _user_or_404(user_id)
     form = EditUserForm(data={"name": user.name, "role": user.role.value,
                               "district": str(user.district_id or ""), "active": user.active})
-    form.set_districts(_districts())
-    if form.validate_on_submit():
+    menu = form.offer_districts()
+    if not menu.searched and form.validate_on_submit():
         with refusal() as refused:
             changes = update_user(user, name=(form.name.data or "").strip(), role=UserRole(form.role.data),
                                   district=_district(form.district.data), active=form.active.data,
@@ -84,7 +81,7 @@ def edit_user(user_id: int):
             return redirect(url_for("accounts.users"))
     status = 422 if form.errors else 200
     return render_template("accounts/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
-                           invited=not has_password(user), invitation_days=INVITATION_DAYS), status
+                           invited=not has_password(user), invitation_days=INVITATION_DAYS, menu=menu), status
 
 
 @bp.post("/users/<int:user_id>/invitation")

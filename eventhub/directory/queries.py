@@ -209,3 +209,24 @@ def district_overview(district: District) -> DistrictOverview:
         .options(selectinload(Event.hosts))).all()
     return DistrictOverview(schools, coordinators, hosted, [Attendance(e, n, c) for e, n, c in rows])
 
+
+
+@dataclass(frozen=True)
+class DistrictMenu:
+    """What a district chooser offers: what a search found first, then the districts already chosen."""
+
+    districts: list[District]
+    found: list[District]
+    searched: bool
+    query: str
+
+
+def district_menu(chosen_ids: list[int], query: str | None, searched: bool, *, hosts_only: bool = False
+                  ) -> DistrictMenu:
+    """The menu of a back-office district chooser (event hosts, an account's district): after a search, the
+    districts found (at most 20, members first); then those already chosen, archived ones included (a
+    choice made before stays until someone changes it)."""
+    found = find_districts(query or "", hosts_only=hosts_only) if searched else []
+    known = {d.id for d in found}
+    chosen = districts_by_id([i for i in dict.fromkeys(chosen_ids) if i not in known])
+    return DistrictMenu([*found, *chosen], found, searched, " ".join((query or "").split())[:MAX_QUERY])

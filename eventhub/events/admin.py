@@ -62,10 +62,6 @@ from eventhub.web import event_or_404, part_of_event_or_404, refusal
 EVENT_FIELDS = sorted(EDITABLE_FIELDS | {"status"})
 
 
-def _districts() -> list[District]:
-    return list(db.session.scalars(sa.select(District).order_by(District.name)))
-
-
 # --- events ------------------------------------------------------------------------------------------
 
 
@@ -114,10 +110,10 @@ def _refused(form, error: DomainError) -> None:
 def new_event():
     """A new event, as a draft nobody outside the back office sees."""
     form = EventForm()
-    form.set_districts(_districts())
     if request.method == "GET":
         form.timezone.data = "America/Chicago"
-    if form.validate_on_submit():
+    menu = form.offer_hosts()
+    if not menu.searched and form.validate_on_submit():
         with refusal() as refused:
             event = create_event(**_event_values(form))
         if refused.error:
@@ -127,7 +123,8 @@ def new_event():
             db.session.commit()
             flash(f"“{event.title}” is saved as a draft. Add its agenda and visits, then publish it.", "success")
             return redirect(url_for("events.event_overview", slug=event.slug))
-    return render_template("events/admin/event_form.html", form=form, event=None), 422 if form.errors else 200
+    return render_template("events/admin/event_form.html", form=form, event=None, menu=menu), \
+        422 if form.errors else 200
 
 
 @bp.get("/admin/events/<slug:slug>")
@@ -149,14 +146,14 @@ def edit_event(slug: str):
     invite. When saving would email anyone, the page first says what changes and who hears of it."""
     event = event_or_404(slug)
     form = EventForm(obj=event if request.method == "GET" else None)
-    form.set_districts(_districts())
     if request.method == "GET":
         form.kind.data, form.visit_allocation.data = event.kind.value, event.visit_allocation.value
         form.hosts.data = [d.id for d in event.hosts]
         form.followup_days.data = ", ".join(str(days) for days in event.followup_days or [])
         for name in ("registration_opens_at", "registration_closes_at", "choices_close_at"):
             getattr(form, name).data = wall_clock(getattr(event, name), event.zone)
-    if form.validate_on_submit():
+    menu = form.offer_hosts()
+    if not menu.searched and form.validate_on_submit():
         values = _event_values(form, event)
         release = form.held_places.data == "release"
         with refusal() as refused:
@@ -189,7 +186,8 @@ def edit_event(slug: str):
             flash("Saved." + (f" {told} attendee{'s were' if told != 1 else ' was'} sent an updated invitation."
                               if told else ""), "success")
             return redirect(url_for("events.event_overview", slug=event.slug))
-    return render_template("events/admin/event_form.html", form=form, event=event), 422 if form.errors else 200
+    return render_template("events/admin/event_form.html", form=form, event=event, menu=menu), \
+        422 if form.errors else 200
 
 
 @bp.post("/admin/events/<slug:slug>/publish")

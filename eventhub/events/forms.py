@@ -10,8 +10,8 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
     TimeField,
 )
@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from eventhub.directory.queries import DistrictMenu, district_menu
 from eventhub.events.setup import event_days
 from eventhub.fields import LINE, TEXT, optional_count, version_field
 from eventhub.models import (
@@ -38,6 +39,7 @@ from eventhub.models import (
     EventKind,
     VisitAllocationMode,
 )
+from eventhub.registration.forms import MultiCheckboxField
 from eventhub.timezones import COMMON_ZONES
 
 # The zones the network's districts are in come first; any IANA zone is accepted.
@@ -86,7 +88,10 @@ class EventForm(FlaskForm):
     venue_address = StringField("Venue address", filters=LINE, validators=[Length(max=300)])
     timezone = SelectField("Host's time zone", choices=[SelectChoice(z, z.replace("_", " ")) for z in COMMON_ZONES],
                            validate_choice=False)
-    hosts = SelectMultipleField("Host districts", coerce=int, validators=[Optional()])
+    hosts = MultiCheckboxField("Host districts", coerce=int, validators=[Optional()])
+    # The directory is searched, never listed whole (no JavaScript: Find sends the form back).
+    host_query = StringField("Find a host district", filters=LINE, validators=[Length(max=100)])
+    find_host = SubmitField("Find")
     starts_on = DateField("First day", validators=[InputRequired("Enter the first day.")])
     ends_on = DateField("Last day", validators=[InputRequired("Enter the last day.")])
     capacity = optional_count("Capacity (empty for no limit)")
@@ -113,8 +118,12 @@ class EventForm(FlaskForm):
         SelectChoice("keep", "Keep them: those people keep their seats and are not drawn again"),
         SelectChoice("release", "Release them into the draw: everyone is drawn alike; seated people are told")])
 
-    def set_districts(self, districts) -> None:
-        self.hosts.choices = [SelectChoice(d.id, d.name) for d in districts]
+    def offer_hosts(self) -> DistrictMenu:
+        """The hosts' checkboxes: the districts chosen now, and after Find what it found that can host."""
+        menu = district_menu(self.hosts.data or [], self.host_query.data, bool(self.find_host.data),
+                             hosts_only=True)
+        self.hosts.choices = [SelectChoice(d.id, d.label) for d in menu.districts]
+        return menu
 
     def validate_timezone(self, field) -> None:
         if field.data not in available_timezones():

@@ -43,6 +43,10 @@ def _forget(session) -> None:
 
 def _deliver_after_commit(session) -> None:
     """Try the messages of the transaction that just committed; failures stay pending."""
+    if session.in_nested_transaction():
+        # A savepoint was released (SQLAlchemy calls that a commit too): nothing is committed yet, and what
+        # is queued goes out with the transaction's real commit.
+        return
     session.info.pop(TRANSACTION_KEY, None)
     ids = session.info.pop(COMMITTED_KEY, None)
     if not ids:
