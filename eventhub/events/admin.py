@@ -97,6 +97,7 @@ def _event_values(form: EventForm, event: Event | None = None) -> dict:
         choices_close_at=moment("choices_close_at"), hosts=hosts,
         followup_days=form.check_in_days, followup_before_next_days=form.followup_before_next_days.data,
         reminder_days_before=form.reminder_days_before.data,
+        member_addresses_only=form.member_addresses_only.data,
     )
 
 

@@ -113,6 +113,7 @@ class EventForm(FlaskForm):
         "Reminder before the event, in days before it (empty for none)", default=3,
         validators=[Optional(), NumberRange(min=0, max=MAX_REMINDER_DAYS, message=(
             f"Enter a whole number of days from 0 to {MAX_REMINDER_DAYS}, or leave it empty for no reminder."))])
+    member_addresses_only = BooleanField("Only people with an address at a member district")
     confirm = BooleanField("Yes, save and notify them")
     held_places = RadioField("Seats already given first come", validators=[Optional()], choices=[
         SelectChoice("keep", "Keep them: those people keep their seats and are not drawn again"),

@@ -32,7 +32,8 @@ CALENDAR_FIELDS = ("title", "starts_on", "ends_on", "venue_name", "venue_address
 # What an organizer may change on an event (its status changes through publish and cancel).
 EDITABLE_FIELDS = frozenset(CALENDAR_FIELDS) | {
     "slug", "kind", "summary", "timezone", "capacity", "registration_opens_at", "registration_closes_at",
-    "visit_allocation", "choices_close_at", "followup_days", "followup_before_next_days", "reminder_days_before"}
+    "visit_allocation", "choices_close_at", "followup_days", "followup_before_next_days", "reminder_days_before",
+    "member_addresses_only"}
 AGENDA_FIELDS = frozenset({"title", "kind", "starts_at", "ends_at", "room", "topic", "description"})
 
 

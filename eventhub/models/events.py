@@ -92,6 +92,8 @@ class Event(Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # None means no limit; beyond it registrations join the waiting list.
     capacity: Mapped[int | None]
+    # Registration only with an address at a member district's email domain (District.email_domains).
+    member_addresses_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus), default=EventStatus.DRAFT)
     visit_allocation: Mapped[VisitAllocationMode] = mapped_column(
         str_enum(VisitAllocationMode), default=VisitAllocationMode.FIRST_COME

@@ -14,6 +14,7 @@ from eventhub.extensions import db
 from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
     AttendeeRole,
+    District,
     Event,
     EventStatus,
     LinkOrigin,
@@ -62,6 +63,41 @@ EMAIL_CHANGE_VALID_FOR = timedelta(days=3)
 
 class RegistrationError(DomainError):
     """A rule refused the request; the message is meant for the attendee."""
+
+
+class NotAMemberAddress(RegistrationError):
+    """The event takes addresses at member districts' domains only; `position` is whose (0: the person
+    registering, 1 on: their colleagues in order)."""
+
+    status = 422
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def member_domains() -> set[str]:
+    """The email domains of the member districts in use."""
+    rows = db.session.scalars(sa.select(District.email_domains).where(District.is_member.is_(True),
+                                                                      District.archived_at.is_(None)))
+    return {domain for domains in rows for domain in domains or []}
+
+
+def check_member_addresses(event: Event, emails: list[str]) -> None:
+    """For an event open to member districts only: each address must be at a member district's domain (or
+    one of its subdomains), else NotAMemberAddress says whose and what to do."""
+    if not event.member_addresses_only:
+        return
+    domains = member_domains()
+    for position, address in enumerate(emails):
+        domain = address.rpartition("@")[2].lower()
+        if not any(domain == d or domain.endswith("." + d) for d in domains):
+            whose = "Your address" if position == 0 else f"{address}"
+            raise NotAMemberAddress(
+                f"{event.title} is open to the staff of the network's member districts, with their district "
+                f"email address. {whose} is not at a member district's domain ({domain}): register with "
+                "your district address, or write to the organizers if your district is a member and its "
+                "address is refused.", position)
 
 
 class RegistrationClosed(RegistrationError):
@@ -192,6 +228,7 @@ def register(
     window = registration_window(event, now)
     if not window.is_open:
         raise RegistrationClosed(window.message)
+    check_member_addresses(event, [lead.email, *(c.email for c in colleagues or [])])
     visits = visits or VisitRequest()
     if any(c.visit_ids for c in visits.choices) and not visits.norms_acknowledged:
         raise VisitError("Please confirm that you will follow the visit norms before choosing a visit.")
@@ -357,6 +394,7 @@ def update_details(registration: Registration, details: AttendeeDetails, *, now:
     db.session.flush()
     if new_email == registration.email:
         return False
+    check_member_addresses(registration.event, [new_email])
     request_email_change(registration, new_email)
     return True
 

@@ -46,6 +46,7 @@ from eventhub.registration.links import (
 )
 from eventhub.registration.services import (
     AttendeeDetails,
+    NotAMemberAddress,
     cancel_registration,
     confirm_email_change,
     register,
@@ -122,6 +123,11 @@ def register_form(slug: str):
     with refusal() as refused:
         register(event, form.attendee_details(), colleagues,
                  visits=form.visit_request() if getattr(form, "visit_blocks", None) else None)
+    if isinstance(refused.error, NotAMemberAddress):  # shown on the address to change
+        rows = [entry.form for entry in form.colleagues if not entry.form.is_blank()]
+        where = form.email if refused.error.position == 0 else rows[refused.error.position - 1].email
+        where.errors = [*where.errors, refused.message]
+        return _render_form(event, form, 422)
     if refused:
         return render_template("registration/closed.html", event=event, message=refused.message), 403
     # Nothing personal: the cookie outlives the visit on a shared computer, and this page may be shown again.
