@@ -111,7 +111,8 @@ def test_an_event_may_take_member_districts_addresses_only(app, client, make_eve
     event.member_addresses_only = True
     db.session.commit()
     url = f"/events/{event.slug}/register"
-    assert "open to the staff of the network's member districts" in html.unescape(client.get(url).get_data(as_text=True))
+    form_page = html.unescape(client.get(url).get_data(as_text=True))
+    assert "open to the staff of the network's member districts" in form_page
 
     refused = client.post(url, data=form_data(member.id, email="jose@gmail.com"))
     text = html.unescape(refused.get_data(as_text=True))
