@@ -17,6 +17,7 @@ from eventhub.models import (
     School,
     User,
     UserRole,
+    Visit,
 )
 from eventhub.models.events import event_hosts
 
@@ -184,6 +185,7 @@ class Attendance:
 @dataclass(frozen=True)
 class DistrictOverview:
     schools: list[School]
+    schools_with_visits: set[int]  # those that cannot be deleted, only archived
     coordinators: list[User]
     hosted: list[Event]
     attendance: list[Attendance]
@@ -194,6 +196,8 @@ def district_overview(district: District) -> DistrictOverview:
     people's registrations and commitments, event by event (newest first)."""
     schools = list(db.session.scalars(sa.select(School).where(School.district_id == district.id)
                                       .order_by(School.archived_at.is_not(None), School.name)))
+    with_visits = set(db.session.scalars(sa.select(Visit.school_id).distinct().join(School)
+                                         .where(School.district_id == district.id)))
     coordinators = list(db.session.scalars(sa.select(User).where(
         User.district_id == district.id, User.role == UserRole.HOST_COORDINATOR).order_by(User.email)))
     hosted = list(db.session.scalars(sa.select(Event).join(event_hosts)
@@ -207,7 +211,7 @@ def district_overview(district: District) -> DistrictOverview:
         .where(Registration.district_id == district.id, Registration.status != RegistrationStatus.CANCELLED)
         .group_by(Event.id).order_by(Event.starts_on.desc())
         .options(selectinload(Event.hosts))).all()
-    return DistrictOverview(schools, coordinators, hosted, [Attendance(e, n, c) for e, n, c in rows])
+    return DistrictOverview(schools, with_visits, coordinators, hosted, [Attendance(e, n, c) for e, n, c in rows])
 
 
 
