@@ -178,6 +178,16 @@ def test_users_create_refuses_bad_input_with_a_message(runner, make_district):
     assert db.session.scalar(sa.select(User.district_id)) == district.id
     again = runner.invoke(args=["users", "create", "--email", "C@b.org", "--password", "x" * 12])
     assert again.exit_code == 1 and "already exists" in again.output
+    # Two districts of one name: the name is refused as ambiguous, the LEAID is not.
+    district.nces_leaid = "0641640"
+    twin = make_district(name="Maple Falls", nces_leaid="0641641")
+    ambiguous = runner.invoke(args=["users", "create", "--email", "d@b.org", "--role", "host_coordinator",
+                                    "--district", "Maple Falls", "--password", "x" * 12])
+    assert ambiguous.exit_code == 2 and "give the LEAID" in ambiguous.output and "0641641" in ambiguous.output
+    by_id = runner.invoke(args=["users", "create", "--email", "d@b.org", "--role", "host_coordinator",
+                                "--district", "641641", "--password", "x" * 12])
+    assert by_id.exit_code == 0, by_id.output
+    assert db.session.scalar(sa.select(User.district_id).where(User.email == "d@b.org")) == twin.id
 
 
 def test_revoke_links_stops_old_links_and_emails_a_new_one(runner, make_event, make_registration, mailbox):

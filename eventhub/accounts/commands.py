@@ -17,7 +17,7 @@ users_cli = AppGroup("users", help="Manage back-office accounts.")
               show_default=True, help="What the account may do.")
 @click.option("--name", default="", help="The person's name.")
 @click.option("--district", "district_name", default=None,
-              help="For host coordinators: the name of their district.")
+              help="For host coordinators: their district's name or NCES LEAID.")
 @click.password_option(help="At least 12 characters; asked for when not given.")
 def create_command(email: str, role: str, name: str, district_name: str | None, password: str) -> None:
     """Create an account (admin, organizer or host coordinator)."""
@@ -27,9 +27,17 @@ def create_command(email: str, role: str, name: str, district_name: str | None, 
         raise click.BadParameter(str(error), param_hint="--email") from None
     district = None
     if district_name:
-        district = db.session.scalar(sa.select(District).where(District.name == district_name))
-        if district is None:
+        # Two districts may share a name (and a state): a name that is not unique asks for the LEAID.
+        named = list(db.session.scalars(sa.select(District).where(
+            sa.or_(District.name == district_name, District.nces_leaid == district_name.zfill(7)),
+            District.archived_at.is_(None)).limit(10)))
+        if not named:
             raise click.BadParameter(f"no district named {district_name!r}", param_hint="--district")
+        if len(named) > 1:
+            ids = ", ".join(f"{d.label} ({d.nces_leaid or 'no LEAID'})" for d in named)
+            raise click.BadParameter(f"several districts are named {district_name!r}: {ids}; give the LEAID",
+                                     param_hint="--district")
+        district = named[0]
     try:
         user = create_user(email=email, role=UserRole(role), password=password, name=name, district=district)
     except AccountError as error:
