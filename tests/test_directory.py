@@ -11,7 +11,7 @@ from eventhub.directory.queries import DirectoryFilter, district_page, find_dist
 from eventhub.directory.services import (
     DirectoryError,
     DistrictDetails,
-    archive_district,
+    archive,
     create_district,
     delete_district,
 )
@@ -150,13 +150,13 @@ def test_a_district_without_a_time_zone_or_archived_hosts_nothing(app, make_even
     db.session.rollback()
     event = make_event()
     archived = district("Gone", "IL", timezone="America/Chicago")
-    archive_district(archived)
+    archive(archived)
     db.session.commit()
     with pytest.raises(EventError, match="is archived"):
         update_event(event, opened_version=event.version, hosts=[*event.hosts, archived])
     db.session.rollback()
     # A host it already has stays when it is archived later: the event can still be edited.
-    archive_district(event.hosts[0])
+    archive(event.hosts[0])
     update_event(event, opened_version=event.version, title="Renamed", hosts=list(event.hosts))
     db.session.commit()
 

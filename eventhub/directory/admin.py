@@ -18,15 +18,13 @@ from eventhub.directory.queries import (
 )
 from eventhub.directory.services import (
     STATES,
-    archive_district,
-    archive_school,
+    archive,
     create_district,
     create_school,
     delete_district,
     delete_school,
     district_references,
-    restore_district,
-    restore_school,
+    restore,
     update_district,
     update_school,
 )
@@ -135,7 +133,7 @@ def district_action(district_id: int, action: str):
     found = _district_or_404(district_id)
     label = found.label
     with refusal() as refused:
-        {"archive": archive_district, "restore": restore_district, "delete": delete_district}[action](found)
+        {"archive": archive, "restore": restore, "delete": delete_district}[action](found)
     if refused:
         return render_template("directory/refused.html", message=refused.message,
                                back=url_for("directory.district", district_id=district_id)), refused.status
@@ -191,7 +189,7 @@ def school_action(school_id: int, action: str):
     school = _school_or_404(school_id)
     name, district_id = school.name, school.district_id
     with refusal() as refused:
-        {"archive": archive_school, "restore": restore_school, "delete": delete_school}[action](school)
+        {"archive": archive, "restore": restore, "delete": delete_school}[action](school)
     back = url_for("directory.district", district_id=district_id)
     if refused:
         return render_template("directory/refused.html", message=refused.message, back=back), refused.status

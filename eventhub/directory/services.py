@@ -182,22 +182,6 @@ def delete_district(district: District) -> None:
     db.session.flush()
 
 
-def archive_district(district: District) -> None:
-    """Take a district out of every chooser, keeping it and everything that refers to it."""
-    if district.archived_at is None:
-        district.archived_at = utcnow()
-        db.session.flush()
-        record("archive", "district", district.id, district.label)
-
-
-def restore_district(district: District) -> None:
-    """Bring an archived district back into the choosers."""
-    if district.archived_at is not None:
-        district.archived_at = None
-        db.session.flush()
-        record("restore", "district", district.id, district.label)
-
-
 def _check_school(district: District, details: SchoolDetails, school: School | None) -> None:
     if details.grade_span and not GRADE_SPAN.fullmatch(details.grade_span):
         raise DirectoryError("Write the grades as a span like PK-5, 6-8 or 9-12.", "grade_span")
@@ -224,7 +208,7 @@ def create_school(district: District, details: SchoolDetails) -> School:
     school.state = school.state or district.state
     db.session.add(school)
     db.session.flush()
-    record("create", "school", school.id, f"{school.name} ({district.name})")
+    record("create", "school", school.id, _subject(school)[1])
     return school
 
 
@@ -237,7 +221,7 @@ def update_school(school: School, details: SchoolDetails) -> dict[str, list[str]
     db.session.flush()
     changes = changes_since(before, school)
     if changes:
-        record("update", "school", school.id, f"{school.name} ({school.district.name})", changes=changes)
+        record("update", "school", school.id, _subject(school)[1], changes=changes)
     return changes
 
 
@@ -248,23 +232,32 @@ def delete_school(school: School) -> None:
         raise DirectoryError(f"{school.name} cannot be deleted: {visits:,} visit{'s' if visits != 1 else ''} "
                              "took or take place there. Archive it instead: it leaves the list of schools for new "
                              "visits and keeps its history.", status=409)
-    record("delete", "school", school.id, f"{school.name} ({school.district.name})")
+    record("delete", "school", school.id, _subject(school)[1])
     db.session.delete(school)
     db.session.flush()
 
 
-def archive_school(school: School) -> None:
-    """Take a school out of the choosers of new visits, keeping it and its visits."""
-    if school.archived_at is None:
-        school.archived_at = utcnow()
+def _subject(row: District | School) -> tuple[str, str]:
+    """How the audit log names a district or a school."""
+    if isinstance(row, District):
+        return "district", row.label
+    return "school", f"{row.name} ({row.district.name})"
+
+
+def archive(row: District | School) -> None:
+    """Take a district or school out of every chooser (new events, visits, registrations, accounts),
+    keeping it and everything that refers to it."""
+    if row.archived_at is None:
+        row.archived_at = utcnow()
         db.session.flush()
-        record("archive", "school", school.id, f"{school.name} ({school.district.name})")
+        kind, label = _subject(row)
+        record("archive", kind, row.id, label)
 
 
-def restore_school(school: School) -> None:
-    """Bring an archived school back."""
-    if school.archived_at is not None:
-        school.archived_at = None
+def restore(row: District | School) -> None:
+    """Bring an archived district or school back into the choosers."""
+    if row.archived_at is not None:
+        row.archived_at = None
         db.session.flush()
-        record("restore", "school", school.id, f"{school.name} ({school.district.name})")
-
+        kind, label = _subject(row)
+        record("restore", kind, row.id, label)
