@@ -70,7 +70,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(csrf_app, m
     db.session.commit()
     samples = {"slug": event.slug, "visit_id": visit.id, "registration_id": registration.id, "batch_id": batch.id,
                "item_id": item.id, "school_id": visit.school_id, "user_id": organizer.id, "kind": "csv",
-               "document": "agenda"}
+               "document": "agenda", "district_id": visit.school.district_id, "action": "archive"}
     urls = _state_changing_urls(csrf_app, samples)
     assert len(urls) >= 25  # the map was read: every form of the site and the back office
 
@@ -88,6 +88,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(csrf_app, m
                 assert response.status_code == 400, (who, method, url, data, response.status_code)
                 assert "security token" in response.get_data(as_text=True), (who, method, url)
     assert _counts() == before
+    assert visit.school.district.archived_at is None
 
 
 def test_every_post_form_in_the_templates_carries_the_token():
