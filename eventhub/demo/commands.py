@@ -1005,6 +1005,7 @@ def build_district(spec: DistrictSpec) -> District:
         frl_percent=spec.frl_percent,
         grade_span=spec.grade_span,
         is_member=True,
+        email_domains=[email_domain(spec.name)],  # what its demo attendees' addresses are at
     )
     district.schools = [
         School(
