@@ -137,9 +137,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy, followup."""
+    """Add the `flask` subcommands: seed-demo, users, mail, print, registrations, visits, privacy, followup,
+    directory."""
     from eventhub.accounts.commands import users_cli
     from eventhub.demo.commands import seed_demo
+    from eventhub.directory.commands import directory_cli
     from eventhub.followup.commands import followup_cli
     from eventhub.outbox.commands import mail_cli
     from eventhub.printing.commands import print_cli
@@ -154,3 +156,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(print_cli)
     app.cli.add_command(followup_cli)
+    app.cli.add_command(directory_cli)

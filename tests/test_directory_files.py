@@ -91,3 +91,45 @@ def test_rows_are_read_as_a_stream():
     found = open_directory_file(stream)
     first = next(found.rows)
     assert first.values["name"] == "D0" and stream.tell() < len(lines), "not read whole for the first row"
+
+
+def test_the_export_reads_back_as_what_was_exported(app, runner, organizer_client, tmp_path):
+    from datetime import date
+
+    from eventhub.extensions import db
+    from eventhub.models import District, School
+
+    kettle = District(name="Kettle Moraine School District", state="WI", city="Wales", nces_leaid="5507350",
+                      timezone="America/Chicago", enrollment=6100, locale=Locale.SUBURB, frl_percent=14,
+                      grade_span="PK-12", is_member=True, member_since=date(2019, 8, 1),
+                      email_domains=["kmsd.edu"], notes="=HYPERLINK(\"evil\") is only text")
+    unknown = District(name="Washington Unified", state="CA", is_member=False)
+    db.session.add_all([kettle, unknown, School(district=kettle, name="Swallow School", nces_id="550735000123",
+                                                grade_span="K-8", street="W314 Swallow Rd", city="Hartland",
+                                                state="WI", postal_code="53029")])
+    db.session.commit()
+
+    out = tmp_path / "districts.csv"
+    result = runner.invoke(args=["directory", "export", "--out", str(out)])
+    assert result.exit_code == 0 and "2 districts written" in result.output
+    text = out.read_text()
+    assert "'=HYPERLINK" in text, "a spreadsheet does not run it"
+    found = open_directory_file(io.BytesIO(out.read_bytes()))
+    assert found.unknown == []
+    rows = {row.values["name"]: row.values for row in found.rows}
+    assert rows["Kettle Moraine School District"] == {
+        "nces_leaid": "5507350", "name": "Kettle Moraine School District", "state": "WI", "city": "Wales",
+        "grade_span": "PK-12", "locale": Locale.SUBURB, "enrollment": 6100, "frl_percent": 14,
+        "timezone": "America/Chicago", "is_member": True, "member_since": "2019-08-01",
+        "email_domains": ["kmsd.edu"], "notes": "=HYPERLINK(\"evil\") is only text"}
+    assert rows["Washington Unified"] == {"name": "Washington Unified", "state": "CA", "is_member": False}, \
+        "unknown facts export empty and read back as missing"
+
+    download = organizer_client.get("/admin/schools.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Cache-Control"] == "no-store"
+    schools = open_directory_file(io.BytesIO(download.data))
+    [school] = list(schools.rows)
+    assert schools.kind == "schools" and school.values == {
+        "nces_id": "550735000123", "name": "Swallow School", "nces_leaid": "5507350", "street": "W314 Swallow Rd",
+        "city": "Hartland", "state": "WI", "postal_code": "53029", "grade_span": "K-8"}

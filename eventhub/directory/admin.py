@@ -2,11 +2,12 @@
 editing, archiving, restoring and deleting districts and their schools."""
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
 from eventhub.bounds import parse_id
 from eventhub.directory import bp
+from eventhub.directory.exports import csv_lines, directory_rows
 from eventhub.directory.forms import LOCALE_CHOICES, DistrictForm, SchoolForm
 from eventhub.directory.queries import (
     SIZE_BANDS,
@@ -81,6 +82,28 @@ def _show_refusal(form, refused) -> None:
         getattr(form, field).errors.append(refused.message)
     else:
         flash(refused.message, "error")
+
+
+@bp.get("/admin/districts.csv")
+@organizer_required
+def export_districts():
+    """The districts in use as CSV, in the columns the import reads."""
+    return _csv_download(schools=False)
+
+
+@bp.get("/admin/schools.csv")
+@organizer_required
+def export_schools():
+    """The schools in use as CSV, with their districts' LEAIDs."""
+    return _csv_download(schools=True)
+
+
+def _csv_download(schools: bool) -> Response:
+    # Built whole (some megabytes for a national directory) before the response: the rows are read while
+    # the request's database session is still there; `flask directory export` streams to a file instead.
+    response = Response("".join(csv_lines(directory_rows(schools))), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{"schools" if schools else "districts"}.csv"'
+    return response
 
 
 @bp.route("/admin/districts/new", methods=["GET", "POST"])

@@ -190,12 +190,17 @@ def read_values(raw: dict[str, str], kind: str) -> dict[str, object]:
     cannot be read."""
     values: dict[str, object] = {}
     for name, text in raw.items():
+        # An apostrophe before =, +, - or @ is an export's guard against spreadsheet formulas
+        # (spreadsheets.safe_cell): the text after it is what was exported.
+        guarded = text[:1] == "'" and text[1:2] in ("=", "+", "-", "@")
+        text = text[1:] if guarded else text
         if len(text) > MAX_CELL:
             raise RowRefused(f"{name}: a cell of {len(text):,} characters is not a directory's.")
-        if text[:1] in ("=", "+", "@") or (text[:1] == "-" and not NUMBER.fullmatch(text) and text not in MISSING):
+        if not guarded and (text[:1] in ("=", "+", "@")
+                            or (text[:1] == "-" and not NUMBER.fullmatch(text) and text not in MISSING)):
             raise RowRefused(f"{name}: “{text[:30]}” starts like a spreadsheet formula; it is not imported.")
-        if text.upper() in MISSING and name not in ("notes", "email_domains"):
-            continue
+        if not text or (text.upper() in MISSING and name not in ("notes", "email_domains")):
+            continue  # missing: the directory keeps what it holds
         if name in ("nces_leaid", "nces_id"):
             values[name] = _federal_id(text, 7 if name == "nces_leaid" else 12, name)
         elif name in ("enrollment", "free_lunch", "reduced_lunch"):
