@@ -12,6 +12,7 @@ from eventhub.audit import changes_since, record, snapshot
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
+    DirectoryState,
     District,
     Locale,
     Registration,
@@ -78,6 +79,24 @@ DISTRICT_FIELDS = tuple(f.name for f in fields(DistrictDetails))
 SCHOOL_FIELDS = tuple(f.name for f in fields(SchoolDetails))
 
 
+def directory_version(lock: bool = False) -> int:
+    """The directory's version now (0 before its first change); `lock` holds it until the transaction ends
+    (PostgreSQL; SQLite's writers take turns anyway)."""
+    query = sa.select(DirectoryState.version).where(DirectoryState.id == 1)
+    if lock and db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query) or 0
+
+
+def bump_directory_version() -> None:
+    """Note a change to the directory: an import previewed before it may no longer commit."""
+    raised = db.session.execute(sa.update(DirectoryState).where(DirectoryState.id == 1)
+                                .values(version=DirectoryState.version + 1))
+    if not raised.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+        db.session.add(DirectoryState(id=1, version=1))
+    db.session.flush()
+
+
 def federal_id(raw: str | None, digits: int, what: str, field_name: str) -> str | None:
     """An NCES id as stored: its digits, zero-padded to `digits` (Excel drops leading zeros); None if empty."""
     text = (raw or "").strip()
@@ -131,6 +150,7 @@ def create_district(details: DistrictDetails) -> District:
     db.session.add(district)
     db.session.flush()
     record("create", "district", district.id, district.label)
+    bump_directory_version()
     return district
 
 
@@ -144,6 +164,7 @@ def update_district(district: District, details: DistrictDetails) -> dict[str, l
     changes = changes_since(before, district)
     if changes:
         record("update", "district", district.id, district.label, changes=changes)
+        bump_directory_version()
     return changes
 
 
@@ -179,7 +200,7 @@ def delete_district(district: District) -> None:
                              "it leaves every list of districts and keeps its history.", status=409)
     record("delete", "district", district.id, district.label)
     db.session.delete(district)
-    db.session.flush()
+    bump_directory_version()
 
 
 def _check_school(district: District, details: SchoolDetails, school: School | None) -> None:
@@ -209,6 +230,7 @@ def create_school(district: District, details: SchoolDetails) -> School:
     db.session.add(school)
     db.session.flush()
     record("create", "school", school.id, _subject(school)[1])
+    bump_directory_version()
     return school
 
 
@@ -222,6 +244,7 @@ def update_school(school: School, details: SchoolDetails) -> dict[str, list[str]
     changes = changes_since(before, school)
     if changes:
         record("update", "school", school.id, _subject(school)[1], changes=changes)
+        bump_directory_version()
     return changes
 
 
@@ -234,7 +257,7 @@ def delete_school(school: School) -> None:
                              "visits and keeps its history.", status=409)
     record("delete", "school", school.id, _subject(school)[1])
     db.session.delete(school)
-    db.session.flush()
+    bump_directory_version()
 
 
 def _subject(row: District | School) -> tuple[str, str]:
@@ -252,6 +275,7 @@ def archive(row: District | School) -> None:
         db.session.flush()
         kind, label = _subject(row)
         record("archive", kind, row.id, label)
+        bump_directory_version()
 
 
 def restore(row: District | School) -> None:
@@ -261,3 +285,4 @@ def restore(row: District | School) -> None:
         db.session.flush()
         kind, label = _subject(row)
         record("restore", kind, row.id, label)
+        bump_directory_version()

@@ -2,7 +2,7 @@
 from eventhub.models.accounts import SetupCode, SignIn, User, UserRole
 from eventhub.models.backoffice import AuditEntry, Broadcast, NetworkSettings
 from eventhub.models.base import UTCDateTime, calendar_domain, utcnow
-from eventhub.models.directory import District, Locale, School
+from eventhub.models.directory import DirectoryState, District, Locale, School
 from eventhub.models.events import (
     MAX_BEFORE_NEXT_DAYS,
     MAX_CHECK_IN_DAY,
@@ -70,6 +70,7 @@ __all__ = [
     "CommitmentStatus",
     "CommitmentUpdate",
     "Decision",
+    "DirectoryState",
     "District",
     "Event",
     "FollowupReminder",

@@ -157,3 +157,13 @@ class School(Model):
 
     def __repr__(self) -> str:
         return f"<School {self.id} {self.name}>"
+
+
+class DirectoryState(Model):
+    """One row: the directory's version, raised by every change to its districts and schools, so an
+    import's commit can tell that nothing changed since its preview."""
+
+    __tablename__ = "directory_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
