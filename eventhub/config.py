@@ -72,6 +72,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 24),
         # Finished print batches (PDF files) are kept here.
         "PRINT_DIR": env.get("PRINT_DIR") or str(Path(instance_path) / "prints"),
+        # Directory files uploaded for an import wait here between the preview and the commit (a day at most).
+        "IMPORT_DIR": env.get("IMPORT_DIR") or str(Path(instance_path) / "imports"),
         # Processes that lay out a print batch; one per core by default.
         "PRINT_WORKERS": _int("PRINT_WORKERS", os.cpu_count() or 1),
         # With Redis, email and batch printing run in `rq worker` processes.

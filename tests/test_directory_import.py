@@ -117,3 +117,84 @@ def test_schools_join_their_districts_by_leaid_and_reimport_changes_nothing(app)
     db.session.refresh(swallow)
     assert (swallow.photo_id_required, swallow.visitor_norms) == (False, "Sign in at the office."), \
         "host rules are never read from a file"
+
+
+def test_the_command_previews_then_commits(app, runner, tmp_path):
+    path = tmp_path / "districts.csv"
+    path.write_text(DISTRICTS, encoding="cp1252")
+    preview = runner.invoke(args=["directory", "import", str(path)])
+    assert preview.exit_code == 0, preview.output
+    assert "3 to add, 0 to update, 0 unchanged, 2 not imported" in preview.output
+    assert "line 5: not imported: LEAID" in preview.output and "Nothing was changed" in preview.output
+    assert db.session.scalar(sa.select(sa.func.count(District.id))) == 0
+    done = runner.invoke(args=["directory", "import", str(path), "--commit", "--members"])
+    assert done.exit_code == 0 and "Imported: 3 added, 0 updated." in done.output
+    assert db.session.scalar(sa.select(sa.func.count(District.id)).where(District.is_member)) == 3
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    refused = runner.invoke(args=["directory", "import", str(empty)])
+    assert refused.exit_code == 1 and "The file is empty" in refused.output
+
+
+def upload(client, data: bytes, name: str = "districts.csv", **fields):
+    return client.post("/admin/districts/import", data={"file": (io.BytesIO(data), name), **fields},
+                       content_type="multipart/form-data")
+
+
+def test_an_organizer_uploads_reads_the_preview_and_commits(app, organizer_client):
+    page = upload(organizer_client, DISTRICTS.encode("utf-8-sig"), members="y")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "What importing this file would do" in text
+    assert "Columns left alone: EXTRA" in text and "scientific notation" in text
+    assert db.session.scalar(sa.select(sa.func.count(District.id))) == 0
+    digest = re_search(r'name="digest" value="([0-9a-f]{64})"', text)
+    version = re_search(r'name="version" value="(\d+)"', text)
+
+    done = organizer_client.post("/admin/districts/import/commit",
+                                 data={"digest": digest, "version": version, "members": "y"})
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(District.id)).where(District.is_member)) == 3
+    again = organizer_client.post("/admin/districts/import/commit", data={"digest": digest, "version": version})
+    assert again.status_code == 409, "the file is gone once committed"
+
+
+def test_a_commit_after_a_change_to_the_directory_is_refused(app, organizer_client):
+    text = upload(organizer_client, DISTRICTS.encode()).get_data(as_text=True)
+    digest, version = re_search(r'name="digest" value="([0-9a-f]{64})"', text), re_search(
+        r'name="version" value="(\d+)"', text)
+    organizer_client.post("/admin/districts/new", data={"name": "Meanwhile", "state": "IL"})
+    refused = organizer_client.post("/admin/districts/import/commit", data={"digest": digest, "version": version})
+    assert refused.status_code == 409 and "changed since this preview" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(District.id))) == 1
+    for bad in ({"digest": "x" * 64, "version": "1"}, {"digest": digest, "version": "abc"}, {}):
+        assert organizer_client.post("/admin/districts/import/commit", data=bad).status_code == 400
+
+
+@pytest.mark.parametrize("data, status, reason", [
+    (b"", 422, "The file is empty"),
+    (b"PK\x03\x04....", 422, "Excel workbook"),
+    (b"LEAID,LEA_NAME,ST\n0100005,Espa\xf1ola,AL\n" + b"x" * 10, 200, "1</strong> districts to add"),
+    (b"name,city\nA,B\n", 422, "needs the columns"),
+    (b"LEAID,LEA_NAME,ST\n" + b"\"" + b"y" * 200_000 + b"\",A,AL\n", 422, "could not be read as CSV"),
+])
+def test_a_bad_file_gets_a_clear_message_never_a_500(app, organizer_client, data, status, reason):
+    response = upload(organizer_client, data)
+    assert response.status_code == status and reason in response.get_data(as_text=True)
+
+
+def test_the_upload_takes_up_to_50_mb_on_this_route_only(app, organizer_client):
+    big = b"LEAID,LEA_NAME,ST\n" + b"".join(b"%07d,District %d,AL\n" % (n, n) for n in range(60_000))
+    assert len(big) > 1024 * 1024
+    assert upload(organizer_client, big).status_code == 200, "over the 1 MB of other forms, under 50 MB"
+    # Announced at 51 MB: refused on its length, before a byte of it is read.
+    huge = organizer_client.post("/admin/districts/import", data=b"x" * 10, content_type="multipart/form-data",
+                                 environ_overrides={"CONTENT_LENGTH": str(51 * 1024 * 1024)})
+    assert huge.status_code == 413 and "larger than 50 MB" in huge.get_data(as_text=True)
+
+
+def re_search(pattern: str, text: str) -> str:
+    import re
+
+    found = re.search(pattern, text)
+    assert found, pattern
+    return found.group(1)

@@ -1,14 +1,20 @@
 """The directory's back-office pages (organizers): the districts list, a district's page, and creating,
 editing, archiving, restoring and deleting districts and their schools."""
+import re
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from eventhub.accounts.access import organizer_required
-from eventhub.bounds import parse_id
+from eventhub.bounds import allow_body, parse_id
 from eventhub.directory import bp
 from eventhub.directory.exports import csv_lines, directory_rows
-from eventhub.directory.forms import LOCALE_CHOICES, DistrictForm, SchoolForm
+from eventhub.directory.forms import LOCALE_CHOICES, DistrictForm, ImportForm, SchoolForm
+from eventhub.directory.imports import commit_import, file_digest, preview_import
 from eventhub.directory.queries import (
     SIZE_BANDS,
     SORTS,
@@ -104,6 +110,79 @@ def _csv_download(schools: bool) -> Response:
     response = Response("".join(csv_lines(directory_rows(schools))), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{"schools" if schools else "districts"}.csv"'
     return response
+
+
+# An upload up to this size; every other form keeps MAX_CONTENT_LENGTH.
+IMPORT_BODY = 50 * 1024 * 1024
+IMPORT_KEPT = timedelta(days=1)
+DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _import_dir() -> Path:
+    folder = Path(current_app.config["IMPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep_upload(upload) -> Path:
+    """Save an uploaded file under its digest (the preview names it so), dropping uploads older than a day."""
+    folder = _import_dir()
+    cutoff = time.time() - IMPORT_KEPT.total_seconds()
+    for old in folder.glob("*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    partial = folder / f"upload-{secrets.token_hex(8)}.part"
+    upload.save(partial)
+    with partial.open("rb") as stream:
+        digest = file_digest(stream)
+    kept = folder / f"{digest}.csv"
+    partial.replace(kept)
+    return kept
+
+
+@bp.route("/admin/districts/import", methods=["GET", "POST"])
+@allow_body(IMPORT_BODY + 64 * 1024, "The file is larger than 50 MB. Split it (districts and schools apart, or "
+                                     "by state) and import each part.")
+@organizer_required
+def import_directory():
+    """Upload a directory file and see what importing it would do; nothing changes until the commit."""
+    form = ImportForm()
+    plan = None
+    if form.validate_on_submit():
+        if not form.file.data:
+            form.file.errors.append("Choose a CSV file of districts or schools.")
+        else:
+            kept = _keep_upload(form.file.data)
+            with refusal() as refused, kept.open("rb") as stream:
+                plan = preview_import(stream, members=form.members.data)
+            if refused:
+                kept.unlink(missing_ok=True)
+                form.file.errors.append(refused.message)
+    status = 422 if form.errors else 200
+    return render_template("directory/import.html", form=form, plan=plan), status
+
+
+@bp.post("/admin/districts/import/commit")
+@organizer_required
+def commit_directory_import():
+    """Apply exactly the import previewed; refused when the file or the directory changed since."""
+    digest = request.form.get("digest", "")
+    version = parse_id(request.form.get("version")) if request.form.get("version") != "0" else 0
+    if not DIGEST.fullmatch(digest) or version is None:
+        abort(400, "This commit does not come from a preview: upload the file again.")
+    kept = _import_dir() / f"{digest}.csv"
+    if not kept.is_file():
+        abort(409, "The previewed file is no longer kept (a day at most): upload it again.")
+    with refusal() as refused, kept.open("rb") as stream:
+        done = commit_import(stream, digest=digest, version=version, members=request.form.get("members") == "y")
+    if refused:
+        return render_template("directory/refused.html", message=refused.message,
+                               back=url_for("directory.import_directory")), refused.status
+    db.session.commit()
+    kept.unlink(missing_ok=True)
+    flash(f"Imported: {done.added:,} {done.kind} added, {done.updated:,} updated, {done.unchanged:,} unchanged"
+          + (f"; {done.error_count:,} rows not imported" if done.error_count else "") + ".", "success")
+    return redirect(url_for("directory.districts"))
 
 
 @bp.route("/admin/districts/new", methods=["GET", "POST"])

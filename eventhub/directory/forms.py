@@ -1,5 +1,6 @@
 """The directory's forms: a district's details and a school's. Empty numbers stay unknown (None), never 0."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -86,3 +87,10 @@ class SchoolForm(FlaskForm):
                          "street": school.street, "city": school.city, "state": school.state,
                          "postal_code": school.postal_code, "entrance": school.entrance,
                          "bus_parking": school.bus_parking})
+
+
+class ImportForm(FlaskForm):
+    """A directory file to preview, and whether its districts join the network."""
+
+    file = FileField("CSV file of districts or schools")
+    members = BooleanField("Make the file's districts members of the network")
