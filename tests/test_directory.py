@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from eventhub.directory.likeness import similarity
 from eventhub.directory.queries import DirectoryFilter, district_page, find_districts
 from eventhub.directory.services import (
     DirectoryError,
@@ -18,7 +19,6 @@ from eventhub.directory.services import (
 from eventhub.events.writes import EventError, create_event, update_event
 from eventhub.extensions import db
 from eventhub.models import AuditEntry, District, Locale, School, User, UserRole
-from eventhub.visits.matching import similarity
 
 FORM = {"name": "Kettle Moraine School District", "state": "WI", "city": "Wales", "nces_leaid": "507350",
         "timezone": "America/Chicago", "enrollment": "6,100".replace(",", ""), "locale": "suburb",

@@ -15,6 +15,7 @@ from eventhub.directory import bp
 from eventhub.directory.exports import csv_lines, directory_rows
 from eventhub.directory.forms import LOCALE_CHOICES, DistrictForm, ImportForm, SchoolForm
 from eventhub.directory.imports import commit_import, file_digest, preview_import
+from eventhub.directory.likeness import districts_like, similarity
 from eventhub.directory.queries import (
     SIZE_BANDS,
     SORTS,
@@ -207,8 +208,9 @@ def district(district_id: int):
     """A district: its schools and host coordinators, the events it hosted, its people's registrations and
     commitments event by event."""
     found = _district_or_404(district_id)
+    alike = [(other, similarity(found, other)[1]) for other in districts_like(found)]
     return render_template("directory/district.html", district=found, overview=district_overview(found),
-                           references=district_references(found))
+                           references=district_references(found), alike=alike)
 
 
 @bp.route("/admin/districts/<int:district_id>/edit", methods=["GET", "POST"])
