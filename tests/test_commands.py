@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaKind,
+    AuditEntry,
     District,
     Event,
     EventKind,
@@ -34,6 +35,13 @@ def test_seed_demo_builds_a_believable_network_and_prints_its_urls(runner):
     assert len({d.timezone for d in districts}) >= 3
     assert all(d.schools for d in districts)
     assert len({d.locale for d in districts}) == 4
+    # Loaded from eventhub/demo/data/*.csv through the directory's import, then the schools' rules set.
+    imports = db.session.scalars(sa.select(AuditEntry.subject_type).where(AuditEntry.action == "import")).all()
+    assert sorted(imports) == ["district", "school"]
+    assert all(d.nces_leaid and d.is_member and d.email_domains for d in districts)
+    caliche = next(d for d in districts if d.name.startswith("Caliche Springs"))
+    mesquite = next(s for s in caliche.schools if s.name == "Mesquite Trail Elementary School")
+    assert mesquite.screening_dob_required and mesquite.notice_school_days == 5 and mesquite.nces_id
     events = {e.slug: e for e in db.session.scalars(sa.select(Event))}
     spring, fall = events["spring-convening-2027"], events["fall-convening-2026"]
     assert spring.status is EventStatus.PUBLISHED and (spring.ends_on - spring.starts_on).days == 2

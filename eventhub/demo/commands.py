@@ -15,11 +15,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from sqlalchemy.orm import selectinload
 
 from eventhub.demo.followup import (
     TEAM_ROLES,
@@ -27,6 +29,7 @@ from eventhub.demo.followup import (
     fall_follow_up,
     fall_visits,
 )
+from eventhub.directory.imports import commit_import, preview_import
 from eventhub.extensions import db
 from eventhub.models import (
     AgendaItem,
@@ -36,10 +39,8 @@ from eventhub.models import (
     Event,
     EventKind,
     EventStatus,
-    Locale,
     Registration,
     RegistrationStatus,
-    School,
     SeatStatus,
     Transport,
     Visit,
@@ -50,11 +51,6 @@ from eventhub.models import (
 from eventhub.templating import date_range
 from eventhub.timezones import local_date
 from eventhub.urls import external_url
-
-EASTERN = "America/New_York"
-CENTRAL = "America/Chicago"
-MOUNTAIN = "America/Denver"
-PACIFIC = "America/Los_Angeles"
 
 PROCUREMENT = "Procurement"
 COMPETENCY = "Competency-based education"
@@ -129,29 +125,18 @@ STANDARD_RULES = VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY))
 
 @dataclass(frozen=True)
 class SchoolSpec:
-    """A school as authored here; the state comes from its district."""
+    """A school's rules for visitors, by its name (the school itself comes from data/schools.csv: the
+    directory is imported, rules never are)."""
 
     name: str
-    grade_span: str
-    street: str
-    city: str
-    postal_code: str
-    entrance: str
-    bus_parking: str
     rules: VisitorRules = STANDARD_RULES
 
 
 @dataclass(frozen=True)
 class DistrictSpec:
-    """A member district and its schools."""
+    """A member district's schools' rules (the district and its schools come from data/*.csv)."""
 
     name: str
-    state: str
-    timezone: str
-    enrollment: int
-    locale: Locale
-    frl_percent: int
-    grade_span: str
     schools: tuple[SchoolSpec, ...]
 
 
@@ -185,263 +170,141 @@ class ConveningSpec:
 
 
 DISTRICTS: list[DistrictSpec] = [
-    # Eastern time
-    DistrictSpec("Harbor Point City Schools", "OH", EASTERN, 24300, Locale.CITY, 71, "PK-12", (
-        SchoolSpec("Lakefront STEM Academy", "6-12", "1450 Breakwater Avenue", "Harbor Point", "44127",
-                   "Door 1 on Breakwater Avenue, under the blue canopy; ring the buzzer and show your ID to the "
-                   "camera.",
-                   "Bus lane on the west side, along Pier Street; buses wait in the lot behind the gym.",
+    DistrictSpec("Harbor Point City Schools", (
+        SchoolSpec("Lakefront STEM Academy",
                    VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER)),
-        SchoolSpec("Lighthouse Hill Elementary School", "PK-5", "320 Keeper Street", "Harbor Point", "44128",
-                   "Main office door at the top of the Keeper Street steps; the ramp is on the left.",
-                   "Drop off on Keeper Street; buses park on Signal Avenue after 8:45 a.m.",
+        SchoolSpec("Lighthouse Hill Elementary School",
                    VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_SCANNER)),
-        SchoolSpec("Ore Dock Middle School", "6-8", "77 Ore Dock Road", "Harbor Point", "44127",
-                   "Security vestibule at the Ore Dock Road entrance; bags are checked.",
-                   "Bus loop in front of the school, free after the 8:10 a.m. drop-off.",
+        SchoolSpec("Ore Dock Middle School",
                    VisitorRules(3, PHOTOS_NONE, norms(PHONES_AWAY, TESTING_WEEKS), ID_SCANNER)),
     )),
-    DistrictSpec("Hemlock Gap Area School District", "PA", EASTERN, 1850, Locale.RURAL, 46, "K-12", (
-        SchoolSpec("Hemlock Gap Elementary School", "K-6", "112 Schoolhouse Lane", "Hemlock Gap", "16932",
-                   "Front doors facing Schoolhouse Lane; sign in at the office window.",
-                   "Gravel lot beside the playground; room for two buses.",
+    DistrictSpec("Hemlock Gap Area School District", (
+        SchoolSpec("Hemlock Gap Elementary School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
-        SchoolSpec("Hemlock Gap Junior/Senior High School", "7-12", "600 Ridge Pike", "Hemlock Gap", "16932",
-                   "Entrance A by the flagpole; the office is the first door on the right.",
-                   "Upper lot off Ridge Pike, next to the agriculture barn.",
+        SchoolSpec("Hemlock Gap Junior/Senior High School",
                    VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
-    DistrictSpec("Quarry Brook Public Schools", "NJ", EASTERN, 7900, Locale.SUBURB, 18, "PK-12", (
-        SchoolSpec("Quarry Brook High School", "9-12", "250 Granite Avenue", "Quarry Brook", "07941",
-                   "Main entrance on Granite Avenue; the visitor desk is inside the second set of doors.",
-                   "Coach parking in the stadium lot off Flint Street.",
+    DistrictSpec("Quarry Brook Public Schools", (
+        SchoolSpec("Quarry Brook High School",
                    VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_ANY)),
-        SchoolSpec("Stonecutter Middle School", "6-8", "88 Chisel Road", "Quarry Brook", "07941",
-                   "Front entrance on Chisel Road; press the intercom and hold your ID to the camera.",
-                   "Buses unload in the front circle and park at the Quarry Brook High stadium lot.",
+        SchoolSpec("Stonecutter Middle School",
                    VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
-        SchoolSpec("Millrace Elementary School", "PK-5", "19 Millrace Court", "Quarry Brook", "07942",
-                   "Door 1 by the kindergarten wing; the office is straight ahead.",
-                   "No bus parking on the court: drop off at the circle and park at the town pool lot.",
+        SchoolSpec("Millrace Elementary School",
                    VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
     )),
-    DistrictSpec("Sourwood County Schools", "NC", EASTERN, 12600, Locale.TOWN, 58, "PK-12", (
-        SchoolSpec("Sourwood County Early College", "9-12", "4000 Community College Drive", "Bramlett", "28674",
-                   "Building 3 on the community college campus, lobby doors facing the quad.",
-                   "College visitor lot C; buses park along the service road.",
+    DistrictSpec("Sourwood County Schools", (
+        SchoolSpec("Sourwood County Early College",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_GOVERNMENT)),
-        SchoolSpec("Blue Ash Middle School", "6-8", "1710 Blue Ash Road", "Bramlett", "28674",
-                   "Front office entrance under the clock tower.",
-                   "Bus lot behind the cafeteria, entered from Poplar Street.",
+        SchoolSpec("Blue Ash Middle School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, TESTING_WEEKS))),
-        SchoolSpec("Tanglewild Elementary School", "PK-5", "903 Tanglewild Church Road", "Owl Branch", "28679",
-                   "Side door by the car-rider canopy; the office is the first room.",
-                   "Church lot across the road, by arrangement with Tanglewild Baptist.",
-                   VisitorRules(3, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
-        SchoolSpec("Bramlett Elementary School", "PK-5", "45 Depot Street", "Bramlett", "28674",
-                   "Depot Street doors; buzz in and sign the visitor kiosk.",
-                   "Municipal lot on Freight Street, one block east.",
-                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY))),
+        SchoolSpec("Tanglewild Elementary School", VisitorRules(3, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Bramlett Elementary School", VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY))),
     )),
-    # Central time
-    DistrictSpec("Caliche Springs Independent School District", "TX", CENTRAL, 59400, Locale.CITY, 76, "PK-12", (
-        SchoolSpec("Mesquite Trail Elementary School", "PK-5", "2410 Mesquite Trail", "Caliche Springs", "76548",
-                   "Main office doors under the green awning on Mesquite Trail; the camera reads your ID.",
-                   "Bus lane on Roadrunner Street beside the gym; buses may stay until 11:30 a.m.",
+    DistrictSpec("Caliche Springs Independent School District", (
+        SchoolSpec("Mesquite Trail Elementary School",
                    VisitorRules(5, PHOTOS_WITH_PERMISSION,
                                 norms(NO_STUDENT_TALK, "Visits are refused during the STAAR testing windows."),
                                 ID_ANY, screening_dob_required=True)),
-        SchoolSpec("Windmill Park Elementary School", "PK-5", "815 Windmill Park Drive", "Caliche Springs", "76549",
-                   "Front doors facing the park; sign in at the office, then the library is on the left.",
-                   "Buses unload on Windmill Park Drive and park at the city park lot across the street.",
-                   VisitorRules(5, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
-        SchoolSpec("Lomita Verde Middle School", "6-8", "3300 Lomita Verde Boulevard", "Caliche Springs", "76548",
-                   "Entrance 1 on Lomita Verde Boulevard; every visitor's ID goes through the scanner.",
-                   "Bus loop on the north side, free from 8:30 a.m. to 2:45 p.m.",
+        SchoolSpec("Windmill Park Elementary School", VisitorRules(5, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Lomita Verde Middle School",
                    VisitorRules(4, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER,
                                 screening_dob_required=True, screening_id_type_required=True)),
-        SchoolSpec("Caliche Springs Early College High School", "9-12", "1 Collegiate Way", "Caliche Springs",
-                   "76549",
-                   "Collegiate Hall lobby on the college campus; the school's front desk is to the right.",
-                   "College lot D off Collegiate Way; buses line up along the curb.",
+        SchoolSpec("Caliche Springs Early College High School",
                    VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(PHONES_AWAY), ID_GOVERNMENT)),
-        SchoolSpec("Agarita Elementary School", "PK-5", "1907 Agarita Lane", "Caliche Springs", "76549",
-                   "Visitor entrance by the flagpole on Agarita Lane; wait in the vestibule to be buzzed in.",
-                   "Bus lane behind the school on Quail Run; enter from Agarita Lane after 8:15 a.m.",
-                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_ANY,
-                                screening_dob_required=True)),
-        SchoolSpec("Pecan Bottom Middle School", "6-8", "600 River Bend Road", "Caliche Springs", "76548",
-                   "Main entrance facing River Bend Road; the front office issues badges.",
-                   "Front bus loop, free after 8:20 a.m.; overflow at the football stadium lot.",
+        SchoolSpec("Agarita Elementary School",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_ANY, screening_dob_required=True)),
+        SchoolSpec("Pecan Bottom Middle School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, PHONES_AWAY))),
     )),
-    DistrictSpec("Prairie Lantern Community School District", "IA", CENTRAL, 940, Locale.RURAL, 44, "PK-12", (
-        SchoolSpec("Prairie Lantern Elementary School", "PK-6", "501 North Elm Street", "Lantern", "50473",
-                   "North Elm Street doors; the secretary signs you in and walks you down.",
-                   "Gravel lot by the bus barn, shared with the junior-senior high.",
+    DistrictSpec("Prairie Lantern Community School District", (
+        SchoolSpec("Prairie Lantern Elementary School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids=(),
                                 photo_id_required=False)),
-        SchoolSpec("Prairie Lantern Junior-Senior High School", "7-12", "503 North Elm Street", "Lantern", "50473",
-                   "Gym lobby doors on North Elm; the office is across the hall.",
-                   "Gravel lot by the bus barn.",
+        SchoolSpec("Prairie Lantern Junior-Senior High School",
                    VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
-    DistrictSpec("Fox Hollow Community Unit School District 317", "IL", CENTRAL, 16800, Locale.SUBURB, 27, "PK-12", (
-        SchoolSpec("Fox Hollow North High School", "9-12", "2100 Kingfisher Road", "Fox Hollow", "60548",
-                   "Door 1, main office, facing Kingfisher Road; a security officer checks IDs.",
-                   "Bus lot east of the fieldhouse.",
+    DistrictSpec("Fox Hollow Community Unit School District 317", (
+        SchoolSpec("Fox Hollow North High School",
                    VisitorRules(4, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_SCANNER)),
-        SchoolSpec("Sycamore Bend Middle School", "6-8", "940 Sycamore Bend Drive", "Fox Hollow", "60548",
-                   "Front entrance under the sycamore sign; use the intercom.",
-                   "Rear bus loop off Heron Court.",
-                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK))),
-        SchoolSpec("Wild Plum Elementary School", "PK-5", "311 Wild Plum Lane", "Fox Hollow", "60549",
-                   "Office door on Wild Plum Lane, to the left of the gym.",
-                   "Buses drop off in the front loop and wait at Fox Hollow North.",
-                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Sycamore Bend Middle School", VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK))),
+        SchoolSpec("Wild Plum Elementary School", VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS))),
     )),
-    DistrictSpec("Tamarack Falls School District", "WI", CENTRAL, 3100, Locale.TOWN, 39, "PK-12", (
-        SchoolSpec("Tamarack Falls High School", "9-12", "700 Mill Pond Road", "Tamarack Falls", "54819",
-                   "Entrance 1 facing Mill Pond Road; the office is the glass room to your left.",
-                   "Shared bus lot between the high school and the middle school.",
+    DistrictSpec("Tamarack Falls School District", (
+        SchoolSpec("Tamarack Falls High School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
-        SchoolSpec("Tamarack Falls Middle School", "6-8", "702 Mill Pond Road", "Tamarack Falls", "54819",
-                   "Entrance 5 on the pond side; sign in at the attendance window.",
-                   "Shared bus lot between the high school and the middle school.",
+        SchoolSpec("Tamarack Falls Middle School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_LICENSE_OR_PASSPORT)),
-        SchoolSpec("Birch Portage Elementary School", "PK-5", "150 Portage Street", "Tamarack Falls", "54819",
-                   "Portage Street doors; wipe your boots, the office is on the right.",
-                   "Street parking on Portage Street; buses stop at the corner of Canoe Avenue.",
+        SchoolSpec("Birch Portage Elementary School",
                    VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
     )),
-    DistrictSpec("Persimmon Creek R-IV School District", "MO", CENTRAL, 1250, Locale.RURAL, 61, "K-12", (
-        SchoolSpec("Persimmon Creek Elementary School", "K-5", "18 County Road PP", "Dunmore Mill", "65741",
-                   "Front doors by the flagpole; the office will buzz you in.",
-                   "Lot in front of the school; buses turn around at the ag building.",
-                   VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS))),
-        SchoolSpec("Persimmon Creek High School", "6-12", "24 County Road PP", "Dunmore Mill", "65741",
-                   "Main entrance by the trophy case; sign in at the office.",
-                   "Student lot by the ball fields.",
-                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY))),
+    DistrictSpec("Persimmon Creek R-IV School District", (
+        SchoolSpec("Persimmon Creek Elementary School", VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS))),
+        SchoolSpec("Persimmon Creek High School", VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(PHONES_AWAY))),
     )),
-    # Mountain time
-    DistrictSpec("Cottonwood Mesa School District RE-2", "CO", MOUNTAIN, 5200, Locale.TOWN, 49, "PK-12", (
-        SchoolSpec("Cottonwood Mesa High School", "9-12", "1800 Bluff View Road", "Cottonwood Mesa", "81427",
-                   "West entrance below the mesa mural; the visitor kiosk prints your badge.",
-                   "Bus lot south of the track.",
+    DistrictSpec("Cottonwood Mesa School District RE-2", (
+        SchoolSpec("Cottonwood Mesa High School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY, TESTING_WEEKS), ID_GOVERNMENT)),
-        SchoolSpec("Red Willow Middle School", "6-8", "615 Red Willow Avenue", "Cottonwood Mesa", "81427",
-                   "Red Willow Avenue doors; use the intercom.",
-                   "Bus loop on Juniper Street.",
+        SchoolSpec("Red Willow Middle School",
                    VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(NO_STUDENT_TALK), ID_GOVERNMENT)),
-        SchoolSpec("Gunnison Bench Elementary School", "PK-5", "92 Bench Road", "Cottonwood Mesa", "81428",
-                   "Office entrance facing Bench Road, next to the bike racks.",
-                   "Gravel pullout on Bench Road; one bus at a time.",
+        SchoolSpec("Gunnison Bench Elementary School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_GOVERNMENT)),
     )),
-    DistrictSpec("Rio Piedra Public Schools", "NM", MOUNTAIN, 27800, Locale.CITY, 84, "PK-12", (
-        SchoolSpec("Rio Piedra High School", "9-12", "5100 Acequia Madre Boulevard", "Rio Piedra", "87138",
-                   "Security desk at the Acequia Madre entrance; bags go through the check.",
-                   "Bus lane along the east parking lot.",
+    DistrictSpec("Rio Piedra Public Schools", (
+        SchoolSpec("Rio Piedra High School",
                    VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_SCANNER)),
-        SchoolSpec("Los Alamillos Middle School", "6-8", "2245 Calle Alamillo", "Rio Piedra", "87138",
-                   "Front office on Calle Alamillo; ring the bell and show your ID at the window.",
-                   "Bus loop behind the cafeteria.",
+        SchoolSpec("Los Alamillos Middle School",
                    VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, TESTING_WEEKS), ID_SCANNER)),
-        SchoolSpec("Bosque Azul Elementary School", "PK-5", "730 Bosque Azul Road", "Rio Piedra", "87139",
-                   "Blue doors facing Bosque Azul Road; the office is straight ahead.",
-                   "Bus stop on Cottonwood Lane at the side gate.",
+        SchoolSpec("Bosque Azul Elementary School",
                    VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
-        SchoolSpec("Sandia Vista Dual Language Academy", "K-8", "1402 Paseo del Sol", "Rio Piedra", "87139",
-                   "Paseo del Sol entrance under the tile mosaic; sign in at the bilingual front desk.",
-                   "Parking lot on the south side; buses use the Calle Luna curb.",
-                   VisitorRules(3, PHOTOS_WITH_PERMISSION,
-                                norms(HOLD_QUESTIONS, "Classrooms run in Spanish or English by the day; "
-                                      "your escort will tell you which."), ID_ANY)),
+        SchoolSpec("Sandia Vista Dual Language Academy",
+                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(
+                       HOLD_QUESTIONS, "Classrooms run in Spanish or English by the day; your escort will tell you "
+                       "which."), ID_ANY)),
     )),
-    DistrictSpec("Wasatch Meadow School District", "UT", MOUNTAIN, 21500, Locale.SUBURB, 29, "K-12", (
-        SchoolSpec("Wasatch Meadow High School", "10-12", "3900 West Meadowlark Parkway", "Meadow Springs", "84096",
-                   "Main entrance on Meadowlark Parkway; the attendance office prints visitor badges.",
-                   "Bus lot at the north end of the student parking.",
-                   VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY), ID_SCANNER)),
-        SchoolSpec("Kestrel Junior High School", "7-9", "1250 South Kestrel Way", "Meadow Springs", "84096",
-                   "Door 1 on Kestrel Way, by the flagpole.",
-                   "Bus loop on the west side.",
+    DistrictSpec("Wasatch Meadow School District", (
+        SchoolSpec("Wasatch Meadow High School", VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY), ID_SCANNER)),
+        SchoolSpec("Kestrel Junior High School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_SCANNER)),
-        SchoolSpec("Sego Lily Elementary School", "K-6", "480 East Sego Lily Drive", "Meadow Springs", "84097",
-                   "Front office doors on Sego Lily Drive.",
-                   "Bus loop in front, free between 9:15 a.m. and 2:30 p.m.",
-                   VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_ANY)),
+        SchoolSpec("Sego Lily Elementary School", VisitorRules(2, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_ANY)),
     )),
-    DistrictSpec("Lodgepole County School District No. 4", "WY", MOUNTAIN, 910, Locale.RURAL, 33, "K-12", (
-        SchoolSpec("Lodgepole K-12 School", "K-12", "10 School Street", "Antelope Flat", "82637",
-                   "School Street doors; the office is by the trophy case.",
-                   "Plenty of room in the lot by the bus garage.",
+    DistrictSpec("Lodgepole County School District No. 4", (
+        SchoolSpec("Lodgepole K-12 School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
-        SchoolSpec("Sweetgrass Creek Elementary School", "K-5", "4811 Highway 487", "Sweetgrass", "82638",
-                   "The only door on the highway side; knock if the buzzer is out.",
-                   "Pull-off by the teacherage; one bus fits.",
+        SchoolSpec("Sweetgrass Creek Elementary School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), accepted_ids=(),
                                 photo_id_required=False)),
     )),
-    # Pacific time
-    DistrictSpec("Cedar Ridge Unified School District", "CA", PACIFIC, 31000, Locale.SUBURB, 35, "PK-12", (
-        SchoolSpec("Cedar Ridge High School", "9-12", "2000 Ponderosa Way", "Cedar Ridge", "95726",
-                   "Front office at the Ponderosa Way entrance, by the theater.",
-                   "Bus lane along the stadium on Sugar Pine Road.",
+    DistrictSpec("Cedar Ridge Unified School District", (
+        SchoolSpec("Cedar Ridge High School",
                    VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, TESTING_WEEKS), ID_ANY)),
-        SchoolSpec("Ridgeline Middle School", "6-8", "1475 Ridgeline Drive", "Cedar Ridge", "95726",
-                   "Ridgeline Drive gate; the office is the first building inside.",
-                   "Bus loop on Ridgeline Drive, free after 8:30 a.m.",
-                   VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
-        SchoolSpec("Manzanita Park Elementary School", "PK-5", "66 Manzanita Park Road", "Cedar Ridge", "95727",
-                   "Front gate on Manzanita Park Road; all visitors go through the office.",
-                   "Buses park at the Manzanita Park trailhead lot.",
+        SchoolSpec("Ridgeline Middle School", VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
+        SchoolSpec("Manzanita Park Elementary School",
                    VisitorRules(4, PHOTOS_RELEASE_ON_FILE, norms(HOLD_QUESTIONS), ID_ANY)),
-        SchoolSpec("Foothill Oaks Elementary School", "PK-5", "3120 Foothill Oaks Lane", "Cedar Ridge", "95727",
-                   "Office door facing Foothill Oaks Lane, under the oak.",
-                   "Bus loop on the north side.",
+        SchoolSpec("Foothill Oaks Elementary School",
                    VisitorRules(3, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_ANY)),
     )),
-    DistrictSpec("Tidewater Heights School District", "WA", PACIFIC, 9800, Locale.SUBURB, 31, "PK-12", (
-        SchoolSpec("Tidewater Heights High School", "9-12", "18200 Sound View Avenue", "Tidewater Heights",
-                   "98392",
-                   "Sound View Avenue entrance; the visitor desk is in the commons.",
-                   "Bus lot at the south end of the parking.",
+    DistrictSpec("Tidewater Heights School District", (
+        SchoolSpec("Tidewater Heights High School",
                    VisitorRules(3, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY), ID_GOVERNMENT)),
-        SchoolSpec("Madrona Point Middle School", "6-8", "2601 Madrona Point Road", "Tidewater Heights", "98392",
-                   "Front doors on Madrona Point Road; ring the intercom.",
-                   "Bus loop in front of the gym.",
+        SchoolSpec("Madrona Point Middle School",
                    VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK, STAY_ON_ROUTE), ID_GOVERNMENT)),
-        SchoolSpec("Eelgrass Cove Elementary School", "PK-5", "940 Cove Street", "Tidewater Heights", "98393",
-                   "Cove Street doors by the mural of the sound.",
-                   "Buses wait at the marina lot, two blocks down Cove Street.",
+        SchoolSpec("Eelgrass Cove Elementary School",
                    VisitorRules(3, PHOTOS_OF_WORK_ONLY, norms(HOLD_QUESTIONS), ID_GOVERNMENT)),
     )),
-    DistrictSpec("Tule Marsh Elementary School District", "CA", PACIFIC, 2400, Locale.TOWN, 63, "K-8", (
-        SchoolSpec("Tule Marsh Elementary School", "K-5", "401 Levee Road", "Tule Marsh", "95632",
-                   "Levee Road gate; sign in at the office.",
-                   "Shared bus lot between the two schools.",
+    DistrictSpec("Tule Marsh Elementary School District", (
+        SchoolSpec("Tule Marsh Elementary School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(HOLD_QUESTIONS), ID_LICENSE_OR_PASSPORT)),
-        SchoolSpec("Heron Slough Middle School", "6-8", "415 Levee Road", "Tule Marsh", "95632",
-                   "Front office facing Levee Road.",
-                   "Shared bus lot between the two schools.",
+        SchoolSpec("Heron Slough Middle School",
                    VisitorRules(2, PHOTOS_WITH_PERMISSION, norms(PHONES_AWAY), ID_LICENSE_OR_PASSPORT)),
     )),
-    DistrictSpec("Valle Dorado Joint Union High School District", "CA", PACIFIC, 14200, Locale.CITY, 68, "9-12", (
-        SchoolSpec("Valle Dorado High School", "9-12", "1000 Golden Valley Boulevard", "Valle Dorado", "93263",
-                   "Golden Valley Boulevard entrance; campus supervisors walk you to the office.",
-                   "Bus lane behind the gym on Walnut Street.",
+    DistrictSpec("Valle Dorado Joint Union High School District", (
+        SchoolSpec("Valle Dorado High School",
                    VisitorRules(5, PHOTOS_VIA_DISTRICT, norms(PHONES_AWAY, STAY_ON_ROUTE), ID_ANY)),
-        SchoolSpec("Almond Orchard High School", "9-12", "7450 Orchard Road", "Valle Dorado", "93264",
-                   "Orchard Road entrance by the ag science barn.",
-                   "Bus lot by the barn.",
+        SchoolSpec("Almond Orchard High School",
                    VisitorRules(4, PHOTOS_WITH_PERMISSION, norms(NO_STUDENT_TALK), ID_ANY)),
-        SchoolSpec("Valle Dorado Career Technical Academy", "10-12", "275 Railroad Avenue", "Valle Dorado", "93263",
-                   "Railroad Avenue lobby; safety glasses are handed out for the shops.",
-                   "Street parking on Railroad Avenue; buses use the depot lot across the tracks.",
-                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE,
-                                norms(PHONES_AWAY, "Closed-toe shoes in the shops."), ID_ANY)),
+        SchoolSpec("Valle Dorado Career Technical Academy",
+                   VisitorRules(3, PHOTOS_RELEASE_ON_FILE, norms(PHONES_AWAY, "Closed-toe shoes in the shops."),
+                                ID_ANY)),
     )),
 ]
 
@@ -994,40 +857,33 @@ def email_domain(district_name: str) -> str:
     return slugify("".join(words)) + ".example.org"
 
 
-def build_district(spec: DistrictSpec) -> District:
-    """A District with its School rows and their visitor rules, not yet added to the session."""
-    district = District(
-        name=spec.name,
-        state=spec.state,
-        timezone=spec.timezone,
-        enrollment=spec.enrollment,
-        locale=spec.locale,
-        frl_percent=spec.frl_percent,
-        grade_span=spec.grade_span,
-        is_member=True,
-        email_domains=[email_domain(spec.name)],  # what its demo attendees' addresses are at
-    )
-    district.schools = [
-        School(
-            name=school.name,
-            grade_span=school.grade_span,
-            street=school.street,
-            city=school.city,
-            state=spec.state,
-            postal_code=school.postal_code,
-            entrance=school.entrance,
-            bus_parking=school.bus_parking,
-            photo_id_required=school.rules.photo_id_required,
-            accepted_id_kinds=list(school.rules.accepted_ids),
-            screening_dob_required=school.rules.screening_dob_required,
-            screening_id_type_required=school.rules.screening_id_type_required,
-            notice_school_days=school.rules.notice_school_days,
-            photo_policy=school.rules.photo_policy,
-            visitor_norms=school.rules.visitor_norms,
-        )
-        for school in spec.schools
-    ]
-    return district
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def import_directory() -> dict[str, District]:
+    """The demo network's districts and schools, imported from data/districts.csv and data/schools.csv
+    through the directory's import (as a network would start from its own files); then each school's
+    rules for visitors, which no import reads. Its districts by name."""
+    for name in ("districts.csv", "schools.csv"):
+        with (DATA / name).open("rb") as stream:
+            plan = preview_import(stream, members=True)
+            if plan.error_count:
+                raise click.ClickException(f"data/{name}: {plan.errors[0][1]} (line {plan.errors[0][0]})")
+            stream.seek(0)
+            commit_import(stream, digest=plan.digest, version=plan.version, members=True)
+    districts = {d.name: d for d in db.session.scalars(sa.select(District).options(selectinload(District.schools)))}
+    for spec in DISTRICTS:
+        schools = {school.name: school for school in districts[spec.name].schools}
+        for school_spec in spec.schools:
+            school, rules = schools[school_spec.name], school_spec.rules
+            school.photo_id_required = rules.photo_id_required
+            school.accepted_id_kinds = list(rules.accepted_ids)
+            school.screening_dob_required = rules.screening_dob_required
+            school.screening_id_type_required = rules.screening_id_type_required
+            school.notice_school_days = rules.notice_school_days
+            school.photo_policy = rules.photo_policy
+            school.visitor_norms = rules.visitor_norms
+    return districts
 
 
 def build_agenda(specs: tuple[AgendaSpec, ...], starts_on: date, days: int, zone: str) -> list[AgendaItem]:
@@ -1389,7 +1245,7 @@ def seed_demo(if_empty: bool, today: datetime | None) -> None:
     now = reference_now(day, pinned=today is not None)
     rng = random.Random(ATTENDEE_SEED)
 
-    districts = {spec.name: build_district(spec) for spec in DISTRICTS}
+    districts = import_directory()
 
     spring_host = districts[SPRING_CONVENING.host]
     spring_starts = spring_start(day)
