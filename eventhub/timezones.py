@@ -1,7 +1,7 @@
 """Wall-clock time in an event's or host's zone and the UTC moments the database stores: every
 conversion between the two goes through here. Zones are IANA names ("America/Chicago") or tzinfo objects."""
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 Zone = str | tzinfo
 
@@ -9,6 +9,11 @@ Zone = str | tzinfo
 COMMON_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
                 "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
                 "Pacific/Guam", "Pacific/Pago_Pago"]
+
+
+def known_zone(name: str) -> bool:
+    """Whether this is an IANA zone name ("America/Detroit"): what a district or event may be in."""
+    return name in available_timezones()
 
 
 def zone_of(zone: Zone) -> tzinfo:

@@ -254,12 +254,14 @@ def test_clone_shifts_dates_keeps_agenda_visits_and_settings_not_registrations(
 
 
 def test_clone_keeps_the_check_in_days(organizer_client, make_event):
-    event = make_event(slug="spring-2027", followup_days=[20, 40], followup_before_next_days=sa.null())
+    event = make_event(slug="spring-2027", followup_days=[20, 40], followup_before_next_days=sa.null(),
+                       member_addresses_only=True)
     response = organizer_client.post(f"/admin/events/{event.slug}/clone",
                                      data={"title": "Fall 2027", "slug": "fall-2027", "starts_on": "2027-11-09"})
     assert response.status_code == 302
     copy = db.session.scalar(sa.select(Event).where(Event.slug == "fall-2027"))
     assert (copy.followup_days, copy.followup_before_next_days) == ([20, 40], None)
+    assert copy.member_addresses_only, "next season stays open to member districts only"
 
 
 def test_clone_refuses_a_taken_address(organizer_client, make_event):

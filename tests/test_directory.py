@@ -226,3 +226,31 @@ def test_a_district_page_shows_its_schools_coordinators_events_and_people(app, o
     assert host.schools[0].name in text and "coord@example.org" in text
     assert text.count("Spring Convening") == 2, "hosted, and its people registered"
     assert f"/admin/events/{event.slug}/commitments" not in text, "no commitments yet: no link"
+
+
+def test_a_zone_outside_the_usual_list_is_kept_on_edit_and_leaid_search_pads(app, organizer_client):
+    detroit = district("Detroit Public Schools Community District", "MI", timezone="America/Detroit",
+                       nces_leaid="2601103")
+    form = organizer_client.get(f"/admin/districts/{detroit.id}/edit").get_data(as_text=True)
+    assert '<option selected value="America/Detroit">' in form or 'value="America/Detroit" selected' in form
+    saved = organizer_client.post(f"/admin/districts/{detroit.id}/edit", data={
+        **FORM, "name": detroit.name, "state": "MI", "nces_leaid": "2601103", "timezone": "America/Detroit"})
+    assert saved.status_code == 302
+    db.session.refresh(detroit)
+    assert detroit.timezone == "America/Detroit"
+    kettle = district("Kettle", "WI", nces_leaid="0507350")
+    assert find_districts("507350") == [kettle], "the LEAID without its leading zero"
+
+
+def test_a_coordinator_joins_only_a_district_in_use_and_huge_ids_are_no_500(app, client, organizer_client):
+    from conftest import sign_in
+
+    gone = district("Gone", "IL", timezone="America/Chicago")
+    archive(gone)
+    db.session.commit()
+    admin = sign_in(app.test_client(), "ada@example.org", role=UserRole.ADMIN)
+    refused = admin.post("/admin/users/invite", data={"email": "c@example.org", "role": "host_coordinator",
+                                                     "district": str(gone.id)})
+    assert refused.status_code == 422 and "is archived" in refused.get_data(as_text=True)
+    huge = organizer_client.post("/admin/events/new", data={"hosts": "99999999999999999999999", "title": "X"})
+    assert huge.status_code == 422

@@ -133,3 +133,19 @@ def test_an_event_may_take_member_districts_addresses_only(app, client, make_eve
                           follow_redirects=True)
     assert "is not at a member district's domain" in html.unescape(changed.get_data(as_text=True))
     assert db.session.scalar(sa.select(Registration.email)) == "jose@hs.tfsd.k12.wi.us"
+
+
+def test_a_hand_over_cannot_get_around_member_addresses_only(app, client, make_event, mailbox):
+    event = make_event()
+    member = event.hosts[0]
+    member.email_domains = ["tfsd.k12.wi.us"]
+    db.session.commit()
+    url = f"/events/{event.slug}/register"
+    assert client.post(url, data=form_data(member.id, email="jose@tfsd.k12.wi.us")).status_code == 302
+    event.member_addresses_only = True
+    db.session.commit()
+    link = private_link(mailbox.to("jose@tfsd.k12.wi.us")[0])
+    offered = client.post(f"{link}/hand-over", data={"email": "mallory@gmail.com", "legal_first_name": "Mal",
+                                                     "legal_last_name": "Lory", "role": "teacher"})
+    assert "mallory@gmail.com is not at a member district's domain" in html.unescape(offered.get_data(as_text=True))
+    assert mailbox.to("mallory@gmail.com") == []

@@ -329,3 +329,21 @@ def test_mail_queued_before_a_savepoint_goes_out_with_the_real_commit(make_event
     db.session.commit()
     assert len(mailbox.to("first@example.org")) == 1
     assert event.id
+
+
+def test_mail_queued_before_a_savepoint_that_rolls_back_still_goes_out(make_event, mailbox):
+    """A savepoint that fails (a duplicate registration at the same moment, on PostgreSQL) undoes its own
+    part only: the mail the transaction queued before it is sent at the commit."""
+    make_event()
+    queue_email(kind="note", to_address="first@example.org", subject="First", template="accounts/password_reset",
+                context={"url": "http://eventhub.test/x", "user": None, "hours": 1})
+    try:
+        with db.session.begin_nested():
+            db.session.add(OutboxMessage(kind="noise", to_address="x@example.org", subject="x", raw="",
+                                         status="sent"))
+            db.session.flush()
+            raise RuntimeError("the savepoint fails")
+    except RuntimeError:
+        pass
+    db.session.commit()
+    assert len(mailbox.to("first@example.org")) == 1

@@ -58,6 +58,7 @@ def create_user(*, email: str, role: UserRole, password: str | None, name: str =
     if role is UserRole.HOST_COORDINATOR and district is None:
         raise AccountError("A host coordinator needs --district: the district whose visits they manage.",
                            field="district")
+    _refuse_archived(district)
     user = User(email=email, role=role, name=name, district=district)
     if password is None:
         _make_password_unusable(user)
@@ -91,6 +92,13 @@ def authenticate(email: str, password: str) -> User | None:
     usable = user is not None and user.is_active and has_password(user)
     matches = check_password_hash(user.password_hash if usable and user else _decoy_hash(), password)
     return user if usable and matches else None
+
+
+def _refuse_archived(district: District | None) -> None:
+    """A new account joins a district in use (an account already in an archived one stays there)."""
+    if district is not None and district.archived_at is not None:
+        raise AccountError(f"{district.label} is archived: restore it in the directory first, or choose another.",
+                           field="district")
 
 
 def invite_user(*, email: str, role: UserRole, name: str, district: District | None, invited_by: User) -> User:
@@ -166,6 +174,8 @@ def update_user(user: User, *, name: str, role: UserRole, district: District | N
     if role is UserRole.HOST_COORDINATOR and district is None:
         raise AccountError("A host coordinator needs a district: the district whose visits they manage.",
                            field="district")
+    if district is not None and district.id != user.district_id:
+        _refuse_archived(district)
     admins = _lock_admins()
     db.session.refresh(user)  # as the lock left it: the log compares with what is saved now
     if acting.id not in admins:

@@ -22,6 +22,8 @@ from eventhub.directory.queries import (
     DirectoryFilter,
     district_overview,
     district_page,
+    district_references,
+    search_words,
     states_in_use,
 )
 from eventhub.directory.services import (
@@ -31,7 +33,6 @@ from eventhub.directory.services import (
     create_school,
     delete_district,
     delete_school,
-    district_references,
     restore,
     update_district,
     update_school,
@@ -53,7 +54,7 @@ def _filter_from_args() -> DirectoryFilter:
 
     page = args.get("page", "1").strip()
     return DirectoryFilter(
-        query=" ".join(args.get("q", "").split())[:100],
+        query=search_words(args.get("q")),
         member=offered("member", ("yes", "no")), state=offered("state", STATES),
         locale=offered("locale", [c.value for c in LOCALE_CHOICES if c.value]),
         size=offered("size", SIZE_BANDS), archived=offered("archived", ("yes",)) == "yes",
@@ -219,6 +220,7 @@ def edit_district(district_id: int):
     """Change a district's details; every change is in the audit log."""
     found = _district_or_404(district_id)
     form = DistrictForm() if request.method == "POST" else DistrictForm.showing(found)
+    form.offer_zone(form.timezone.data or found.timezone)
     if form.validate_on_submit():
         with refusal() as refused:
             changes = update_district(found, form.details())

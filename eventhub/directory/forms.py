@@ -25,7 +25,9 @@ class DistrictForm(FlaskForm):
     state = SelectField("State", choices=STATE_CHOICES, validators=[DataRequired("Choose the state.")])
     city = StringField("City", filters=LINE, validators=[Length(max=100)])
     nces_leaid = StringField("NCES district id (LEAID)", filters=LINE, validators=[Length(max=12)])
-    timezone = SelectField("Time zone", choices=ZONE_CHOICES, default="")
+    # The states' zones, and a district's own if it is another (an import may bring any IANA zone); the
+    # directory's service judges the choice.
+    timezone = SelectField("Time zone", choices=ZONE_CHOICES, default="", validate_choice=False)
     enrollment = IntegerField("Enrollment", validators=[Optional(), NumberRange(0, 2_000_000)])
     locale = SelectField("Locale", choices=LOCALE_CHOICES, default="")
     frl_percent = IntegerField("Free or reduced-price lunch, %", validators=[Optional(), NumberRange(0, 100)])
@@ -46,16 +48,23 @@ class DistrictForm(FlaskForm):
             member_since=self.member_since.data if self.is_member.data else None,
             email_domains=parse_domains(self.email_domains.data or ""), notes=(self.notes.data or "").strip())
 
+    def offer_zone(self, zone: str | None) -> None:
+        """Offer this zone too when it is not one of the states' (the zone saved, or the one sent)."""
+        if zone and zone not in {choice.value for choice in ZONE_CHOICES}:
+            self.timezone.choices = [*ZONE_CHOICES, SelectChoice(zone, zone.replace("_", " "))]
+
     @classmethod
     def showing(cls, district) -> "DistrictForm":
         """The form filled in with a district as saved."""
-        return cls(data={
+        form = cls(data={
             "name": district.name, "state": district.state, "city": district.city,
             "nces_leaid": district.nces_leaid or "", "timezone": district.timezone or "",
             "enrollment": district.enrollment, "locale": district.locale.value if district.locale else "",
             "frl_percent": district.frl_percent, "grade_span": district.grade_span or "",
             "is_member": district.is_member, "member_since": district.member_since,
             "email_domains": "\n".join(district.email_domains or []), "notes": district.notes})
+        form.offer_zone(district.timezone)
+        return form
 
 
 class SchoolForm(FlaskForm):

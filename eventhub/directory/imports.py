@@ -34,7 +34,7 @@ from eventhub.directory.services import (
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import District, Locale, School
-from eventhub.timezones import COMMON_ZONES
+from eventhub.timezones import known_zone
 
 # The one zone of each state that has one; the others (several zones) are left for a person to choose.
 STATE_ZONES = {
@@ -173,8 +173,8 @@ def _check_district_values(values: dict) -> None:
         raise DirectoryError("LEA_NAME and ST are needed on every row.")
     if values["state"] not in STATES:
         raise DirectoryError(f"ST: “{values['state']}” is not a state's two-letter code.")
-    if values.get("timezone") and values["timezone"] not in COMMON_ZONES:
-        raise DirectoryError(f"TIMEZONE: “{values['timezone']}” is not one of the zones offered.")
+    if values.get("timezone") and not known_zone(str(values["timezone"])):
+        raise DirectoryError(f"TIMEZONE: “{values['timezone']}” is not a time zone's name, like America/Chicago.")
     if values.get("grade_span") and not GRADE_SPAN.fullmatch(str(values["grade_span"])):
         raise DirectoryError(f"GSLO/GSHI: “{values['grade_span']}” is not a span of grades.")
     if "member_since" in values:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from eventhub.bounds import MAX_ID
 from eventhub.extensions import db
 from eventhub.models import (
     Commitment,
@@ -69,6 +70,18 @@ class DistrictPage:
     pages: int
 
 
+def search_words(text: str | None, most: int = MAX_QUERY) -> str:
+    """What someone typed in a search box, its spaces tidied and its length bounded."""
+    return " ".join((text or "").split())[:most]
+
+
+def member_domains() -> set[str]:
+    """The email domains of the member districts in use."""
+    rows = db.session.scalars(sa.select(District.email_domains).where(District.is_member.is_(True),
+                                                                      District.archived_at.is_(None)))
+    return {domain for domains in rows for domain in domains or []}
+
+
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -79,7 +92,8 @@ def _matching(query: str):
     if not words:
         return sa.true()
     if len(words) == 1 and words[0].isdigit():
-        return sa.or_(District.nces_leaid.startswith(words[0].zfill(7) if len(words[0]) > 7 else words[0]),
+        # LEAIDs are stored with their leading zeros; people and spreadsheets often drop them.
+        return sa.or_(District.nces_leaid.startswith(words[0]), District.nces_leaid == words[0].zfill(7),
                       District.name.ilike(f"%{_escaped(words[0])}%", escape="\\"))
     # "Washington, CA" and "washington unified ca": the name holds each word, or a word is the state
     conditions = []
@@ -136,12 +150,10 @@ def find_districts(query: str, *, limit: int = CHOOSER_RESULTS, hosts_only: bool
     """What a district chooser lists for a search: districts in use whose name holds every word (or whose
     LEAID starts with the digits), members first, at most `limit`; `hosts_only` keeps those that can host
     (a time zone chosen)."""
-    query = " ".join(query.split())[:MAX_QUERY]
+    query = search_words(query)
     if not query:
         return []
-    conditions = [_matching(query), District.archived_at.is_(None)]
-    if hosts_only:
-        conditions.append(District.timezone.is_not(None))
+    conditions = [_matching(query), District.can_host if hosts_only else District.archived_at.is_(None)]
     return list(db.session.scalars(sa.select(District).where(*conditions)
                                    .order_by(District.is_member.desc(), District.name, District.state, District.id)
                                    .limit(limit)))
@@ -167,7 +179,8 @@ def district_in_use(district_id: int) -> District | None:
 
 
 def districts_by_id(ids: list[int]) -> list[District]:
-    """These districts (in use or not), by name."""
+    """These districts (in use or not), by name; an id no table can hold (a forged form's) is none."""
+    ids = [i for i in ids if 0 < i <= MAX_ID]
     if not ids:
         return []
     return list(db.session.scalars(sa.select(District).where(District.id.in_(ids)).order_by(District.name)))
@@ -233,4 +246,21 @@ def district_menu(chosen_ids: list[int], query: str | None, searched: bool, *, h
     found = find_districts(query or "", hosts_only=hosts_only) if searched else []
     known = {d.id for d in found}
     chosen = districts_by_id([i for i in dict.fromkeys(chosen_ids) if i not in known])
-    return DistrictMenu([*found, *chosen], found, searched, " ".join((query or "").split())[:MAX_QUERY])
+    return DistrictMenu([*found, *chosen], found, searched, search_words(query))
+
+
+def district_references(district: District) -> list[str]:
+    """What refers to a district, in words ("hosts 2 events", "14 registrations"): why it cannot be deleted."""
+    def count(statement) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+
+    found = [
+        (count(sa.select(event_hosts.c.event_id).where(event_hosts.c.district_id == district.id)), "event", "hosts"),
+        (count(sa.select(Visit.id).join(School).where(School.district_id == district.id)), "visit",
+         "visits at its schools:"),
+        (count(sa.select(User.id).where(User.district_id == district.id)), "account", "accounts:"),
+        (count(sa.select(Registration.id).where(Registration.district_id == district.id)), "registration",
+         "registrations:"),
+    ]
+    return [f"{verb} {number:,} {noun}{'s' if number != 1 else ''}" if verb == "hosts" else f"{verb} {number:,}"
+            for number, noun, verb in found if number]

@@ -4,24 +4,23 @@ archived, never deleted: it leaves every chooser and keeps its history. Function
 import re
 from dataclasses import dataclass, field, fields
 from datetime import date
-from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 
 from eventhub.audit import changes_since, record, snapshot
+from eventhub.directory.queries import district_references
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.models import (
     DirectoryState,
     District,
     Locale,
-    Registration,
     School,
-    User,
     Visit,
     utcnow,
 )
 from eventhub.models.events import event_hosts
+from eventhub.timezones import known_zone
 
 MAX_DOMAINS = 20
 DOMAIN = re.compile(r"(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -128,7 +127,7 @@ def parse_domains(text: str) -> list[str]:
 def _check_district(details: DistrictDetails, district: District | None) -> None:
     if details.state not in STATES:
         raise DirectoryError("Choose the state by its two-letter postal code, like WI.", "state")
-    if details.timezone and details.timezone not in available_timezones():
+    if details.timezone and not known_zone(details.timezone):
         raise DirectoryError("Choose a time zone from the list.", "timezone")
     if details.grade_span and not GRADE_SPAN.fullmatch(details.grade_span):
         raise DirectoryError("Write the grades as a span like PK-12, K-8 or 9-12.", "grade_span")
@@ -173,23 +172,6 @@ def hosting(district: District) -> bool:
     hosts_event = sa.select(event_hosts.c.event_id).where(event_hosts.c.district_id == district.id).exists()
     hosts_visit = sa.select(Visit.id).join(School).where(School.district_id == district.id).exists()
     return bool(db.session.scalar(sa.select(sa.or_(hosts_event, hosts_visit))))
-
-
-def district_references(district: District) -> list[str]:
-    """What refers to a district, in words ("hosts 2 events", "14 registrations"): why it cannot be deleted."""
-    def count(statement) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
-
-    found = [
-        (count(sa.select(event_hosts.c.event_id).where(event_hosts.c.district_id == district.id)), "event", "hosts"),
-        (count(sa.select(Visit.id).join(School).where(School.district_id == district.id)), "visit",
-         "visits at its schools:"),
-        (count(sa.select(User.id).where(User.district_id == district.id)), "account", "accounts:"),
-        (count(sa.select(Registration.id).where(Registration.district_id == district.id)), "registration",
-         "registrations:"),
-    ]
-    return [f"{verb} {number:,} {noun}{'s' if number != 1 else ''}" if verb == "hosts" else f"{verb} {number:,}"
-            for number, noun, verb in found if number]
 
 
 def delete_district(district: District) -> None:

@@ -201,7 +201,9 @@ def clone_event(source: Event, *, slug: str, title: str, starts_on: date) -> Eve
         followup_before_next_days=sa.null() if source.followup_before_next_days is None
         else source.followup_before_next_days,
         reminder_days_before=sa.null() if source.reminder_days_before is None else source.reminder_days_before,
+        member_addresses_only=source.member_addresses_only,
     )
+    _check_hosts(list(source.hosts))  # next season's hosts must still be able to host
     copy.hosts = list(source.hosts)
     db.session.add(copy)
     blocks: dict[int, AgendaItem] = {}

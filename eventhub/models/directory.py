@@ -3,6 +3,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.models.base import Model, UTCDateTime, str_enum, utcnow
@@ -84,10 +85,16 @@ class District(Model):
             raise ValueError(f"{self.label} has no time zone yet, so it cannot host")
         return self.timezone
 
-    @property
+    @hybrid_property
     def can_host(self) -> bool:
-        """Whether it may host an event or a visit: in use, and its time zone chosen."""
+        """Whether it may host an event or a visit: in use, and its time zone chosen (in Python, and as a
+        condition in queries)."""
         return self.archived_at is None and bool(self.timezone)
+
+    @can_host.inplace.expression
+    @classmethod
+    def _can_host_condition(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.archived_at.is_(None), cls.timezone.is_not(None))
 
     def __repr__(self) -> str:
         return f"<District {self.id} {self.label}>"

@@ -35,7 +35,13 @@ def _remember_ids(session, flush_context) -> None:
 
 
 def _forget(session) -> None:
-    """A rolled-back transaction sends nothing."""
+    """A rolled-back transaction sends nothing. (A savepoint rolled back inside it undoes only its own
+    part: what the transaction queued before it still goes out with the commit.)"""
+    if session.in_nested_transaction():
+        queued = session.info.get(QUEUED_KEY)
+        if queued:  # the savepoint's own messages are gone with it (no id, or their rows rolled back)
+            session.info[QUEUED_KEY] = [m for m in queued if m in session]
+        return
     session.info.pop(QUEUED_KEY, None)
     session.info.pop(COMMITTED_KEY, None)
     session.info.pop(TRANSACTION_KEY, None)

@@ -31,6 +31,7 @@ from eventhub.models import (
     Visit,
     VisitSeat,
 )
+from eventhub.network import current_network
 from eventhub.notifications.kinds import (
     EmailKind,
     InviteMethod,
@@ -216,17 +217,24 @@ def _note_told(message: OutboxMessage, facts: Facts) -> None:
     message.payload = {**(message.payload or {}), "told": facts}
 
 
+def organizer_mailbox() -> str:
+    """Where calendar replies go: the reply-to mailbox an admin set in the network's settings, else
+    MAIL_ORGANIZER."""
+    return current_network().reply_to_address or current_app.config["MAIL_ORGANIZER"]
+
+
 def _next_sequence(message: OutboxMessage, model, row_id: int) -> tuple[int, str]:
     """Take the next SEQUENCE of an invitation (0 for the first), atomically, and note it on the message
     so a retry can tell whether a newer invitation overtook it. Also the invitation's ORGANIZER mailbox:
-    MAIL_ORGANIZER when it is first sent, kept from then on for its updates and cancellations."""
+    the network's when it is first sent (organizer_mailbox), kept from then on for its updates and
+    cancellations, so a new mailbox never takes over invitations already in calendars."""
     # A Core UPDATE: the ORM's would search the whole identity map for rows to keep in step (a few
     # milliseconds a message in a composing chunk); the one object it concerns is set here instead.
     table = model.__table__
     raised, organizer = db.session.execute(
         table.update().where(table.c.id == row_id)
         .values(invite_sequence=table.c.invite_sequence + 1,
-                invite_organizer=sa.func.coalesce(table.c.invite_organizer, current_app.config["MAIL_ORGANIZER"]))
+                invite_organizer=sa.func.coalesce(table.c.invite_organizer, organizer_mailbox()))
         .returning(table.c.invite_sequence, table.c.invite_organizer)
     ).one()
     loaded = db.session.identity_map.get(identity_key(model, row_id))

@@ -15,7 +15,7 @@ from eventhub.notifications.attendees import send_registration_email
 from eventhub.notifications.kinds import EmailKind
 from eventhub.outbox.services import queue_email
 from eventhub.registration.queries import find_registration
-from eventhub.registration.services import AttendeeDetails
+from eventhub.registration.services import AttendeeDetails, check_member_addresses
 from eventhub.timezones import local_date
 from eventhub.tokens import token_digest
 from eventhub.urls import external_url
@@ -63,6 +63,7 @@ def offer_place(giver: Registration, colleague: AttendeeDetails, *, now: datetim
     _check_place(giver, now)
     if colleague.email.lower() == giver.email.lower():
         raise HandoverError("Give the place to a colleague: enter their email address, not yours.")
+    check_member_addresses(event, [colleague.email])
     # Whether the colleague is registered already is told to them when they open their link, not here: this
     # page must not tell anyone who is registered.
     _withdraw_open(giver, now)
@@ -129,6 +130,7 @@ def accept_place(offer: PlaceHandover, *, norms_accepted: bool, now: datetime | 
             or (held_since is not None and held_since > offer.created_at)):
         raise HandoverError(f"{giver.display_name} no longer holds the place offered, so it cannot pass to you.")
     _check_place(giver, now)
+    check_member_addresses(event, [offer.email])  # the event may have become members-only since the offer
     if find_registration(event, offer.email) is not None:
         raise HandoverError(f"You are registered for {event.title} already ({offer.email}), so "
                             f"{giver.display_name}'s place cannot pass to you: you keep your own registration.")

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from eventhub.directory.queries import member_domains
 from eventhub.errors import DomainError
 from eventhub.extensions import db
 from eventhub.locking import lock_event, writes_are_serialised
 from eventhub.models import (
     AttendeeRole,
-    District,
     Event,
     EventStatus,
     LinkOrigin,
@@ -76,13 +76,6 @@ class NotAMemberAddress(RegistrationError):
         self.position = position
 
 
-def member_domains() -> set[str]:
-    """The email domains of the member districts in use."""
-    rows = db.session.scalars(sa.select(District.email_domains).where(District.is_member.is_(True),
-                                                                      District.archived_at.is_(None)))
-    return {domain for domains in rows for domain in domains or []}
-
-
 def check_member_addresses(event: Event, emails: list[str]) -> None:
     """For an event open to member districts only: each address must be at a member district's domain (or
     one of its subdomains), else NotAMemberAddress says whose and what to do."""
@@ -92,12 +85,11 @@ def check_member_addresses(event: Event, emails: list[str]) -> None:
     for position, address in enumerate(emails):
         domain = address.rpartition("@")[2].lower()
         if not any(domain == d or domain.endswith("." + d) for d in domains):
-            whose = "Your address" if position == 0 else f"{address}"
             raise NotAMemberAddress(
                 f"{event.title} is open to the staff of the network's member districts, with their district "
-                f"email address. {whose} is not at a member district's domain ({domain}): register with "
-                "your district address, or write to the organizers if your district is a member and its "
-                "address is refused.", position)
+                f"email address. {address} is not at a member district's domain ({domain}): use the district "
+                "address, or write to the organizers if the district is a member and its address is refused.",
+                position)
 
 
 class RegistrationClosed(RegistrationError):

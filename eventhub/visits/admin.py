@@ -89,7 +89,7 @@ def _visit_form(event: Event, visit: Visit | None = None) -> VisitForm:
     # Schools in use of the event's hosts and of member districts that can host, and the visit's own school.
     hosts = [d.id for d in event.hosts]
     schools = db.session.scalars(sa.select(School).join(District).where(sa.or_(
-        sa.and_(School.archived_at.is_(None), District.archived_at.is_(None), District.timezone.is_not(None),
+        sa.and_(School.archived_at.is_(None), District.can_host,
                 sa.or_(District.is_member.is_(True), District.id.in_(hosts))),
         School.id == (visit.school_id if visit else 0))).order_by(District.name, School.name))
     form.school_id.choices = [SelectChoice(s.id, f"{s.name} ({s.district.name})") for s in schools]

@@ -2,7 +2,7 @@
 from flask import abort, render_template, request
 
 from eventhub.bounds import parse_id
-from eventhub.directory.queries import MAX_QUERY, district_in_use, find_districts
+from eventhub.directory.queries import district_in_use, find_districts, search_words
 from eventhub.models import utcnow
 from eventhub.visits import bp
 from eventhub.visits.matching import matches_for, upcoming_peer_visits
@@ -23,8 +23,8 @@ def peer_visits():
 def matches():
     """Host districts and visits that suit a visiting district, with the reasons in words. The district is
     found by a search of the directory (`q`): one result shows its matches, several are offered to choose."""
-    topic = " ".join(request.args.get("topic", "").split())[:80] or None
-    query = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
+    topic = search_words(request.args.get("topic"), 80) or None
+    query = search_words(request.args.get("q"))
     district_id = parse_id(request.args.get("district"))
     if district_id is None and query:
         found = find_districts(query)
