@@ -12,7 +12,7 @@ from eventhub.models import District, Event, Registration, School, Visit
 from conftest import sign_in_page
 
 
-def test_a_district_and_its_school_host_an_event_people_register_for_by_searching(page, live_app):
+def test_a_district_and_its_school_host_an_event_people_register_for_by_searching(app, page, live_app):
     from playwright.sync_api import expect
 
     sign_in_page(page)
@@ -97,3 +97,32 @@ def test_a_district_and_its_school_host_an_event_people_register_for_by_searchin
     registration = db.session.scalar(sa.select(Registration))
     assert (registration.district_id, registration.role.label, registration.legal_first_name) == (
         district.id, "Principal", "Ana"), "the answers typed before Find were kept"
+
+
+def test_an_organizer_uploads_a_ccd_file_reads_the_preview_and_commits_it(app, page, live_app, tmp_path):
+    from playwright.sync_api import expect
+
+    data = tmp_path / "ccd_lea.csv"
+    data.write_bytes(("LEAID,LEA_NAME,ST,LCITY,GSLO,GSHI,LOCALE,MEMBER,FRELCH,REDLCH,SCHOOL_YEAR\n"
+                      "5507350,Kettle Moraine School District,WI,Wales,PK,12,21,6100,700,150,2023-2024\n"
+                      "4833120,Caliche Springs ISD,TX,Caliche Springs,PK,12,11,59400,40000,5000,2023-2024\n"
+                      "1.00005E+11,Albertville City,AL,Albertville,KG,12,32,5600,2800,300,2023-2024\n"
+                      ).encode("cp1252"))
+    sign_in_page(page)
+    page.goto("/admin/districts")
+    page.get_by_role("link", name="Import a file").click()
+    page.get_by_label("CSV file of districts or schools").set_input_files(data)
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("heading", name="What importing this file would do")).to_be_visible()
+    expect(page.locator(".import-counts")).to_contain_text("2 districts to add")
+    expect(page.get_by_text("Columns left alone: SCHOOL_YEAR.")).to_be_visible()
+    expect(page.get_by_text("scientific notation")).to_be_visible()
+    expect(page.get_by_text("TX has more than one time zone")).to_be_visible()
+    assert db.session.scalar(sa.select(sa.func.count(District.id))) == 0, "a preview writes nothing"
+
+    page.get_by_role("button", name="Commit: add 2 and update 0").click()
+    expect(page.get_by_text("Imported: 2 districts added, 0 updated, 0 unchanged; 1 rows not imported.")) \
+        .to_be_visible()
+    expect(page.get_by_role("link", name="Kettle Moraine School District")).to_be_visible()
+    kettle = db.session.scalar(sa.select(District).where(District.nces_leaid == "5507350"))
+    assert (kettle.timezone, kettle.enrollment, kettle.frl_percent) == ("America/Chicago", 6100, 14)
