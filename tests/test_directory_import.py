@@ -106,7 +106,7 @@ def test_schools_join_their_districts_by_leaid_and_reimport_changes_nothing(app)
     commit(DISTRICTS)
     preview, done = commit(SCHOOLS)
     assert (done.kind, done.added, done.error_count) == ("schools", 2, 1)
-    assert "no district has the LEAID 9999999" in preview.errors[0][1]
+    assert "No district has the LEAID 9999999" in preview.errors[0][1]
     swallow = db.session.scalar(sa.select(School).where(School.nces_id == "550735000123"))
     assert (swallow.district.name, swallow.grade_span, swallow.postal_code) == (
         "Kettle Moraine School District", "K-8", "53029")

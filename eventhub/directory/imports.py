@@ -147,15 +147,17 @@ def _rows_once(found: DirectoryFile, plan: ImportPlan, key_of) -> Iterator[tuple
             plan.note_error(row.line, refused.message)
             continue
         if key in seen:
-            plan.note_error(row.line, f"the same {_key_words(key)} as line {seen[key]}: each appears once in a "
-                                      "file; this row is not imported")
+            plan.note_error(row.line, f"The same {_key_words(key, found.kind)} as line {seen[key]}: each "
+                                      f"{found.kind[:-1]} appears once in a file; this row is not imported.")
             continue
         seen[key] = row.line
         yield row.values, row, key
 
 
-def _key_words(key) -> str:
-    return f"id {key[1]}" if key[0] == "id" else "name"
+def _key_words(key: tuple, kind: str) -> str:
+    if key[0] == "id":
+        return f"{'LEAID' if kind == 'districts' else 'NCESSCH'} {key[1]}"
+    return "name" if kind == "districts" else "district and name"
 
 
 # --- districts ----------------------------------------------------------------------------------------
@@ -312,8 +314,8 @@ def _schools(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
     for values, row, key in _rows_once(found, plan, _school_key):
         district_id = districts.get(values["nces_leaid"])
         if district_id is None:
-            plan.note_error(row.line, f"no district has the LEAID {values['nces_leaid']}: import the districts "
-                                      "first")
+            plan.note_error(row.line, f"No district has the LEAID {values['nces_leaid']}: import the districts "
+                                      "first.")
             continue
         target = by_nces.get(key[1]) if key[0] == "id" else by_name.get((district_id, key[2]))
         if target is None and key[0] == "id":  # a school kept by name gets its NCES id now
