@@ -206,8 +206,7 @@ def _existing_districts() -> tuple[dict, dict, dict]:
 
 def _districts(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
     by_id, by_leaid, by_name = _existing_districts()
-    adds: list[dict] = []
-    updates: list[dict] = []
+    writer = _Writer(District, plan, write)
     for values, row, key in _rows_once(found, plan, _district_key):
         if plan.members and "is_member" not in values:
             values["is_member"] = True
@@ -227,15 +226,9 @@ def _districts(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
                 new["timezone"] = STATE_ZONES.get(values["state"])
                 if new["timezone"] is None:
                     flag = f"{new['state']} has more than one time zone: choose this district's"
-            plan.added += 1
-            if len(plan.adds) < SAMPLES:
-                plan.adds.append(Planned(row.line, label))
             if flag and len(plan.flagged) < SAMPLES:
                 plan.flagged.append(Planned(row.line, label, flag=flag))
-            if write:
-                adds.append(new)
-                if len(adds) >= BATCH:
-                    _flush(District, adds, updates)
+            writer.add(row.line, label, new)
             continue
         current = by_id[target]
         changes = {name: (current[name], values[name]) for name in DISTRICT_FIELDS
@@ -243,20 +236,8 @@ def _districts(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
                    and not (name == "timezone" and current[name])}  # a zone chosen stays
         if not current["timezone"] and "timezone" not in values and STATE_ZONES.get(values["state"]):
             changes["timezone"] = (None, STATE_ZONES[values["state"]])
-        if not changes:
-            plan.unchanged += 1
-            continue
-        plan.updated += 1
-        if len(plan.updates) < SAMPLES:
-            plan.updates.append(Planned(row.line, label, changes))
-        if write:
-            updates.append({"id": target, **{name: new for name, (_, new) in changes.items()}})
-            record("update", "district", target, label, changes={
-                name: [_text(old), _text(new)] for name, (old, new) in changes.items()}, note="import")
-            if len(updates) >= BATCH:
-                _flush(District, adds, updates)
-    if write:
-        _flush(District, adds, updates)
+        writer.update(row.line, target, label, changes)
+    writer.finish()
 
 
 def _text(value) -> str:
@@ -269,14 +250,49 @@ def _text(value) -> str:
     return str(value)
 
 
-def _flush(model, adds: list[dict], updates: list[dict]) -> None:
-    """Write what is gathered: inserts in one statement a batch, updates by primary key."""
-    if adds:
-        db.session.execute(sa.insert(model), adds)
-        adds.clear()
-    if updates:
-        db.session.execute(sa.update(model), updates)
-        updates.clear()
+class _Writer:
+    """Counts each row's outcome on the plan and, when writing, gathers the rows to write a thousand at a
+    time: inserts in one statement a batch, updates by primary key, each update in the audit log."""
+
+    def __init__(self, model, plan: ImportPlan, write: bool) -> None:
+        self.model, self.plan, self.write = model, plan, write
+        self.kind = model.__tablename__[:-1]  # "district", "school"
+        self.adds: list[dict] = []
+        self.updates: list[dict] = []
+
+    def add(self, line: int, label: str, new: dict) -> None:
+        self.plan.added += 1
+        if len(self.plan.adds) < SAMPLES:
+            self.plan.adds.append(Planned(line, label))
+        if self.write:
+            self.adds.append(new)
+            self._flush_full()
+
+    def update(self, line: int, target: int, label: str, changes: dict[str, tuple[object, object]]) -> None:
+        if not changes:
+            self.plan.unchanged += 1
+            return
+        self.plan.updated += 1
+        if len(self.plan.updates) < SAMPLES:
+            self.plan.updates.append(Planned(line, label, changes))
+        if self.write:
+            self.updates.append({"id": target, **{name: new for name, (_, new) in changes.items()}})
+            record("update", self.kind, target, label, note="import", changes={
+                name: [_text(old), _text(new)] for name, (old, new) in changes.items()})
+            self._flush_full()
+
+    def _flush_full(self) -> None:
+        if len(self.adds) >= BATCH or len(self.updates) >= BATCH:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write what is gathered."""
+        if self.adds:
+            db.session.execute(sa.insert(self.model), self.adds)
+            self.adds.clear()
+        if self.updates:
+            db.session.execute(sa.update(self.model), self.updates)
+            self.updates.clear()
 
 
 # --- schools -------------------------------------------------------------------------------------------
@@ -309,8 +325,7 @@ def _schools(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
             by_nces[current["nces_id"]] = row_id
         else:
             by_name[(owner_id, current["name"].lower())] = row_id
-    adds: list[dict] = []
-    updates: list[dict] = []
+    writer = _Writer(School, plan, write)
     for values, row, key in _rows_once(found, plan, _school_key):
         district_id = districts.get(values["nces_leaid"])
         if district_id is None:
@@ -326,30 +341,12 @@ def _schools(found: DirectoryFile, plan: ImportPlan, write: bool) -> None:
             new["district_id"] = district_id
             for name in ("street", "city", "state", "postal_code", "entrance", "bus_parking"):
                 new[name] = new[name] or ""
-            plan.added += 1
-            if len(plan.adds) < SAMPLES:
-                plan.adds.append(Planned(row.line, label))
-            if write:
-                adds.append(new)
-                if len(adds) >= BATCH:
-                    _flush(School, adds, updates)
+            writer.add(row.line, label, new)
             continue
         owner, current = by_id[target]
         changes = {name: (current[name], values[name]) for name in SCHOOL_FIELDS
                    if name in values and values[name] != current[name]}
         if owner != district_id:
             changes["district_id"] = (owner, district_id)
-        if not changes:
-            plan.unchanged += 1
-            continue
-        plan.updated += 1
-        if len(plan.updates) < SAMPLES:
-            plan.updates.append(Planned(row.line, label, changes))
-        if write:
-            updates.append({"id": target, **{name: new for name, (_, new) in changes.items()}})
-            record("update", "school", target, label, changes={
-                name: [_text(old), _text(new)] for name, (old, new) in changes.items()}, note="import")
-            if len(updates) >= BATCH:
-                _flush(School, adds, updates)
-    if write:
-        _flush(School, adds, updates)
+        writer.update(row.line, target, label, changes)
+    writer.finish()
