@@ -156,15 +156,7 @@ def create_district(details: DistrictDetails) -> District:
 def update_district(district: District, details: DistrictDetails) -> dict[str, list[str]]:
     """Save a district's details; returns {field: [before, after]} as the audit log has it."""
     _check_district(details, district)
-    before = snapshot(district, DISTRICT_FIELDS)
-    for name in DISTRICT_FIELDS:
-        setattr(district, name, getattr(details, name))
-    db.session.flush()
-    changes = changes_since(before, district)
-    if changes:
-        record("update", "district", district.id, district.label, changes=changes)
-        bump_directory_version()
-    return changes
+    return _save(district, details, DISTRICT_FIELDS)
 
 
 def hosting(district: District) -> bool:
@@ -219,15 +211,7 @@ def create_school(district: District, details: SchoolDetails) -> School:
 def update_school(school: School, details: SchoolDetails) -> dict[str, list[str]]:
     """Save a school's details; returns {field: [before, after]}."""
     _check_school(school.district, details, school)
-    before = snapshot(school, SCHOOL_FIELDS)
-    for name in SCHOOL_FIELDS:
-        setattr(school, name, getattr(details, name))
-    db.session.flush()
-    changes = changes_since(before, school)
-    if changes:
-        record("update", "school", school.id, _subject(school)[1], changes=changes)
-        bump_directory_version()
-    return changes
+    return _save(school, details, SCHOOL_FIELDS)
 
 
 def delete_school(school: School) -> None:
@@ -240,6 +224,21 @@ def delete_school(school: School) -> None:
     record("delete", "school", school.id, _subject(school)[1])
     db.session.delete(school)
     bump_directory_version()
+
+
+def _save(row: District | School, details: DistrictDetails | SchoolDetails, names: tuple[str, ...]
+          ) -> dict[str, list[str]]:
+    """Write the details onto the row and log what changed."""
+    before = snapshot(row, names)
+    for name in names:
+        setattr(row, name, getattr(details, name))
+    db.session.flush()
+    changes = changes_since(before, row)
+    if changes:
+        kind, label = _subject(row)
+        record("update", kind, row.id, label, changes=changes)
+        bump_directory_version()
+    return changes
 
 
 def _subject(row: District | School) -> tuple[str, str]:
