@@ -1,6 +1,7 @@
 """The network's directory in the back office: districts and schools created, edited, archived instead of
 deleted once anything refers to them, unique by their federal ids, listed with search, filters, sort and
 pages in a fixed number of queries; unknown facts stay unknown."""
+import html
 from datetime import date
 
 import pytest
@@ -254,3 +255,13 @@ def test_a_coordinator_joins_only_a_district_in_use_and_huge_ids_are_no_500(app,
     assert refused.status_code == 422 and "is archived" in refused.get_data(as_text=True)
     huge = organizer_client.post("/admin/events/new", data={"hosts": "99999999999999999999999", "title": "X"})
     assert huge.status_code == 422
+
+
+def test_a_clash_the_checks_did_not_see_is_a_409_not_a_500(app, organizer_client, monkeypatch):
+    from eventhub.directory import services
+
+    district("First", "CA", nces_leaid="0641640")
+    monkeypatch.setattr(services, "_check_district", lambda details, district: None)  # as if saved meanwhile
+    clash = organizer_client.post("/admin/districts/new", data={**FORM, "nces_leaid": "0641640"})
+    assert clash.status_code == 409 and "at the same moment" in html.unescape(clash.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count(District.id))) == 1

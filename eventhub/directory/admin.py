@@ -83,13 +83,14 @@ def _school_or_404(school_id: int) -> School:
     return db.session.get(School, school_id) or abort(404, "There is no such school.")
 
 
-def _show_refusal(form, refused) -> None:
-    """Put a refused change's message on its field, or above the form."""
+def _show_refusal(form, refused) -> int:
+    """Put a refused change's message on its field, or above the form; the status to answer with."""
     field = getattr(refused.error, "field", None)
     if field and hasattr(form, field):
         getattr(form, field).errors.append(refused.message)
-    else:
-        flash(refused.message, "error")
+        return 422
+    flash(refused.message, "error")
+    return refused.status
 
 
 @bp.get("/admin/districts.csv")
@@ -199,7 +200,8 @@ def new_district():
             db.session.commit()
             flash(f"{district.label} is in the directory.", "success")
             return redirect(url_for("directory.district", district_id=district.id))
-        _show_refusal(form, refused)
+        status = _show_refusal(form, refused)
+        return render_template("directory/district_form.html", form=form, district=None), status
     return render_template("directory/district_form.html", form=form, district=None), 422 if form.errors else 200
 
 
@@ -228,7 +230,8 @@ def edit_district(district_id: int):
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("directory.district", district_id=found.id))
-        _show_refusal(form, refused)
+        status = _show_refusal(form, refused)
+        return render_template("directory/district_form.html", form=form, district=found), status
     return render_template("directory/district_form.html", form=form, district=found), 422 if form.errors else 200
 
 
@@ -265,7 +268,8 @@ def new_school(district_id: int):
             flash(f"{school.name} is added. Now set the rules it asks of visitors.", "success")
             back = url_for("directory.district", district_id=found.id)
             return redirect(url_for("visits.school_rules", school_id=school.id, back=back))
-        _show_refusal(form, refused)
+        status = _show_refusal(form, refused)
+        return render_template("directory/school_form.html", form=form, district=found, school=None), status
     return render_template("directory/school_form.html", form=form, district=found, school=None), \
         422 if form.errors else 200
 
@@ -283,7 +287,9 @@ def edit_school(school_id: int):
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("directory.district", district_id=school.district_id))
-        _show_refusal(form, refused)
+        status = _show_refusal(form, refused)
+        return render_template("directory/school_form.html", form=form, district=school.district,
+                               school=school), status
     return render_template("directory/school_form.html", form=form, district=school.district, school=school), \
         422 if form.errors else 200
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.audit import changes_since, record, snapshot
 from eventhub.directory.queries import district_references
@@ -147,7 +148,7 @@ def create_district(details: DistrictDetails) -> District:
     _check_district(details, None)
     district = District(**{name: getattr(details, name) for name in DISTRICT_FIELDS})
     db.session.add(district)
-    db.session.flush()
+    _flush_unique()
     record("create", "district", district.id, district.label)
     bump_directory_version()
     return district
@@ -202,7 +203,7 @@ def create_school(district: District, details: SchoolDetails) -> School:
     school = School(district=district, **{name: getattr(details, name) for name in SCHOOL_FIELDS})
     school.state = school.state or district.state
     db.session.add(school)
-    db.session.flush()
+    _flush_unique()
     record("create", "school", school.id, _subject(school)[1])
     bump_directory_version()
     return school
@@ -226,13 +227,24 @@ def delete_school(school: School) -> None:
     bump_directory_version()
 
 
+def _flush_unique() -> None:
+    """Flush; a clash with the unique ids that another save made at the same moment (after the checks above
+    looked) is the same refusal, not a server error."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise DirectoryError("Someone saved a district or school with the same federal id, or a school of the "
+                             "same name in this district, at the same moment. Look again and save.",
+                             status=409) from error
+
+
 def _save(row: District | School, details: DistrictDetails | SchoolDetails, names: tuple[str, ...]
           ) -> dict[str, list[str]]:
     """Write the details onto the row and log what changed."""
     before = snapshot(row, names)
     for name in names:
         setattr(row, name, getattr(details, name))
-    db.session.flush()
+    _flush_unique()
     changes = changes_since(before, row)
     if changes:
         kind, label = _subject(row)
