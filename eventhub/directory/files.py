@@ -63,8 +63,10 @@ class FileRefused(DomainError):
     status = 422
 
 
-class RowRefused(ValueError):
-    """One row cannot be read; the message says why."""
+class RowRefused(DomainError):
+    """One row cannot be read; the message says why (the import reports it by line and skips the row)."""
+
+    status = 422
 
 
 @dataclass
