@@ -83,14 +83,19 @@ def _school_or_404(school_id: int) -> School:
     return db.session.get(School, school_id) or abort(404, "There is no such school.")
 
 
-def _show_refusal(form, refused) -> int:
-    """Put a refused change's message on its field, or above the form; the status to answer with."""
-    field = getattr(refused.error, "field", None)
-    if field and hasattr(form, field):
-        getattr(form, field).errors.append(refused.message)
-        return 422
-    flash(refused.message, "error")
-    return refused.status
+def _form_page(template: str, form, refused=None, **context):
+    """A district's or school's form again: a refused change's message on its field (422) or above the form
+    (its own status), else 422 for the form's own errors."""
+    status = 422 if form.errors else 200
+    if refused:
+        field = getattr(refused.error, "field", None)
+        if field and hasattr(form, field):
+            getattr(form, field).errors.append(refused.message)
+            status = 422
+        else:
+            flash(refused.message, "error")
+            status = refused.status
+    return render_template(template, form=form, **context), status
 
 
 @bp.get("/admin/districts.csv")
@@ -200,9 +205,8 @@ def new_district():
             db.session.commit()
             flash(f"{district.label} is in the directory.", "success")
             return redirect(url_for("directory.district", district_id=district.id))
-        status = _show_refusal(form, refused)
-        return render_template("directory/district_form.html", form=form, district=None), status
-    return render_template("directory/district_form.html", form=form, district=None), 422 if form.errors else 200
+        return _form_page("directory/district_form.html", form, refused, district=None)
+    return _form_page("directory/district_form.html", form, district=None)
 
 
 @bp.get("/admin/districts/<int:district_id>")
@@ -230,9 +234,8 @@ def edit_district(district_id: int):
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("directory.district", district_id=found.id))
-        status = _show_refusal(form, refused)
-        return render_template("directory/district_form.html", form=form, district=found), status
-    return render_template("directory/district_form.html", form=form, district=found), 422 if form.errors else 200
+        return _form_page("directory/district_form.html", form, refused, district=found)
+    return _form_page("directory/district_form.html", form, district=found)
 
 
 @bp.post("/admin/districts/<int:district_id>/<any(archive, restore, delete):action>")
@@ -268,10 +271,8 @@ def new_school(district_id: int):
             flash(f"{school.name} is added. Now set the rules it asks of visitors.", "success")
             back = url_for("directory.district", district_id=found.id)
             return redirect(url_for("visits.school_rules", school_id=school.id, back=back))
-        status = _show_refusal(form, refused)
-        return render_template("directory/school_form.html", form=form, district=found, school=None), status
-    return render_template("directory/school_form.html", form=form, district=found, school=None), \
-        422 if form.errors else 200
+        return _form_page("directory/school_form.html", form, refused, district=found, school=None)
+    return _form_page("directory/school_form.html", form, district=found, school=None)
 
 
 @bp.route("/admin/schools/<int:school_id>/edit", methods=["GET", "POST"])
@@ -287,11 +288,8 @@ def edit_school(school_id: int):
             db.session.commit()
             flash("Saved." if changes else "Nothing changed.", "success")
             return redirect(url_for("directory.district", district_id=school.district_id))
-        status = _show_refusal(form, refused)
-        return render_template("directory/school_form.html", form=form, district=school.district,
-                               school=school), status
-    return render_template("directory/school_form.html", form=form, district=school.district, school=school), \
-        422 if form.errors else 200
+        return _form_page("directory/school_form.html", form, refused, district=school.district, school=school)
+    return _form_page("directory/school_form.html", form, district=school.district, school=school)
 
 
 @bp.post("/admin/schools/<int:school_id>/<any(archive, restore, delete):action>")
