@@ -80,10 +80,9 @@ class Row:
 
 @dataclass
 class DirectoryFile:
-    """What a file holds: districts or schools, the columns read and those left alone, and its rows."""
+    """What a file holds: districts or schools, the columns left alone, and its rows."""
 
     kind: str
-    columns: dict[str, str]  # header as written -> field
     unknown: list[str]
     rows: Iterator[Row]
 
@@ -159,7 +158,7 @@ def open_directory_file(stream: BinaryIO) -> DirectoryFile:
                  "nces_leaid": "LEAID"}
         raise FileRefused(f"A file of {kind} needs the column{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(names[m] for m in missing)}; this one has {', '.join(header[:12])}.")
-    return DirectoryFile(kind, columns, unknown, _rows(reader, header, columns, kind))
+    return DirectoryFile(kind, unknown, _rows(reader, header, columns, kind))
 
 
 def _rows(reader, header: list[str], columns: dict[str, str], kind: str) -> Iterator[Row]:

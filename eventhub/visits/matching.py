@@ -23,7 +23,6 @@ class Match:
 
     district: District
     reasons: list[str]
-    score: int
     visits: list[Visit]
 
     @property
@@ -66,9 +65,9 @@ def matches_for(visitor: District, now, topic: str | None = None) -> list[Match]
     ranked = districts_like(visitor, among=sorted(by_district) if topic else None)
     found = []
     for district in ranked:
-        score, reasons = similarity(visitor, district)
+        reasons = similarity(visitor, district)[1]
         if not reasons:
             reasons = [f"the nearest by what is known: {district.profile}" if district.profile else
                        "little is known of it yet"]
-        found.append(Match(district=district, reasons=reasons, score=score, visits=by_district.get(district.id, [])))
+        found.append(Match(district=district, reasons=reasons, visits=by_district.get(district.id, [])))
     return found
