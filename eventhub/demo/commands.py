@@ -51,6 +51,7 @@ from eventhub.models import (
 from eventhub.templating import date_range
 from eventhub.timezones import local_date
 from eventhub.urls import external_url
+from eventhub.visits.services import change_school_rules
 
 PROCUREMENT = "Procurement"
 COMPETENCY = "Competency-based education"
@@ -875,14 +876,13 @@ def import_directory() -> dict[str, District]:
     for spec in DISTRICTS:
         schools = {school.name: school for school in districts[spec.name].schools}
         for school_spec in spec.schools:
-            school, rules = schools[school_spec.name], school_spec.rules
-            school.photo_id_required = rules.photo_id_required
-            school.accepted_id_kinds = list(rules.accepted_ids)
-            school.screening_dob_required = rules.screening_dob_required
-            school.screening_id_type_required = rules.screening_id_type_required
-            school.notice_school_days = rules.notice_school_days
-            school.photo_policy = rules.photo_policy
-            school.visitor_norms = rules.visitor_norms
+            rules = school_spec.rules
+            change_school_rules(  # as the rules page saves them (no visit yet, so nobody is told)
+                schools[school_spec.name], photo_id_required=rules.photo_id_required,
+                accepted_id_kinds=list(rules.accepted_ids), screening_dob_required=rules.screening_dob_required,
+                screening_id_type_required=rules.screening_id_type_required,
+                notice_school_days=rules.notice_school_days, photo_policy=rules.photo_policy,
+                visitor_norms=rules.visitor_norms)
     return districts
 
 
