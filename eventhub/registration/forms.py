@@ -174,13 +174,18 @@ class AttendeeForm(FlaskForm):
         if found is None:
             found = find_districts(self.district_query.data or "") if self.searched else []
             self.found_districts = found
-        offered = {d if isinstance(d, int) else d.id for d in [*found, *members]}
+        def key(district) -> int:
+            return district if isinstance(district, int) else district.id
+
+        found_ids = {d.id for d in found}
+        members = [m for m in members if key(m) not in found_ids]
         chosen = parse_id(self.district.data) if self.district.data != OTHER_DISTRICT else None
-        extra = [] if chosen is None or chosen in offered else [d for d in [district_in_use(chosen)] if d]
-        if found and chosen not in {d.id for d in found}:
+        extra = []
+        if chosen is not None and chosen not in found_ids | {key(m) for m in members}:
+            extra = [d for d in [district_in_use(chosen)] if d]
+        if found and chosen not in found_ids:
             self.district.data = str(found[0].id)
-        self.set_districts([*found, *extra, *(m for m in members if (m if isinstance(m, int) else m.id)
-                                              not in {d.id for d in found})])
+        self.set_districts([*found, *extra, *members])
         return found
 
     def validate(self, extra_validators=None) -> bool:
